@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using System.Text;
+using Pipeline.Core.Findings;
+
+namespace Pipeline.Core.Ingest;
+
+/// <summary>Rules for the names files arrive under in <c>incoming</c>: which batch they belong to, and which are safe to carry elsewhere.</summary>
+public static class BlobNames
+{
+    /// <summary>The longest blob name Azure Storage accepts.</summary>
+    public const int MaxLength = 1024;
+
+    /// <summary>The batch of a file uploaded to the container's root.</summary>
+    public const string Unbatched = "unbatched";
+
+    private const string ReasonsSuffix = ".reasons.json";
+
+    /// <summary>The batch a blob belongs to: its first path segment.</summary>
+    public static string BatchOf(string name)
+    {
+        var slash = name.IndexOf('/', StringComparison.Ordinal);
+        return slash <= 0 ? Unbatched : name[..slash];
+    }
+
+    /// <summary>The last path segment.</summary>
+    public static string FileNameOf(string name) => name[(name.LastIndexOf('/') + 1)..];
+
+    /// <summary>
+    /// A finding when <paramref name="name"/> cannot be carried safely into another container or onto a disk:
+    /// <c>.</c> or <c>..</c> segments, backslashes, empty segments, control characters, or over 1,024 characters.
+    /// Spaces and any Unicode letters are fine.
+    /// </summary>
+    public static Finding? Check(string name)
+    {
+        string? problem = null;
+        if (name.Length == 0)
+        {
+            problem = "The blob name is empty.";
+        }
+        else if (name.Length > MaxLength)
+        {
+            problem = $"The blob name is {name.Length} characters; the limit is {MaxLength}.";
+        }
+        else if (name.Any(c => char.IsControl(c)))
+        {
+            problem = "The blob name contains control characters.";
+        }
+        else if (name.Contains('\\', StringComparison.Ordinal))
+        {
+            problem = "The blob name contains a backslash, which some tools read as a path separator.";
+        }
+        else if (name.Split('/').Any(s => s is "" or "." or ".."))
+        {
+            problem = "The blob name has an empty, '.' or '..' path segment, which could escape its folder when copied or downloaded.";
+        }
+
+        return problem is null ? null : Finding.Error(FindingCodes.BlobUnsafeName, problem + " The file was not read.", name.Length, MaxLength);
+    }
+
+    /// <summary>
+    /// Where a rejected file goes in <c>quarantine</c>: its own name when that is safe and leaves room for the
+    /// reasons file beside it; otherwise a short name made from its batch and a hash of its name.
+    /// </summary>
+    public static string QuarantineNameFor(string name)
+    {
+        if (Check(name) is null && name.Length + ReasonsSuffix.Length <= MaxLength)
+        {
+            return name;
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..24];
+        var batch = Check(BatchOf(name)) is null && BatchOf(name).Length <= 200 ? BatchOf(name) : Unbatched;
+        var file = FileNameOf(name);
+        var tail = Check(file) is null ? file[Math.Max(0, file.Length - 100)..] : "unsafe-name";
+        return $"{batch}/{hash}-{tail}";
+    }
+
+    /// <summary>The reasons file that sits beside a quarantined file.</summary>
+    public static string ReasonsNameFor(string quarantineName) => quarantineName + ReasonsSuffix;
+}

@@ -1,0 +1,66 @@
+using System.Text.Json.Serialization;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Images;
+
+namespace Pipeline.Core.Ingest;
+
+/// <summary>What became of one incoming file.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<IngestStatus>))]
+public enum IngestStatus
+{
+    /// <summary>Staged under its content hash (warnings and info are kept with it).</summary>
+    [JsonStringEnumMemberName("accepted")]
+    Accepted,
+
+    /// <summary>In quarantine with its reasons.</summary>
+    [JsonStringEnumMemberName("rejected")]
+    Rejected,
+
+    /// <summary>Ingest failed on every retry (poison); the file was not judged.</summary>
+    [JsonStringEnumMemberName("failed")]
+    Failed,
+}
+
+/// <summary>The catalog row of one incoming blob: what it was, when it was read, and what was decided.</summary>
+/// <param name="Name">Blob name in <c>incoming</c> (batch first).</param>
+/// <param name="Batch">The batch: the name's first segment.</param>
+/// <param name="SourceETag">The version of the blob that was judged; empty when it was never read.</param>
+/// <param name="Status">The verdict.</param>
+/// <param name="Sha256">Hex SHA-256 of the bytes judged; empty when they were never read.</param>
+/// <param name="Length">Bytes.</param>
+/// <param name="Format">Format name (jpeg, png, ...).</param>
+/// <param name="Width">Pixels, when known.</param>
+/// <param name="Height">Pixels, when known.</param>
+/// <param name="Frames">Frames declared.</param>
+/// <param name="Orientation">EXIF orientation, when present.</param>
+/// <param name="Quality">Image statistics, when decoded.</param>
+/// <param name="Findings">Every finding.</param>
+/// <param name="StagedPath">Blob name in <c>staging</c>, when accepted.</param>
+/// <param name="QuarantinePath">Blob name in <c>quarantine</c>, when rejected.</param>
+/// <param name="DuplicateOf">The incoming blob first ingested with the same bytes, when this is an exact duplicate.</param>
+/// <param name="IngestedAt">When the verdict was written.</param>
+public sealed record CatalogEntry(
+    string Name,
+    string Batch,
+    string SourceETag,
+    IngestStatus Status,
+    string Sha256,
+    long Length,
+    string Format,
+    int? Width,
+    int? Height,
+    int Frames,
+    int? Orientation,
+    ImageQuality? Quality,
+    IReadOnlyList<Finding> Findings,
+    string? StagedPath,
+    string? QuarantinePath,
+    string? DuplicateOf,
+    DateTimeOffset IngestedAt);
+
+/// <summary>The content index: the first accepted upload of some bytes, and what the guard found in them.</summary>
+/// <param name="Sha256">Hex SHA-256 of the bytes.</param>
+/// <param name="Name">The incoming blob they first came in as.</param>
+/// <param name="StagedPath">Where they are staged.</param>
+/// <param name="Inspection">The guard's result, reused for later uploads of the same bytes.</param>
+public sealed record ContentEntry(string Sha256, string Name, string StagedPath, ImageInspection Inspection);

@@ -1,0 +1,60 @@
+namespace Pipeline.Core.Ingest;
+
+/// <summary>What storage says about a blob in <c>incoming</c> before it is read.</summary>
+/// <param name="Name">Blob name within the container.</param>
+/// <param name="Length">Length in bytes.</param>
+/// <param name="ETag">The version read; every later read is conditioned on it.</param>
+public sealed record IncomingBlob(string Name, long Length, string ETag);
+
+/// <summary>The blob containers ingest reads and writes. Implemented over Azure Blob Storage in Pipeline.Storage.</summary>
+public interface IIngestBlobStore
+{
+    /// <summary>The blob's length and ETag, or null when it no longer exists.</summary>
+    Task<IncomingBlob?> GetIncomingAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads the whole blob if it still has <paramref name="etag"/> (null when it was overwritten or deleted
+    /// meanwhile). Reads into one buffer of the blob's length and never more than <paramref name="maxBytes"/>.
+    /// </summary>
+    Task<ReadOnlyMemory<byte>?> DownloadIncomingAsync(string name, string etag, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Writes an accepted image to <c>staging</c> only if no blob has that name (If-None-Match: *). False when it existed.</summary>
+    Task<bool> StageAsync(string stagedName, ReadOnlyMemory<byte> bytes, string contentType, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken);
+
+    /// <summary>Writes a rejected file's bytes to <c>quarantine</c> (overwriting a copy of an earlier version).</summary>
+    Task QuarantineAsync(string quarantineName, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+
+    /// <summary>Copies a blob from <c>incoming</c> to <c>quarantine</c> inside storage, without downloading it, if it still has <paramref name="etag"/>.</summary>
+    Task<bool> QuarantineCopyAsync(string incomingName, string etag, string quarantineName, CancellationToken cancellationToken);
+
+    /// <summary>Writes a JSON document to <c>quarantine</c>.</summary>
+    Task WriteQuarantineJsonAsync(string name, ReadOnlyMemory<byte> json, CancellationToken cancellationToken);
+}
+
+/// <summary>A catalog row with the version storage gave it, for guarded replacement.</summary>
+public sealed record Versioned<T>(T Value, string ETag);
+
+/// <summary>
+/// The catalog tables. Rows are keyed deterministically, and every write is conditional: add fails
+/// when the row exists, replace fails when the row changed since it was read.
+/// </summary>
+public interface IImageCatalog
+{
+    /// <summary>The row for one incoming blob, or null.</summary>
+    Task<Versioned<CatalogEntry>?> GetAsync(string blobName, CancellationToken cancellationToken);
+
+    /// <summary>Adds the row; false when a row for that blob already exists.</summary>
+    Task<bool> TryAddAsync(CatalogEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the row if it still has <paramref name="etag"/>; false when it changed.</summary>
+    Task<bool> TryReplaceAsync(CatalogEntry entry, string etag, CancellationToken cancellationToken);
+
+    /// <summary>The first accepted upload of these bytes, or null.</summary>
+    Task<ContentEntry?> GetContentAsync(string sha256, CancellationToken cancellationToken);
+
+    /// <summary>Records accepted bytes; false when they were recorded before.</summary>
+    Task<bool> TryAddContentAsync(ContentEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>Every row of a batch.</summary>
+    IAsyncEnumerable<CatalogEntry> ListBatchAsync(string batch, CancellationToken cancellationToken);
+}

@@ -1,0 +1,244 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Images;
+
+namespace Pipeline.Core.Ingest;
+
+/// <summary>
+/// Judges one blob in <c>incoming</c> and files it: accepted images under their content hash in
+/// <c>staging</c>, rejected files in <c>quarantine</c> beside their reasons, and a catalog row for both.
+/// Redelivered events, parallel duplicates and overwritten blobs are expected: names are deterministic,
+/// writes are conditional, and a blob version already judged is not judged again. A malformed file never
+/// throws; a storage fault does, so the platform retries.
+/// </summary>
+public sealed partial class IngestService(
+    IIngestBlobStore store,
+    IImageCatalog catalog,
+    ImageGuard guard,
+    TimeProvider time,
+    ILogger<IngestService> logger)
+{
+    /// <summary>How often a blob may change under us, or a catalog write lose a race, before the call gives up (and the platform retries).</summary>
+    public const int MaxAttempts = 5;
+
+    /// <summary>Where accepted images go in <c>staging</c>.</summary>
+    public static string StagedNameFor(string sha256, ImageFormat format) => $"images/{sha256}.{format.CanonicalExtension()}";
+
+    /// <summary>Ingests the blob <paramref name="name"/> (relative to <c>incoming</c>).</summary>
+    public async Task<IngestOutcome> IngestAsync(string name, CancellationToken cancellationToken)
+    {
+        if (BlobNames.Check(name) is { } unsafeName)
+        {
+            return await RejectUnsafeNameAsync(name, unsafeName, cancellationToken);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var blob = await store.GetIncomingAsync(name, cancellationToken);
+            var existing = await catalog.GetAsync(name, cancellationToken);
+            if (blob is null)
+            {
+                LogGone(logger, name);
+                return new IngestOutcome(existing?.Value, Redelivery: true);
+            }
+
+            if (existing is { } row && row.Value.SourceETag == blob.ETag && row.Value.Status != IngestStatus.Failed)
+            {
+                LogRedelivery(logger, name, blob.ETag);
+                return new IngestOutcome(row.Value, Redelivery: true);
+            }
+
+            var entry = await JudgeAsync(blob, cancellationToken);
+            if (entry is not null)
+            {
+                var outcome = await WriteAsync(entry, existing, cancellationToken);
+                if (outcome is not null)
+                {
+                    LogJudged(logger, name, entry.Status, entry.Findings.Count);
+                    return outcome;
+                }
+            }
+
+            if (attempt >= MaxAttempts)
+            {
+                throw new InvalidOperationException($"The blob '{name}' kept changing while it was ingested ({attempt} attempts); the platform will retry.");
+            }
+
+            LogChanged(logger, name, attempt);
+        }
+    }
+
+    /// <summary>
+    /// Records that ingest of <paramref name="name"/> failed on every retry (the poison path), unless the current
+    /// version of the blob has a verdict already.
+    /// </summary>
+    public async Task<CatalogEntry> RecordPoisonAsync(string name, string reason, CancellationToken cancellationToken)
+    {
+        var blob = BlobNames.Check(name) is null ? await store.GetIncomingAsync(name, cancellationToken) : null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var existing = await catalog.GetAsync(name, cancellationToken);
+            if (existing is { } row && row.Value.Status != IngestStatus.Failed && (blob is null || row.Value.SourceETag == blob.ETag))
+            {
+                return row.Value;
+            }
+
+            var finding = Finding.Error(FindingCodes.IngestPoison, $"Ingest failed on every retry and the file was not judged: {reason}");
+            var entry = new CatalogEntry(
+                name, BlobNames.BatchOf(name), blob?.ETag ?? string.Empty, IngestStatus.Failed, string.Empty, blob?.Length ?? 0,
+                ImageFormat.Unknown.Name(), null, null, 0, null, null, [finding], null, null, null, time.GetUtcNow());
+            if (await WriteAsync(entry, existing, cancellationToken) is { Entry: { } written })
+            {
+                LogPoison(logger, name, reason);
+                return written;
+            }
+
+            if (attempt >= MaxAttempts)
+            {
+                throw new InvalidOperationException($"The catalog row of '{name}' kept changing while the poison verdict was written.");
+            }
+        }
+    }
+
+    private async Task<CatalogEntry?> JudgeAsync(IncomingBlob blob, CancellationToken cancellationToken)
+    {
+        var name = blob.Name;
+        if (blob.Length > guard.Options.MaxBytes)
+        {
+            // Rejected on its declared size alone: copied inside storage, never downloaded.
+            var tooLarge = new ImageInspection(string.Empty, blob.Length, ImageFormat.Unknown, null, null, 0, null, null, [guard.TooLarge(blob.Length)], 0);
+            var quarantine = BlobNames.QuarantineNameFor(name);
+            if (!await store.QuarantineCopyAsync(name, blob.ETag, quarantine, cancellationToken))
+            {
+                return null;
+            }
+
+            return await WriteReasonsAsync(Entry(blob, tooLarge, IngestStatus.Rejected, quarantinePath: quarantine), cancellationToken);
+        }
+
+        var bytes = await store.DownloadIncomingAsync(name, blob.ETag, guard.Options.MaxBytes, cancellationToken);
+        if (bytes is not { } data)
+        {
+            return null;
+        }
+
+        // Hash first: bytes seen before are recognised without decoding them again.
+        var sha = ImageGuard.Sha256Hex(data.Span);
+        if (await catalog.GetContentAsync(sha, cancellationToken) is { } known)
+        {
+            return Reuse(blob, known);
+        }
+
+        var inspection = await guard.InspectAsync(data, BlobNames.FileNameOf(name), cancellationToken, sha);
+        if (inspection.Status == InspectionStatus.Rejected)
+        {
+            var quarantine = BlobNames.QuarantineNameFor(name);
+            await store.QuarantineAsync(quarantine, data, cancellationToken);
+            return await WriteReasonsAsync(Entry(blob, inspection, IngestStatus.Rejected, quarantinePath: quarantine), cancellationToken);
+        }
+
+        var staged = StagedNameFor(sha, inspection.Format);
+        var metadata = new Dictionary<string, string>
+        {
+            ["sha256"] = sha,
+            ["batch"] = Uri.EscapeDataString(BlobNames.BatchOf(name)),
+            ["source"] = Uri.EscapeDataString(name),
+        };
+        await store.StageAsync(staged, data, inspection.Format.ContentType(), metadata, cancellationToken);
+        var content = new ContentEntry(sha, name, staged, inspection);
+        if (!await catalog.TryAddContentAsync(content, cancellationToken) &&
+            await catalog.GetContentAsync(sha, cancellationToken) is { } first)
+        {
+            return Reuse(blob, first); // another name with the same bytes got there first
+        }
+
+        return Entry(blob, inspection, IngestStatus.Accepted, stagedPath: staged);
+    }
+
+    private CatalogEntry Reuse(IncomingBlob blob, ContentEntry known)
+    {
+        var findings = known.Inspection.Findings;
+        string? duplicateOf = null;
+        if (known.Name != blob.Name)
+        {
+            duplicateOf = known.Name;
+            findings = [.. findings, new Finding(
+                FindingCodes.ImageExactDuplicate, Severity.Warning, null, null,
+                $"The same bytes were ingested before as '{known.Name}'; the staged copy is shared.", known.Name)];
+        }
+
+        return Entry(blob, known.Inspection with { Findings = findings }, IngestStatus.Accepted, stagedPath: known.StagedPath, duplicateOf: duplicateOf);
+    }
+
+    private CatalogEntry Entry(
+        IncomingBlob blob, ImageInspection inspection, IngestStatus status,
+        string? stagedPath = null, string? quarantinePath = null, string? duplicateOf = null) =>
+        new(blob.Name, BlobNames.BatchOf(blob.Name), blob.ETag, status, inspection.Sha256, blob.Length,
+            inspection.Format.Name(), inspection.Width, inspection.Height, inspection.Frames, inspection.Orientation,
+            inspection.Quality, inspection.Findings, stagedPath, quarantinePath, duplicateOf, time.GetUtcNow());
+
+    private async Task<IngestOutcome> RejectUnsafeNameAsync(string name, Finding finding, CancellationToken cancellationToken)
+    {
+        // The name is not used to address anything: the blob is neither read nor copied.
+        if (await catalog.GetAsync(name, cancellationToken) is { } existing)
+        {
+            return new IngestOutcome(existing.Value, Redelivery: true);
+        }
+
+        var entry = new CatalogEntry(
+            name, BlobNames.BatchOf(name), string.Empty, IngestStatus.Rejected, string.Empty, 0, ImageFormat.Unknown.Name(),
+            null, null, 0, null, null, [finding], null, BlobNames.QuarantineNameFor(name), null, time.GetUtcNow());
+        entry = await WriteReasonsAsync(entry, cancellationToken);
+        LogUnsafeName(logger, name.Length);
+        return await WriteAsync(entry, null, cancellationToken) ?? new IngestOutcome((await catalog.GetAsync(name, cancellationToken))?.Value, Redelivery: true);
+    }
+
+    private async Task<CatalogEntry> WriteReasonsAsync(CatalogEntry entry, CancellationToken cancellationToken)
+    {
+        var reasons = new QuarantineReasons(entry.Name, entry.Batch, entry.SourceETag, entry.Sha256, entry.Length, entry.Format, entry.Width, entry.Height, entry.Findings, entry.IngestedAt);
+        var json = JsonSerializer.SerializeToUtf8Bytes(reasons, PipelineJson.Options);
+        await store.WriteQuarantineJsonAsync(BlobNames.ReasonsNameFor(entry.QuarantinePath!), json, cancellationToken);
+        return entry;
+    }
+
+    private async Task<IngestOutcome?> WriteAsync(CatalogEntry entry, Versioned<CatalogEntry>? existing, CancellationToken cancellationToken)
+    {
+        var written = existing is null
+            ? await catalog.TryAddAsync(entry, cancellationToken)
+            : await catalog.TryReplaceAsync(entry, existing.ETag, cancellationToken);
+        if (written)
+        {
+            return new IngestOutcome(entry, Redelivery: false);
+        }
+
+        // Lost a race. If the winner judged the same version, its verdict stands; otherwise start again.
+        var now = await catalog.GetAsync(entry.Name, cancellationToken);
+        return now is { } row && row.Value.SourceETag == entry.SourceETag && row.Value.Status != IngestStatus.Failed
+            ? new IngestOutcome(row.Value, Redelivery: true)
+            : null;
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Ingested {Name}: {Status} with {FindingCount} findings")]
+    private static partial void LogJudged(ILogger logger, string name, IngestStatus status, int findingCount);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "{Name} at {ETag} was judged before; nothing written")]
+    private static partial void LogRedelivery(ILogger logger, string name, string etag);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "{Name} no longer exists; nothing to ingest")]
+    private static partial void LogGone(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "{Name} changed while it was ingested (attempt {Attempt}); reading it again")]
+    private static partial void LogChanged(ILogger logger, string name, int attempt);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Rejected a blob with an unsafe name ({Length} characters) without reading it")]
+    private static partial void LogUnsafeName(ILogger logger, int length);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Ingest of {Name} failed on every retry: {Reason}")]
+    private static partial void LogPoison(ILogger logger, string name, string reason);
+}
+
+/// <summary>The <c>{name}.reasons.json</c> written beside a quarantined file.</summary>
+public sealed record QuarantineReasons(
+    string Name, string Batch, string SourceETag, string Sha256, long Length, string Format,
+    int? Width, int? Height, IReadOnlyList<Finding> Findings, DateTimeOffset JudgedAt);

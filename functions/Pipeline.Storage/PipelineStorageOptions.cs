@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Storage;
+
+/// <summary>Container and table names, bound from <c>Pipeline:Storage</c>. The connection itself is the <c>PipelineStorage</c> setting.</summary>
+public sealed class PipelineStorageOptions
+{
+    public const string SectionName = "Pipeline:Storage";
+
+    /// <summary>The one named storage connection: a connection string, or a section with service URIs for identity-based access.</summary>
+    public const string ConnectionName = "PipelineStorage";
+
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string IncomingContainer { get; set; } = "incoming";
+
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string StagingContainer { get; set; } = "staging";
+
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string QuarantineContainer { get; set; } = "quarantine";
+
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string CatalogTable { get; set; } = "catalog";
+
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string ContentTable { get; set; } = "contents";
+
+    /// <summary>Create missing containers and tables at start (local runs); in Azure the templates create them.</summary>
+    public bool CreateIfMissing { get; set; } = true;
+}

@@ -1,0 +1,39 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pipeline.Core.Images;
+using Pipeline.Core.Ingest;
+
+namespace Pipeline.Storage;
+
+/// <summary>Registers the ingest service, its guard and its storage in one call, for every host.</summary>
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="IngestService"/> with <see cref="ImageGuard"/>, the blob store and the catalog, the storage
+    /// clients (singletons built once from the <c>PipelineStorage</c> connection) and validated options.
+    /// </summary>
+    public static IServiceCollection AddPipelineIngest(this IServiceCollection services, IConfiguration configuration, StorageConnection? connection = null)
+    {
+        services.AddOptions<ImageGuardOptions>().Bind(configuration.GetSection(ImageGuardOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PipelineStorageOptions>().Bind(configuration.GetSection(PipelineStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+
+        connection ??= StorageConnection.FromConfiguration(configuration);
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<BlobServiceClient, BlobClientOptions>(options => connection.CreateBlobServiceClient(options));
+            clients.AddClient<TableServiceClient, TableClientOptions>(options => connection.CreateTableServiceClient(options));
+        });
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ImageGuard>();
+        services.TryAddSingleton<IIngestBlobStore, BlobIngestStore>();
+        services.TryAddSingleton<IImageCatalog, TableImageCatalog>();
+        services.TryAddSingleton<StorageInitializer>();
+        services.TryAddSingleton<IngestService>();
+        return services;
+    }
+}

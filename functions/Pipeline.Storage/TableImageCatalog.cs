@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Pipeline.Core;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Images;
+using Pipeline.Core.Ingest;
+
+namespace Pipeline.Storage;
+
+/// <summary>
+/// <see cref="IImageCatalog"/> over Azure Tables: one row per incoming blob (partition = batch), and a content
+/// index (partition = first byte of the SHA-256). Adds are conditional on absence, replaces on the ETag read.
+/// </summary>
+public sealed class TableImageCatalog : IImageCatalog
+{
+    private readonly TableClient catalog;
+    private readonly TableClient contents;
+
+    public TableImageCatalog(TableServiceClient service, IOptions<PipelineStorageOptions> options)
+    {
+        catalog = service.GetTableClient(options.Value.CatalogTable);
+        contents = service.GetTableClient(options.Value.ContentTable);
+    }
+
+    public async Task<Versioned<CatalogEntry>?> GetAsync(string blobName, CancellationToken cancellationToken)
+    {
+        var (pk, rk) = TableKeys.ForBlob(blobName);
+        var response = await catalog.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken);
+        return response.HasValue ? new Versioned<CatalogEntry>(ToEntry(response.Value!), response.Value!.ETag.ToString()) : null;
+    }
+
+    public async Task<bool> TryAddAsync(CatalogEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await catalog.AddEntityAsync(ToEntity(entry), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> TryReplaceAsync(CatalogEntry entry, string etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await catalog.UpdateEntityAsync(ToEntity(entry), new ETag(etag), TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    public async Task<ContentEntry?> GetContentAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var (pk, rk) = TableKeys.ForContent(sha256);
+        var response = await contents.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken);
+        if (!response.HasValue)
+        {
+            return null;
+        }
+
+        var e = response.Value!;
+        return new ContentEntry(sha256, e.GetString("Name"), e.GetString("StagedPath"), Json<ImageInspection>(e.GetString("Inspection"))!);
+    }
+
+    public async Task<bool> TryAddContentAsync(ContentEntry entry, CancellationToken cancellationToken)
+    {
+        var (pk, rk) = TableKeys.ForContent(entry.Sha256);
+        var entity = new TableEntity(pk, rk)
+        {
+            ["Name"] = entry.Name,
+            ["StagedPath"] = entry.StagedPath,
+            ["Inspection"] = JsonSerializer.Serialize(entry.Inspection, PipelineJson.Options),
+        };
+        try
+        {
+            await contents.AddEntityAsync(entity, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async IAsyncEnumerable<CatalogEntry> ListBatchAsync(string batch, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pk = TableKeys.Readable(batch);
+        await foreach (var entity in catalog.QueryAsync<TableEntity>(e => e.PartitionKey == pk, cancellationToken: cancellationToken))
+        {
+            yield return ToEntry(entity);
+        }
+    }
+
+    private static TableEntity ToEntity(CatalogEntry entry)
+    {
+        var (pk, rk) = TableKeys.ForBlob(entry.Name);
+        return new TableEntity(pk, rk)
+        {
+            ["Name"] = entry.Name,
+            ["Batch"] = entry.Batch,
+            ["SourceETag"] = entry.SourceETag,
+            ["Status"] = JsonNamingPolicy.CamelCase.ConvertName(entry.Status.ToString()),
+            ["Sha256"] = entry.Sha256,
+            ["Length"] = entry.Length,
+            ["Format"] = entry.Format,
+            ["Width"] = entry.Width,
+            ["Height"] = entry.Height,
+            ["Frames"] = entry.Frames,
+            ["Orientation"] = entry.Orientation,
+            ["Quality"] = entry.Quality is null ? null : JsonSerializer.Serialize(entry.Quality, PipelineJson.Options),
+            ["Findings"] = JsonSerializer.Serialize(entry.Findings, PipelineJson.Options),
+            // Codes alone, space-separated, so rows can be filtered by code without parsing JSON.
+            ["FindingCodes"] = string.Join(' ', entry.Findings.Select(f => f.Code).Distinct()),
+            ["StagedPath"] = entry.StagedPath,
+            ["QuarantinePath"] = entry.QuarantinePath,
+            ["DuplicateOf"] = entry.DuplicateOf,
+            ["IngestedAt"] = entry.IngestedAt,
+        };
+    }
+
+    private static CatalogEntry ToEntry(TableEntity e) => new(
+        e.GetString("Name"),
+        e.GetString("Batch"),
+        e.GetString("SourceETag"),
+        Enum.Parse<IngestStatus>(e.GetString("Status"), ignoreCase: true),
+        e.GetString("Sha256"),
+        e.GetInt64("Length") ?? 0,
+        e.GetString("Format"),
+        e.GetInt32("Width"),
+        e.GetInt32("Height"),
+        e.GetInt32("Frames") ?? 0,
+        e.GetInt32("Orientation"),
+        Json<ImageQuality>(e.GetString("Quality")),
+        Json<List<Finding>>(e.GetString("Findings")) ?? [],
+        e.GetString("StagedPath"),
+        e.GetString("QuarantinePath"),
+        e.GetString("DuplicateOf"),
+        e.GetDateTimeOffset("IngestedAt") ?? DateTimeOffset.MinValue);
+
+    private static T? Json<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, PipelineJson.Options);
+}

@@ -1,0 +1,51 @@
+using Pipeline.Core.Findings;
+using Pipeline.Core.Ingest;
+
+namespace Pipeline.Core.Tests;
+
+public sealed class BlobNamesTests
+{
+    [Theory]
+    [InlineData("batch 1/my photo.jpg")]
+    [InlineData("партия/фото-😀.jpg")]
+    [InlineData("b/x..y.jpg")]
+    public void Spaces_unicode_and_dots_inside_a_segment_are_safe(string name)
+    {
+        Assert.Null(BlobNames.Check(name));
+        Assert.Equal(name, BlobNames.QuarantineNameFor(name));
+    }
+
+    [Theory]
+    [InlineData("batch/../other/x.jpg")]
+    [InlineData("../x.jpg")]
+    [InlineData("batch/./x.jpg")]
+    [InlineData("batch//x.jpg")]
+    [InlineData("batch\\..\\x.jpg")]
+    [InlineData("batch/x\u0000.jpg")]
+    public void Traversal_and_control_characters_are_unsafe(string name)
+    {
+        Assert.Equal(FindingCodes.BlobUnsafeName, BlobNames.Check(name)!.Code);
+        var quarantined = BlobNames.QuarantineNameFor(name);
+        Assert.Null(BlobNames.Check(quarantined));
+        Assert.DoesNotContain("..", quarantined.Split('/'));
+    }
+
+    [Fact]
+    public void A_1000_character_name_is_safe_and_its_quarantine_name_leaves_room_for_reasons()
+    {
+        var name = "long/" + new string('a', 991) + ".jpg";
+        Assert.Equal(1000, name.Length);
+        Assert.Null(BlobNames.Check(name));
+
+        var quarantined = BlobNames.QuarantineNameFor(name);
+        Assert.True(BlobNames.ReasonsNameFor(quarantined).Length <= BlobNames.MaxLength);
+        Assert.StartsWith("long/", quarantined, StringComparison.Ordinal);
+        Assert.EndsWith(".jpg", quarantined, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("b1/x.jpg", "b1")]
+    [InlineData("x.jpg", BlobNames.Unbatched)]
+    [InlineData("b1/sub/x.jpg", "b1")]
+    public void The_batch_is_the_first_segment(string name, string batch) => Assert.Equal(batch, BlobNames.BatchOf(name));
+}

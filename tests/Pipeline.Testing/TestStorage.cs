@@ -1,0 +1,106 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Ingest;
+using Pipeline.Storage;
+
+namespace Pipeline.Testing;
+
+/// <summary>
+/// One test's own containers and tables on the shared Azurite, wired into the same services production
+/// registers (<see cref="StorageServiceCollectionExtensions.AddPipelineIngest"/>). Deleted on dispose.
+/// </summary>
+public sealed class TestStorage : IAsyncDisposable
+{
+    public TestStorage(string connectionString, Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null)
+    {
+        var id = "t" + Guid.NewGuid().ToString("N")[..10];
+        var settings = new Dictionary<string, string?>
+        {
+            [PipelineStorageOptions.ConnectionName] = connectionString,
+            ["Pipeline:Storage:IncomingContainer"] = $"{id}-incoming",
+            ["Pipeline:Storage:StagingContainer"] = $"{id}-staging",
+            ["Pipeline:Storage:QuarantineContainer"] = $"{id}-quarantine",
+            ["Pipeline:Storage:CatalogTable"] = $"{id}catalog",
+            ["Pipeline:Storage:ContentTable"] = $"{id}contents",
+            ["Pipeline:Images:MaxConcurrentDecodes"] = "2",
+        };
+        configure?.Invoke(settings);
+        Configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var collection = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        collection.AddSingleton(Configuration);
+        services?.Invoke(collection); // before the pipeline's registrations, so a test's replacement wins
+        collection.AddPipelineIngest(Configuration);
+        Services = collection.BuildServiceProvider();
+        Options = Services.GetRequiredService<IOptions<PipelineStorageOptions>>().Value;
+        Blobs = Services.GetRequiredService<BlobServiceClient>();
+        Tables = Services.GetRequiredService<TableServiceClient>();
+        Services.GetRequiredService<StorageInitializer>().EnsureCreatedAsync(CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    public IConfiguration Configuration { get; }
+
+    public ServiceProvider Services { get; }
+
+    public PipelineStorageOptions Options { get; }
+
+    public BlobServiceClient Blobs { get; }
+
+    public TableServiceClient Tables { get; }
+
+    public IngestService Ingest => Services.GetRequiredService<IngestService>();
+
+    public IImageCatalog Catalog => Services.GetRequiredService<IImageCatalog>();
+
+    public BlobContainerClient Incoming => Blobs.GetBlobContainerClient(Options.IncomingContainer);
+
+    public BlobContainerClient Staging => Blobs.GetBlobContainerClient(Options.StagingContainer);
+
+    public BlobContainerClient Quarantine => Blobs.GetBlobContainerClient(Options.QuarantineContainer);
+
+    public async Task UploadAsync(string name, byte[] bytes) =>
+        await Incoming.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(bytes), overwrite: true);
+
+    /// <summary>Every blob name in a container, sorted.</summary>
+    public async Task<List<string>> ListAsync(BlobContainerClient container)
+    {
+        var names = new List<string>();
+        await foreach (var item in container.GetBlobsAsync())
+        {
+            names.Add(item.Name);
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    /// <summary>Every catalog row, across batches.</summary>
+    public async Task<List<TableEntity>> CatalogRowsAsync()
+    {
+        var rows = new List<TableEntity>();
+        await foreach (var row in Tables.GetTableClient(Options.CatalogTable).QueryAsync<TableEntity>())
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var container in new[] { Options.IncomingContainer, Options.StagingContainer, Options.QuarantineContainer })
+        {
+            await Blobs.GetBlobContainerClient(container).DeleteIfExistsAsync();
+        }
+
+        foreach (var table in new[] { Options.CatalogTable, Options.ContentTable })
+        {
+            await Tables.DeleteTableAsync(table);
+        }
+
+        await Services.DisposeAsync();
+    }
+}
