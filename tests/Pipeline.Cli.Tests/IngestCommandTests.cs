@@ -1,0 +1,53 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Pipeline.Testing;
+
+namespace Pipeline.Cli.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class IngestCommandTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Ingesting_the_samples_files_every_upload_and_exits_1_for_the_bad_ones()
+    {
+        var incoming = $"t{Guid.NewGuid():N}"[..12];
+        Environment.SetEnvironmentVariable("Pipeline__Storage__IncomingContainer", incoming + "-in");
+        Environment.SetEnvironmentVariable("Pipeline__Storage__StagingContainer", incoming + "-st");
+        Environment.SetEnvironmentVariable("Pipeline__Storage__QuarantineContainer", incoming + "-qu");
+        Environment.SetEnvironmentVariable("Pipeline__Storage__CatalogTable", incoming + "cat");
+        Environment.SetEnvironmentVariable("Pipeline__Storage__ContentTable", incoming + "con");
+        var blobs = new BlobServiceClient(azurite.ConnectionString);
+        var tables = new TableServiceClient(azurite.ConnectionString);
+        try
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+
+            var exit = await PipelineCli.RunAsync(["ingest", RepositoryPaths.Samples, "--batch", "demo", "--connection", azurite.ConnectionString], output, error);
+
+            Assert.Equal(PipelineCli.Rejected, exit);
+            Assert.Equal(string.Empty, error.ToString());
+            Assert.Contains("16 files: 6 accepted", output.ToString(), StringComparison.Ordinal);
+            var staged = blobs.GetBlobContainerClient(incoming + "-st").GetBlobsAsync().ToBlockingEnumerable().Count();
+            Assert.Equal(6, staged);
+            var rows = tables.GetTableClient(incoming + "cat").Query<TableEntity>().ToList();
+            Assert.Equal(16, rows.Count);
+            Assert.All(rows, r => Assert.Equal("demo", r.PartitionKey));
+            Assert.Equal(20, blobs.GetBlobContainerClient(incoming + "-qu").GetBlobsAsync().ToBlockingEnumerable().Count()); // 10 files + 10 reasons
+        }
+        finally
+        {
+            foreach (var suffix in new[] { "-in", "-st", "-qu" })
+            {
+                await blobs.GetBlobContainerClient(incoming + suffix).DeleteIfExistsAsync();
+            }
+
+            await tables.DeleteTableAsync(incoming + "cat");
+            await tables.DeleteTableAsync(incoming + "con");
+            foreach (var key in new[] { "IncomingContainer", "StagingContainer", "QuarantineContainer", "CatalogTable", "ContentTable" })
+            {
+                Environment.SetEnvironmentVariable("Pipeline__Storage__" + key, null);
+            }
+        }
+    }
+}

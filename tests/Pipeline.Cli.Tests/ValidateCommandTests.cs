@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Pipeline.Core;
+using Pipeline.Testing;
+
+namespace Pipeline.Cli.Tests;
+
+public sealed class ValidateCommandTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("validate-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await PipelineCli.RunAsync(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static List<FileReport> ReadJsonLines(string path) =>
+        [.. File.ReadAllLines(path).Select(line => JsonSerializer.Deserialize<FileReport>(line, PipelineJson.Options)!)];
+
+    [Fact]
+    public async Task The_bundled_samples_give_every_bad_case_its_finding_and_exit_1()
+    {
+        var json = Path.Combine(folder, "out", "records.jsonl");
+
+        var (exit, output, _) = await Run("validate", RepositoryPaths.Samples, "--json", json);
+
+        Assert.Equal(PipelineCli.Rejected, exit);
+        var records = ReadJsonLines(json);
+        foreach (var sample in SampleSet.Bad)
+        {
+            var record = Assert.Single(records, r => r.Path == "images/bad/" + sample.FileName);
+            Assert.Equal("rejected", record.Status);
+            Assert.Contains(record.Findings, f => f.Code == sample.ExpectedCode);
+            Assert.Contains(sample.FileName, output, StringComparison.Ordinal);
+        }
+
+        Assert.All(records.Where(r => r.Path.StartsWith("images/good/", StringComparison.Ordinal)), r =>
+        {
+            Assert.Equal("accepted", r.Status);
+            Assert.Equal(64, r.Sha256.Length);
+            Assert.True(r.Width > 0 && r.Height > 0);
+        });
+        Assert.Equal(6, records.Count(r => r.Status == "accepted"));
+        Assert.Contains("6 accepted", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_records_have_the_documented_shape()
+    {
+        var json = Path.Combine(folder, "r.jsonl");
+        await Run("validate", Path.Combine(SampleSet.BadFolder, "bomb-65535x65535.jpg"), "--json", json);
+
+        using var doc = JsonDocument.Parse(File.ReadAllLines(json).Single());
+        var root = doc.RootElement;
+        Assert.Equal(["path", "status", "sha256", "width", "height", "format", "findings"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("bomb-65535x65535.jpg", root.GetProperty("path").GetString());
+        var finding = root.GetProperty("findings")[0];
+        Assert.Equal(["code", "severity", "value", "threshold", "message"], finding.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("error", finding.GetProperty("severity").GetString());
+    }
+
+    [Fact]
+    public async Task A_folder_of_good_images_exits_0()
+    {
+        var (exit, output, _) = await Run("validate", SampleSet.GoodFolder);
+        Assert.Equal(PipelineCli.Accepted, exit);
+        Assert.Contains("6 files: 6 accepted", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_kind_of_bad_file_together_never_crashes_the_command()
+    {
+        File.WriteAllBytes(Path.Combine(folder, "random.bin"), TestFiles.Noise(5000));
+        File.WriteAllBytes(Path.Combine(folder, "half.webp"), TestFiles.Truncate(TestFiles.Webp()));
+        File.WriteAllBytes(Path.Combine(folder, "header-only.jpg"), TestFiles.Jpeg()[..20]);
+        File.WriteAllBytes(Path.Combine(folder, "junk-after-sof.jpg"), [.. TestFiles.Jpeg()[..600], .. TestFiles.Noise(4000), 0xFF, 0xD9]);
+        File.WriteAllBytes(Path.Combine(folder, "gif-header.gif"), "GIF89a"u8.ToArray());
+        var json = Path.Combine(folder, "out.jsonl");
+
+        var (exit, _, error) = await Run("validate", folder, "--json", json);
+
+        Assert.Equal(PipelineCli.Rejected, exit);
+        Assert.Equal(string.Empty, error);
+        Assert.All(ReadJsonLines(json), r => Assert.Equal("rejected", r.Status));
+        Assert.Equal(5, ReadJsonLines(json).Count);
+    }
+
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("validate", "/no/such/folder")]
+    [InlineData("validate", ".", "--no-such-option")]
+    [InlineData("frobnicate")]
+    public async Task Usage_errors_exit_2_with_a_message(params string[] args)
+    {
+        var (exit, _, error) = await Run(args);
+        Assert.Equal(PipelineCli.UsageError, exit);
+        Assert.NotEqual(string.Empty, error.Trim());
+    }
+
+    [Fact]
+    public async Task An_empty_folder_is_a_usage_error_not_a_pass()
+    {
+        var (exit, _, error) = await Run("validate", folder);
+        Assert.Equal(PipelineCli.UsageError, exit);
+        Assert.Contains("No image files", error, StringComparison.Ordinal);
+    }
+}

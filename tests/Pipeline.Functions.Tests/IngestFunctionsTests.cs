@@ -1,0 +1,68 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Azure.Functions.Worker;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Ingest;
+using Pipeline.Testing;
+
+namespace Pipeline.Functions.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class IngestFunctionsTests(AzuriteFixture azurite)
+{
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
+
+    [Fact]
+    public void Blob_trigger_is_an_event_grid_trigger_on_incoming_over_the_PipelineStorage_connection()
+    {
+        var parameter = typeof(IngestFunctions).GetMethod(nameof(IngestFunctions.IngestBlob))!.GetParameters()[0];
+        var trigger = parameter.GetCustomAttribute<BlobTriggerAttribute>()!;
+
+        Assert.Equal("incoming/{name}", trigger.BlobPath);
+        Assert.Equal(BlobTriggerSource.EventGrid, trigger.Source);
+        Assert.Equal("PipelineStorage", trigger.Connection);
+        Assert.Equal("IngestBlob", typeof(IngestFunctions).GetMethod(nameof(IngestFunctions.IngestBlob))!.GetCustomAttribute<FunctionAttribute>()!.Name);
+    }
+
+    [Fact]
+    public async Task Calling_the_trigger_ingests_the_blob()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("b/photo.jpg", TestFiles.Jpeg());
+        var function = new IngestFunctions(storage.Ingest);
+
+        await function.IngestBlob(storage.Incoming.GetBlobClient("b/photo.jpg"), Timeout);
+
+        Assert.Equal(IngestStatus.Accepted, (await storage.Catalog.GetAsync("b/photo.jpg", Timeout))!.Value.Status);
+        Assert.Single(await storage.ListAsync(storage.Staging));
+    }
+
+    [Fact]
+    public async Task A_malformed_file_never_throws_out_of_the_trigger()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("b/cut.png", TestFiles.Truncate(TestFiles.Png()));
+        var function = new IngestFunctions(storage.Ingest);
+
+        await function.IngestBlob(storage.Incoming.GetBlobClient("b/cut.png"), Timeout); // no exception
+
+        var entry = (await storage.Catalog.GetAsync("b/cut.png", Timeout))!.Value;
+        Assert.Equal(IngestStatus.Rejected, entry.Status);
+        Assert.Contains(entry.Findings, f => f.Code == FindingCodes.ImageTruncated);
+    }
+
+    [Fact]
+    public async Task A_poison_message_leaves_a_failed_catalog_row()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("b/p.jpg", TestFiles.Jpeg());
+        var function = new IngestFunctions(storage.Ingest);
+        var message = JsonSerializer.Serialize(new IngestFunctions.PoisonMessage("Host.Functions.IngestBlob", "BlockBlob", "incoming", "b/p.jpg", "\"0x1\""));
+
+        await function.IngestPoison(message, Timeout);
+
+        var entry = (await storage.Catalog.GetAsync("b/p.jpg", Timeout))!.Value;
+        Assert.Equal(IngestStatus.Failed, entry.Status);
+        Assert.Equal(FindingCodes.IngestPoison, Assert.Single(entry.Findings).Code);
+    }
+}

@@ -1,0 +1,3 @@
+using Pipeline.Cli;
+
+return await PipelineCli.RunAsync(args, Console.Out, Console.Error);
