@@ -28,9 +28,12 @@ public sealed class ImageGuardOptions
     [Range(1, 4096)]
     public int AllocationLimitMegabytes { get; set; } = 320;
 
-    /// <summary>Memory the decoder may keep pooled between decodes, in megabytes.</summary>
+    /// <summary>
+    /// Memory the decoder may keep pooled between decodes, in megabytes. Large enough by default for two
+    /// 12-megapixel decodes at once: below that, every decode allocates and faults in fresh pages.
+    /// </summary>
     [Range(0, 4096)]
-    public int MaximumPoolSizeMegabytes { get; set; } = 64;
+    public int MaximumPoolSizeMegabytes { get; set; } = 256;
 
     /// <summary>How long one identify-and-decode may take.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]

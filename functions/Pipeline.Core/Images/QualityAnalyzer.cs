@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -9,6 +11,8 @@ namespace Pipeline.Core.Images;
 /// </summary>
 internal static class QualityAnalyzer
 {
+    private const int MaxBandRows = ushort.MaxValue / byte.MaxValue;
+
     public static ImageQuality Analyze(Image<Rgb24> image, int analysisSize)
     {
         var factor = Math.Max(1, (Math.Max(image.Width, image.Height) + analysisSize - 1) / analysisSize);
@@ -17,34 +21,67 @@ internal static class QualityAnalyzer
         var sums = new uint[width * height * 3];
         var counts = new uint[width * height];
 
+        // Rows are summed column by column into one band of `factor` rows (a widening SIMD add per row),
+        // and each full band is folded into its row of cells: the per-pixel work is one vector lane.
+        // A ushort lane holds 257 rows of 255, so very tall cells are folded in parts.
+        var band = new ushort[image.Width * 3];
+        var bandRows = 0;
         image.ProcessPixelRows(accessor =>
         {
             for (var y = 0; y < accessor.Height; y++)
             {
-                var row = accessor.GetRowSpan(y);
-                var cellRow = y / factor * width;
-                for (var cx = 0; cx < width; cx++)
+                AddWidening(MemoryMarshal.AsBytes(accessor.GetRowSpan(y)), band);
+                if (++bandRows == MaxBandRows || (y + 1) % factor == 0 || y == accessor.Height - 1)
                 {
-                    var start = cx * factor;
-                    var block = row.Slice(start, Math.Min(factor, row.Length - start));
-                    uint r = 0, g = 0, b = 0;
-                    foreach (var p in block)
-                    {
-                        r += p.R;
-                        g += p.G;
-                        b += p.B;
-                    }
-
-                    var cell = cellRow + cx;
-                    sums[cell * 3] += r;
-                    sums[(cell * 3) + 1] += g;
-                    sums[(cell * 3) + 2] += b;
-                    counts[cell] += (uint)block.Length;
+                    Fold(band, bandRows, factor, width, y / factor, sums, counts);
+                    Array.Clear(band);
+                    bandRows = 0;
                 }
             }
         });
 
         return Statistics(sums, counts, width, height);
+    }
+
+    private static void AddWidening(ReadOnlySpan<byte> row, ushort[] band)
+    {
+        var i = 0;
+        ref var source = ref MemoryMarshal.GetReference(row);
+        ref var target = ref MemoryMarshal.GetArrayDataReference(band);
+        for (; i <= row.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+        {
+            Vector.Widen(Vector.LoadUnsafe(ref source, (nuint)i), out var low, out var high);
+            (Vector.LoadUnsafe(ref target, (nuint)i) + low).StoreUnsafe(ref target, (nuint)i);
+            (Vector.LoadUnsafe(ref target, (nuint)(i + Vector<ushort>.Count)) + high).StoreUnsafe(ref target, (nuint)(i + Vector<ushort>.Count));
+        }
+
+        for (; i < row.Length; i++)
+        {
+            band[i] += row[i];
+        }
+    }
+
+    private static void Fold(ushort[] band, int rows, int factor, int width, int cellRow, uint[] sums, uint[] counts)
+    {
+        var pixels = band.Length / 3;
+        for (var cx = 0; cx < width; cx++)
+        {
+            var start = cx * factor;
+            var end = Math.Min(start + factor, pixels);
+            uint r = 0, g = 0, b = 0;
+            for (var x = start; x < end; x++)
+            {
+                r += band[x * 3];
+                g += band[(x * 3) + 1];
+                b += band[(x * 3) + 2];
+            }
+
+            var cell = (cellRow * width) + cx;
+            sums[cell * 3] += r;
+            sums[(cell * 3) + 1] += g;
+            sums[(cell * 3) + 2] += b;
+            counts[cell] += (uint)((end - start) * rows);
+        }
     }
 
     private static ImageQuality Statistics(uint[] sums, uint[] counts, int width, int height)

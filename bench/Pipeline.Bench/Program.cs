@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Images;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+// pipeline-bench corpus SAMPLES_DIR OUT_DIR
+// pipeline-bench run CORPUS_DIR --mode decode|guard --threads N [--seconds S]
+//   prints one JSON line per image class: {"tool","mode","class","threads","images","seconds","imagesPerSecond","peakMegabytes"}
+return args switch
+{
+    ["corpus", var samples, var output] => Corpus(samples, output),
+    ["run", var corpus, .. var rest] => await Run(corpus, Option(rest, "--mode", "guard"), int.Parse(Option(rest, "--threads", "1"), CultureInfo.InvariantCulture), double.Parse(Option(rest, "--seconds", "4"), CultureInfo.InvariantCulture)),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: pipeline-bench corpus SAMPLES_DIR OUT_DIR | run CORPUS_DIR --mode decode|guard --threads N [--seconds S]");
+    return 2;
+}
+
+static string Option(string[] args, string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
+
+// Real photographs scaled to each size, with mild deterministic sensor-like noise so that upscaling does not
+// make them unrealistically smooth (smooth images compress and decode faster than camera output).
+static int Corpus(string samples, string output)
+{
+    var sources = new[] { "astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg" };
+    var classes = new (string Name, int Width, int Height, bool Png)[] { ("jpeg-1920x1080", 1920, 1080, false), ("jpeg-4000x3000", 4000, 3000, false), ("png-1280x720", 1280, 720, true) };
+    foreach (var (name, width, height, png) in classes)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(output, name)).FullName;
+        for (var i = 0; i < sources.Length; i++)
+        {
+            using var image = Image.Load<Rgb24>(Path.Combine(samples, sources[i]));
+            image.Mutate(c => c.Resize(width, height, KnownResamplers.Bicubic));
+            var random = new Random(i);
+            image.ProcessPixelRows(rows =>
+            {
+                for (var y = 0; y < rows.Height; y++)
+                {
+                    foreach (ref var p in rows.GetRowSpan(y))
+                    {
+                        var n = random.Next(-6, 7);
+                        p = new Rgb24((byte)Math.Clamp(p.R + n, 0, 255), (byte)Math.Clamp(p.G + n, 0, 255), (byte)Math.Clamp(p.B + n, 0, 255));
+                    }
+                }
+            });
+            var path = Path.Combine(folder, $"{i}.{(png ? "png" : "jpg")}");
+            if (png)
+            {
+                image.SaveAsPng(path, new PngEncoder());
+            }
+            else
+            {
+                image.SaveAsJpeg(path, new JpegEncoder { Quality = 90 });
+            }
+        }
+    }
+
+    return 0;
+}
+
+static async Task<int> Run(string corpus, string mode, int threads, double seconds)
+{
+    using var guard = new ImageGuard(Options.Create(new ImageGuardOptions { MaxConcurrentDecodes = threads }), TimeProvider.System);
+    var configuration = Configuration.Default.Clone();
+    configuration.MaxDegreeOfParallelism = 1;
+    foreach (var folder in Directory.GetDirectories(corpus).Order(StringComparer.Ordinal))
+    {
+        var files = Directory.GetFiles(folder).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
+        async Task Once(byte[] bytes)
+        {
+            if (mode == "decode")
+            {
+                using var image = Image.Load<Rgb24>(configuration, bytes);
+            }
+            else
+            {
+                var result = await guard.InspectAsync(bytes, "bench.jpg", CancellationToken.None);
+                if (result.Quality is null)
+                {
+                    throw new InvalidOperationException("The benchmark corpus must decode: " + string.Join(", ", result.Findings.Select(f => f.Code)));
+                }
+            }
+        }
+
+        foreach (var file in files)
+        {
+            await Once(file); // warm-up: JIT and pools
+        }
+
+        var count = 0;
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, threads).Select(w => Task.Run(async () =>
+        {
+            var i = w;
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                await Once(files[i++ % files.Length]);
+                Interlocked.Increment(ref count);
+            }
+        }));
+        await Task.WhenAll(workers);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            tool = "imagesharp",
+            mode,
+            @class = Path.GetFileName(folder),
+            threads,
+            images = count,
+            seconds = Math.Round(elapsed, 3),
+            imagesPerSecond = Math.Round(count / elapsed, 2),
+            peakMegabytes = Math.Round(PeakMegabytes(), 1),
+        }));
+    }
+
+    return 0;
+}
+
+static double PeakMegabytes()
+{
+    // VmHWM: the resident set's high-water mark for this process.
+    var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return line is null ? Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+}
