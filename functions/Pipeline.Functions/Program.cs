@@ -1,8 +1,11 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pipeline.Storage;
+using Pipeline.Workflows.Ingest;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPipelineIngest(builder.Configuration);
+builder.Services.AddSingleton<ReconcileActivities>();
 builder.Build().Run();

@@ -24,12 +24,24 @@ public sealed class BlobIngestStore : IIngestBlobStore
         quarantine = service.GetBlobContainerClient(options.Value.QuarantineContainer);
     }
 
+    public async Task<IncomingPage> ListIncomingAsync(string prefix, string? continuation, int pageSize, CancellationToken cancellationToken)
+    {
+        await foreach (var page in incoming.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).AsPages(continuation, pageSize))
+        {
+            return new IncomingPage(
+                [.. page.Values.Select(b => new IncomingBlob(b.Name, b.Properties.ContentLength ?? 0, b.Properties.ETag is { } etag ? Text(etag) : string.Empty))],
+                string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
+        }
+
+        return new IncomingPage([], null);
+    }
+
     public async Task<IncomingBlob?> GetIncomingAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
             var properties = await incoming.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken);
-            return new IncomingBlob(name, properties.Value.ContentLength, properties.Value.ETag.ToString());
+            return new IncomingBlob(name, properties.Value.ContentLength, Text(properties.Value.ETag));
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -103,6 +115,9 @@ public sealed class BlobIngestStore : IIngestBlobStore
             return false;
         }
     }
+
+    /// <summary>ETags in one form (quoted, as in headers): listings return them bare, property reads quoted.</summary>
+    internal static string Text(ETag etag) => etag.ToString("H");
 
     public async Task WriteQuarantineJsonAsync(string name, ReadOnlyMemory<byte> json, CancellationToken cancellationToken) =>
         await quarantine.GetBlobClient(name).UploadAsync(

@@ -4,3 +4,9 @@ namespace Pipeline.Core.Ingest;
 /// <param name="Entry">The catalog row as it now stands; null when the blob no longer exists.</param>
 /// <param name="Redelivery">True when this blob version had already been judged and nothing was written.</param>
 public sealed record IngestOutcome(CatalogEntry? Entry, bool Redelivery);
+
+/// <summary>A page of blob names with no verdict for their current version.</summary>
+/// <param name="Names">Blob names in <c>incoming</c>.</param>
+/// <param name="Continuation">Where the next page starts, or null after the last.</param>
+/// <param name="Scanned">How many blobs the page looked at.</param>
+public sealed record UnjudgedPage(IReadOnlyList<string> Names, string? Continuation, int Scanned);

@@ -6,9 +6,17 @@ namespace Pipeline.Core.Ingest;
 /// <param name="ETag">The version read; every later read is conditioned on it.</param>
 public sealed record IncomingBlob(string Name, long Length, string ETag);
 
+/// <summary>One page of a listing of <c>incoming</c>.</summary>
+/// <param name="Blobs">The blobs on this page.</param>
+/// <param name="Continuation">Where the next page starts, or null after the last.</param>
+public sealed record IncomingPage(IReadOnlyList<IncomingBlob> Blobs, string? Continuation);
+
 /// <summary>The blob containers ingest reads and writes. Implemented over Azure Blob Storage in Pipeline.Storage.</summary>
 public interface IIngestBlobStore
 {
+    /// <summary>One page of the blobs in <c>incoming</c> whose names start with <paramref name="prefix"/>.</summary>
+    Task<IncomingPage> ListIncomingAsync(string prefix, string? continuation, int pageSize, CancellationToken cancellationToken);
+
     /// <summary>The blob's length and ETag, or null when it no longer exists.</summary>
     Task<IncomingBlob?> GetIncomingAsync(string name, CancellationToken cancellationToken);
 

@@ -70,6 +70,26 @@ public sealed partial class IngestService(
     }
 
     /// <summary>
+    /// One page of the blobs under <c>incoming/{batch}/</c> that have no verdict for their current version: never
+    /// ingested (their event was lost, or they existed before the subscription), overwritten since, or failed.
+    /// </summary>
+    public async Task<UnjudgedPage> FindUnjudgedAsync(string batch, string? continuation, int pageSize, CancellationToken cancellationToken)
+    {
+        var page = await store.ListIncomingAsync(batch + "/", continuation, pageSize, cancellationToken);
+        var unjudged = new List<string>();
+        foreach (var blob in page.Blobs)
+        {
+            var row = await catalog.GetAsync(blob.Name, cancellationToken);
+            if (row is null || row.Value.SourceETag != blob.ETag || row.Value.Status == IngestStatus.Failed)
+            {
+                unjudged.Add(blob.Name);
+            }
+        }
+
+        return new UnjudgedPage(unjudged, page.Continuation, page.Blobs.Count);
+    }
+
+    /// <summary>
     /// Records that ingest of <paramref name="name"/> failed on every retry (the poison path), unless the current
     /// version of the blob has a verdict already.
     /// </summary>

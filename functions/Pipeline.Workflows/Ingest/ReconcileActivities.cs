@@ -1,0 +1,43 @@
+using Pipeline.Core.Ingest;
+
+namespace Pipeline.Workflows.Ingest;
+
+/// <summary>The activities of <see cref="ReconcileBatchOrchestration"/>: thin calls into <see cref="IngestService"/>.</summary>
+public sealed class ReconcileActivities(IngestService ingest)
+{
+    /// <summary>Names are at most 1,024 characters; this many keeps a page under 16 KB even for long names.</summary>
+    private const int MaxPageCharacters = 12_000;
+
+    public async Task<FindUnjudgedOutput> FindUnjudgedAsync(FindUnjudgedInput input, CancellationToken cancellationToken)
+    {
+        var page = await ingest.FindUnjudgedAsync(input.Batch, input.Continuation, ReconcileBatchOrchestration.PageSize, cancellationToken);
+        var names = new List<string>();
+        var characters = 0;
+        foreach (var name in page.Names)
+        {
+            characters += name.Length;
+            if (characters > MaxPageCharacters)
+            {
+                // Too long to pass in one message: the rest is found again next page (it is still unjudged).
+                return new FindUnjudgedOutput(names, input.Continuation ?? string.Empty, page.Scanned);
+            }
+
+            names.Add(name);
+        }
+
+        return new FindUnjudgedOutput(names, page.Continuation, page.Scanned);
+    }
+
+    public async Task<IngestBlobOutput> IngestAsync(string name, CancellationToken cancellationToken)
+    {
+        var outcome = await ingest.IngestAsync(name, cancellationToken);
+        var status = outcome.Entry?.Status switch
+        {
+            IngestStatus.Accepted => "accepted",
+            IngestStatus.Rejected => "rejected",
+            IngestStatus.Failed => "failed",
+            _ => "gone",
+        };
+        return new IngestBlobOutput(name, status);
+    }
+}

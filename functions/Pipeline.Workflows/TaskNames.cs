@@ -1,0 +1,15 @@
+namespace Pipeline.Workflows;
+
+/// <summary>
+/// The one list of orchestrations and activities. Both hosts register exactly these names (the function
+/// app through its adapters, the local runner and tests through <see cref="WorkflowRegistry"/>); a test
+/// holds the two lists equal.
+/// </summary>
+public static class TaskNames
+{
+    public const string ReconcileBatch = nameof(ReconcileBatch);
+
+    public const string FindUnjudgedBlobs = nameof(FindUnjudgedBlobs);
+
+    public const string IngestIncomingBlob = nameof(IngestIncomingBlob);
+}
