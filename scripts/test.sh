@@ -12,4 +12,19 @@ dotnet build Pipeline.sln -warnaserror -nologo -clp:ErrorsOnly
 eval "$(scripts/azurite.sh start)"
 trap 'scripts/azurite.sh stop "$AZURITE_PID" "$AZURITE_DATA"' EXIT
 
-dotnet test Pipeline.sln --no-build --nologo "$@"
+log=$(mktemp)
+set +e
+dotnet test Pipeline.sln --no-build --nologo "$@" 2>&1 | tee "$log"
+code=${PIPESTATUS[0]}
+set -e
+# One closing line for every runner that reads it: the totals over all test assemblies.
+totals=$(awk '/(Passed|Failed)!/ { for (i = 1; i < NF; i++) { if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+  END { printf "%d passed, %d failed, %d skipped", p, f, s }' "$log")
+rm -f "$log"
+echo
+echo "$totals"
+if [ "$code" -eq 0 ] && [ "${totals%% *}" = 0 ]; then
+  echo "No test ran." >&2
+  exit 1
+fi
+exit "$code"
