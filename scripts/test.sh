@@ -7,6 +7,10 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 [ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund --loglevel=error
+# The infra tests run ShellCheck over the hook scripts: Debian's package, installed where we may.
+if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck) >/dev/null
+fi
 dotnet build Pipeline.sln -warnaserror -nologo -clp:ErrorsOnly
 
 eval "$(scripts/azurite.sh start)"
