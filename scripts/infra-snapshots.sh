@@ -9,5 +9,11 @@ bicep="${NUGET_PACKAGES:-$HOME/.nuget/packages}/azure.bicep.commandline.linux-x6
 for params in infra/tests/*.bicepparam; do
   "$bicep" snapshot "$params" --mode overwrite \
     --subscription-id 00000000-0000-0000-0000-00000000abcd --tenant-id 00000000-0000-0000-0000-0000000000aa
-  echo "wrote ${params%.bicepparam}.snapshot.json"
+  snapshot="${params%.bicepparam}.snapshot.json"
+  # bicep writes outputs in no fixed order; sorting them keeps the golden file's diff to real changes.
+  node -e '
+    const fs = require("fs"); const f = process.argv[1]; const s = JSON.parse(fs.readFileSync(f, "utf8"));
+    s.outputs = Object.fromEntries(Object.entries(s.outputs || {}).sort(([a], [b]) => a.localeCompare(b)));
+    fs.writeFileSync(f, JSON.stringify(s, null, 2) + "\n");' "$snapshot"
+  echo "wrote $snapshot"
 done

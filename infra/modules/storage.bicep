@@ -39,7 +39,9 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    // With private networking the public endpoint denies everyone but trusted Azure services: Event Grid
+    // dead-letters through it with its identity, which a fully disabled endpoint would refuse.
+    publicNetworkAccess: 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
       defaultAction: privateNetworking ? 'Deny' : 'Allow'

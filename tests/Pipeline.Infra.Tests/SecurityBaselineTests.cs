@@ -234,19 +234,19 @@ public sealed class SecurityBaselineTests
     }
 
     [Fact]
-    public void Private_networking_closes_storage_and_joins_the_app_to_the_network()
+    public void Private_networking_closes_storage_to_all_but_trusted_services_and_joins_the_app_to_the_network()
     {
         var snapshot = Snapshot.Load("private");
         var account = Properties(snapshot.Single("Microsoft.Storage/storageAccounts"));
-        Assert.Equal("Disabled", (string)account["publicNetworkAccess"]!);
         Assert.Equal("Deny", (string)Snapshot.At(account, "networkAcls.defaultAction")!);
+        Assert.Equal("AzureServices", (string)Snapshot.At(account, "networkAcls.bypass")!); // Event Grid's dead-lettering
         Assert.Equal(["blob", "queue", "table"], snapshot.OfType("Microsoft.Network/privateEndpoints")
             .Select(e => (string)Snapshot.At(e, "properties.privateLinkServiceConnections")![0]!["properties"]!["groupIds"]![0]!).Order());
         Assert.Equal(3, snapshot.OfType("Microsoft.Network/privateDnsZones").Count());
         Assert.NotNull(Properties(snapshot.Single("Microsoft.Web/sites"))["virtualNetworkSubnetId"]);
 
         var open = Snapshot.Load("default");
-        Assert.Equal("Enabled", (string)Properties(open.Single("Microsoft.Storage/storageAccounts"))["publicNetworkAccess"]!);
+        Assert.Equal("Allow", (string)Snapshot.At(Properties(open.Single("Microsoft.Storage/storageAccounts")), "networkAcls.defaultAction")!);
         Assert.Empty(open.OfType("Microsoft.Network/virtualNetworks"));
     }
 }
