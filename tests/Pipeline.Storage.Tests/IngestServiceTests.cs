@@ -361,27 +361,12 @@ public sealed class IngestServiceTests(AzuriteFixture azurite)
     }
 
     /// <summary>Overwrites the blob just before its first download, as a second upload racing the event would.</summary>
-    private sealed class OverwriteOnFirstDownload(IIngestBlobStore inner, Func<string, Task> overwrite) : IIngestBlobStore
+    private sealed class OverwriteOnFirstDownload(IIngestBlobStore inner, Func<string, Task> overwrite) : DelegatingIngestBlobStore(inner)
     {
-        public Task<IncomingPage> ListIncomingAsync(string prefix, string? continuation, int pageSize, CancellationToken cancellationToken) =>
-            inner.ListIncomingAsync(prefix, continuation, pageSize, cancellationToken);
-
-        public Task<IncomingBlob?> GetIncomingAsync(string name, CancellationToken cancellationToken) => inner.GetIncomingAsync(name, cancellationToken);
-
-        public async Task<ReadOnlyMemory<byte>?> DownloadIncomingAsync(string name, string etag, long maxBytes, CancellationToken cancellationToken)
+        public override async Task<ReadOnlyMemory<byte>?> DownloadIncomingAsync(string name, string etag, long maxBytes, CancellationToken cancellationToken)
         {
             await overwrite(name);
-            return await inner.DownloadIncomingAsync(name, etag, maxBytes, cancellationToken);
+            return await base.DownloadIncomingAsync(name, etag, maxBytes, cancellationToken);
         }
-
-        public Task<bool> StageAsync(string stagedName, ReadOnlyMemory<byte> bytes, string contentType, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) =>
-            inner.StageAsync(stagedName, bytes, contentType, metadata, cancellationToken);
-
-        public Task QuarantineAsync(string quarantineName, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) => inner.QuarantineAsync(quarantineName, bytes, cancellationToken);
-
-        public Task<bool> QuarantineCopyAsync(string incomingName, string etag, string quarantineName, CancellationToken cancellationToken) =>
-            inner.QuarantineCopyAsync(incomingName, etag, quarantineName, cancellationToken);
-
-        public Task WriteQuarantineJsonAsync(string name, ReadOnlyMemory<byte> json, CancellationToken cancellationToken) => inner.WriteQuarantineJsonAsync(name, json, cancellationToken);
     }
 }

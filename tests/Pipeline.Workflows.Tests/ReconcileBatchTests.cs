@@ -68,21 +68,13 @@ public sealed class ReconcileBatchTests(AzuriteFixture azurite)
     }
 
     /// <summary>Answers the first staging write with a 503, as a throttled account does.</summary>
-    private sealed class FailFirstStage(IIngestBlobStore inner) : IIngestBlobStore
+    private sealed class FailFirstStage(IIngestBlobStore inner) : DelegatingIngestBlobStore(inner)
     {
         private int calls;
 
         public int Failures { get; private set; }
 
-        public Task<IncomingPage> ListIncomingAsync(string prefix, string? continuation, int pageSize, CancellationToken cancellationToken) =>
-            inner.ListIncomingAsync(prefix, continuation, pageSize, cancellationToken);
-
-        public Task<IncomingBlob?> GetIncomingAsync(string name, CancellationToken cancellationToken) => inner.GetIncomingAsync(name, cancellationToken);
-
-        public Task<ReadOnlyMemory<byte>?> DownloadIncomingAsync(string name, string etag, long maxBytes, CancellationToken cancellationToken) =>
-            inner.DownloadIncomingAsync(name, etag, maxBytes, cancellationToken);
-
-        public Task<bool> StageAsync(string stagedName, ReadOnlyMemory<byte> bytes, string contentType, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+        public override Task<bool> StageAsync(string stagedName, ReadOnlyMemory<byte> bytes, string contentType, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
         {
             if (Interlocked.Increment(ref calls) == 1)
             {
@@ -90,14 +82,7 @@ public sealed class ReconcileBatchTests(AzuriteFixture azurite)
                 throw new RequestFailedException(503, "Injected: the server is busy.");
             }
 
-            return inner.StageAsync(stagedName, bytes, contentType, metadata, cancellationToken);
+            return base.StageAsync(stagedName, bytes, contentType, metadata, cancellationToken);
         }
-
-        public Task QuarantineAsync(string quarantineName, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) => inner.QuarantineAsync(quarantineName, bytes, cancellationToken);
-
-        public Task<bool> QuarantineCopyAsync(string incomingName, string etag, string quarantineName, CancellationToken cancellationToken) =>
-            inner.QuarantineCopyAsync(incomingName, etag, quarantineName, cancellationToken);
-
-        public Task WriteQuarantineJsonAsync(string name, ReadOnlyMemory<byte> json, CancellationToken cancellationToken) => inner.WriteQuarantineJsonAsync(name, json, cancellationToken);
     }
 }

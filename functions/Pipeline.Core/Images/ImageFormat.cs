@@ -45,29 +45,21 @@ public static class ImageFormats
         format is ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Webp or ImageFormat.Bmp or ImageFormat.Gif;
 
     /// <summary>The extension a staged file of this format gets, without the dot.</summary>
-    public static string CanonicalExtension(this ImageFormat format) => format switch
-    {
-        ImageFormat.Jpeg => "jpg",
-        ImageFormat.Png => "png",
-        ImageFormat.Webp => "webp",
-        ImageFormat.Bmp => "bmp",
-        ImageFormat.Gif => "gif",
-        ImageFormat.Tiff or ImageFormat.BigTiff => "tif",
-        ImageFormat.Heif => "heif",
-        _ => "bin",
-    };
+    public static string CanonicalExtension(this ImageFormat format) => Describe(format).Extension;
 
     /// <summary>The MIME type a staged file of this format is served with.</summary>
-    public static string ContentType(this ImageFormat format) => format switch
+    public static string ContentType(this ImageFormat format) => Describe(format).ContentType;
+
+    private static (string Extension, string ContentType) Describe(ImageFormat format) => format switch
     {
-        ImageFormat.Jpeg => "image/jpeg",
-        ImageFormat.Png => "image/png",
-        ImageFormat.Webp => "image/webp",
-        ImageFormat.Bmp => "image/bmp",
-        ImageFormat.Gif => "image/gif",
-        ImageFormat.Tiff or ImageFormat.BigTiff => "image/tiff",
-        ImageFormat.Heif => "image/heif",
-        _ => "application/octet-stream",
+        ImageFormat.Jpeg => ("jpg", "image/jpeg"),
+        ImageFormat.Png => ("png", "image/png"),
+        ImageFormat.Webp => ("webp", "image/webp"),
+        ImageFormat.Bmp => ("bmp", "image/bmp"),
+        ImageFormat.Gif => ("gif", "image/gif"),
+        ImageFormat.Tiff or ImageFormat.BigTiff => ("tif", "image/tiff"),
+        ImageFormat.Heif => ("heif", "image/heif"),
+        _ => ("bin", "application/octet-stream"),
     };
 
     /// <summary>The lowercase name used in records and reports.</summary>
