@@ -16,9 +16,11 @@ public sealed class QualityAnalyzerTests
 
         var quality = QualityAnalyzer.Analyze(image, analysisSize);
 
-        var luma = ((0.299 * 200) + (0.587 * 100) + (0.114 * 50)) / 255;
-        Assert.Equal(luma, quality.BrightnessMean, 3);
-        Assert.Equal(Math.Round(Math.Round(luma * 255) / 255, 4), quality.BrightnessP50);
+        // Perceived brightness, as cleanvision computes it.
+        var brightness = Math.Sqrt((0.241 * 200 * 200) + (0.691 * 100 * 100) + (0.068 * 50 * 50)) / 255;
+        Assert.Equal(brightness, quality.BrightnessMean, 3);
+        Assert.Equal(Math.Round(Math.Round(brightness * 255) / 255, 4), quality.BrightnessP50);
+        Assert.Equal(0, quality.Blur); // plain: nothing to be blurry
         Assert.Equal(0, quality.Contrast, 3);
         Assert.Equal(0, quality.Entropy);
         Assert.Equal(150 / 255.0, quality.ColorSpread, 3);

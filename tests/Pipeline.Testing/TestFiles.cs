@@ -35,9 +35,10 @@ public static class TestFiles
                 {
                     var inside = ((x - cx) * (x - cx)) + ((y - cy) * (y - cy)) < radius * radius;
                     var wave = (Math.Sin(x / 7.0) + Math.Cos(y / 11.0)) * 20;
+                    var tile = ((x / 20) + (y / 20)) % 2 == 0 ? 35 : -35; // hard edges, as real scenes have
                     var noise = random.Next(-12, 13);
-                    var r = (x * 200 / width) + wave + noise + (inside ? 40 : 0);
-                    var g = (y * 200 / height) + wave - noise;
+                    var r = (x * 200 / width) + wave + noise + (inside ? 40 : 0) + tile;
+                    var g = (y * 200 / height) + wave - noise - tile;
                     var b = 120 + wave + (inside ? -60 : 30) + noise;
                     row[x] = new Rgb24(Clamp(r), Clamp(g), Clamp(b));
                 }
@@ -51,7 +52,7 @@ public static class TestFiles
 
     public static byte[] Png(int width = 320, int height = 240, int seed = 1) => Encode(Picture(width, height, seed), new PngEncoder());
 
-    public static byte[] Webp(int width = 320, int height = 240, int seed = 1) => Encode(Picture(width, height, seed), new WebpEncoder());
+    public static byte[] Webp(int width = 320, int height = 240, int seed = 1) => Encode(Picture(width, height, seed), new WebpEncoder { FileFormat = WebpFileFormatType.Lossless });
 
     public static byte[] Bmp(int width = 160, int height = 120, int seed = 1) => Encode(Picture(width, height, seed), new BmpEncoder());
 

@@ -65,6 +65,18 @@ public static class FindingCodes
     /// <summary>Little information: the entropy of the brightness histogram is below the threshold.</summary>
     public const string ImageLowInformation = "image.low_information";
 
+    /// <summary>Blurry: the sharpness score (1 − blur effect) is below the threshold.</summary>
+    public const string ImageBlurry = "image.blurry";
+
+    /// <summary>Grayscale content (stored as grayscale, or RGB with equal channels).</summary>
+    public const string ImageGrayscale = "image.grayscale";
+
+    /// <summary>min(width/height, height/width) is below the threshold.</summary>
+    public const string ImageOddAspectRatio = "image.odd_aspect_ratio";
+
+    /// <summary>EXIF carries GPS location tags.</summary>
+    public const string ImageLocationMetadata = "image.location_metadata";
+
     /// <summary>The same bytes were ingested before under another name.</summary>
     public const string ImageExactDuplicate = "image.exact_duplicate";
 

@@ -160,6 +160,17 @@ public sealed class ImageGuard : IDisposable
                 return Result(sha, bytes.Length, format, findings, width, height, frames, orientation, elapsed: time.GetElapsedTime(started));
             }
 
+            if (HasLocation(info.Metadata))
+            {
+                findings.Add(Finding.Info(FindingCodes.ImageLocationMetadata, "EXIF holds GPS location tags; a dataset can have them stripped before publication."));
+            }
+
+            var aspect = Math.Min((double)info.Width / info.Height, (double)info.Height / info.Width);
+            if (aspect < options.OddAspectRatioThreshold)
+            {
+                findings.Add(Finding.Warning(FindingCodes.ImageOddAspectRatio, $"The image is {info.Width}×{info.Height}: an unusually long shape.", Math.Round(aspect, 4), options.OddAspectRatioThreshold));
+            }
+
             if (orientation is > 1 and <= 8)
             {
                 findings.Add(Finding.Info(FindingCodes.ImageExifOrientation, $"EXIF orientation {orientation}: viewers rotate or flip the stored pixels for display.", orientation));
@@ -217,6 +228,12 @@ public sealed class ImageGuard : IDisposable
         return value is null ? null : value.Value;
     }
 
+    private static bool HasLocation(ImageMetadata metadata)
+    {
+        var exif = metadata.ExifProfile;
+        return exif is not null && (exif.GetValue(ExifTag.GPSLatitude) is not null || exif.GetValue(ExifTag.GPSLongitude) is not null);
+    }
+
     private void CheckGeometry(int width, int height, int decodedFrames, List<Finding> findings)
     {
         if (width <= 0 || height <= 0)
@@ -253,6 +270,17 @@ public sealed class ImageGuard : IDisposable
         if (quality.Entropy < options.LowInformationThreshold)
         {
             findings.Add(Finding.Warning(FindingCodes.ImageLowInformation, "The image carries little information (nearly uniform).", quality.Entropy, options.LowInformationThreshold));
+        }
+
+        var sharpness = Math.Round(1 - quality.Blur, 4);
+        if (sharpness < options.BlurThreshold)
+        {
+            findings.Add(Finding.Warning(FindingCodes.ImageBlurry, "The image is blurry.", sharpness, options.BlurThreshold));
+        }
+
+        if (quality.ColorSpread < options.GrayscaleThreshold)
+        {
+            findings.Add(Finding.Warning(FindingCodes.ImageGrayscale, "The image is grayscale.", quality.ColorSpread, options.GrayscaleThreshold));
         }
     }
 

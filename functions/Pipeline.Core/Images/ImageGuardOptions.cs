@@ -55,7 +55,22 @@ public sealed class ImageGuardOptions
     [Range(0.0, 1.0)]
     public double LightThreshold { get; set; } = 0.95;
 
-    /// <summary>An image carries little information when its brightness entropy (bits) is below this.</summary>
+    /// <summary>An image carries little information when its brightness entropy (bits) is below this (cleanvision: 0.3 × 10 bits).</summary>
     [Range(0.0, 8.0)]
     public double LowInformationThreshold { get; set; } = 3.0;
+
+    /// <summary>
+    /// An image is blurry when its sharpness score, 1 − blur effect, is below this. Chosen from the evaluation
+    /// in docs/checks.md (cleanvision's own score and threshold, 0.29, belong to its different measure).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double BlurThreshold { get; set; } = 0.5;
+
+    /// <summary>An RGB image is grayscale when the mean spread of its channels (0–1) is below this.</summary>
+    [Range(0.0, 1.0)]
+    public double GrayscaleThreshold { get; set; } = 0.02;
+
+    /// <summary>An image has an odd aspect ratio when min(w/h, h/w) is below this (cleanvision's default).</summary>
+    [Range(0.0, 1.0)]
+    public double OddAspectRatioThreshold { get; set; } = 0.35;
 }

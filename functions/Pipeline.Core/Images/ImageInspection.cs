@@ -16,7 +16,10 @@ public enum InspectionStatus
     Rejected,
 }
 
-/// <summary>Statistics computed on one downscaled buffer of the decoded image. Brightness values are in 0–1.</summary>
+/// <summary>
+/// Statistics computed on one downscaled buffer of the decoded image. Brightness is perceived brightness,
+/// sqrt(0.241 R² + 0.691 G² + 0.068 B²), in 0–1; contrast, entropy, sharpness and blur use BT.601 luma.
+/// </summary>
 /// <param name="BrightnessP01">1st percentile of brightness.</param>
 /// <param name="BrightnessP05">5th percentile of brightness.</param>
 /// <param name="BrightnessP50">Median brightness.</param>
@@ -25,10 +28,13 @@ public enum InspectionStatus
 /// <param name="BrightnessMean">Mean brightness.</param>
 /// <param name="Contrast">RMS contrast: the standard deviation of brightness.</param>
 /// <param name="Entropy">Shannon entropy of the 256-bin brightness histogram, in bits (0–8).</param>
-/// <param name="Sharpness">Variance of the 4-neighbour Laplacian of brightness (0–255 scale); low means blurry.</param>
+/// <param name="Sharpness">Variance of the 4-neighbour Laplacian of luma (0–255 scale).</param>
+/// <param name="Blur">The blur effect (Crete et al.), 0 sharp … 1 blurry; 0 where there are no edges to judge.</param>
 /// <param name="ColorSpread">Mean of max(R,G,B) − min(R,G,B) over the buffer (0–1); near 0 means gray.</param>
 /// <param name="AnalysisWidth">Width of the downscaled buffer.</param>
 /// <param name="AnalysisHeight">Height of the downscaled buffer.</param>
+/// <param name="PerceptualHash">64-bit DCT perceptual hash (pHash) of the luma buffer, as 16 hex digits.</param>
+/// <param name="PixelHash">XxHash128 of the decoded pixels (and the size), as 32 hex digits: equal for equal pixels.</param>
 public sealed record ImageQuality(
     double BrightnessP01,
     double BrightnessP05,
@@ -39,9 +45,12 @@ public sealed record ImageQuality(
     double Contrast,
     double Entropy,
     double Sharpness,
+    double Blur,
     double ColorSpread,
     int AnalysisWidth,
-    int AnalysisHeight);
+    int AnalysisHeight,
+    string PerceptualHash,
+    string PixelHash);
 
 /// <summary>Everything the guard learned about one file.</summary>
 /// <param name="Sha256">Lowercase hex SHA-256 of the bytes; empty when the bytes were never read (size cap).</param>

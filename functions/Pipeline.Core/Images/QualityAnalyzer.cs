@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
@@ -24,13 +26,22 @@ internal static class QualityAnalyzer
         // Rows are summed column by column into one band of `factor` rows (a widening SIMD add per row),
         // and each full band is folded into its row of cells: the per-pixel work is one vector lane.
         // A ushort lane holds 257 rows of 255, so very tall cells are folded in parts.
+        // The same pass hashes the decoded pixels (XxHash128), so a copy that differs only in metadata or
+        // container is an exact duplicate too.
         var band = new ushort[image.Width * 3];
         var bandRows = 0;
+        var pixels = new XxHash128();
+        Span<byte> size = stackalloc byte[8];
+        BinaryPrimitives.WriteInt32LittleEndian(size, image.Width);
+        BinaryPrimitives.WriteInt32LittleEndian(size[4..], image.Height);
+        pixels.Append(size);
         image.ProcessPixelRows(accessor =>
         {
             for (var y = 0; y < accessor.Height; y++)
             {
-                AddWidening(MemoryMarshal.AsBytes(accessor.GetRowSpan(y)), band);
+                var bytes = MemoryMarshal.AsBytes(accessor.GetRowSpan(y));
+                pixels.Append(bytes);
+                AddWidening(bytes, band);
                 if (++bandRows == MaxBandRows || (y + 1) % factor == 0 || y == accessor.Height - 1)
                 {
                     Fold(band, bandRows, factor, width, y / factor, sums, counts);
@@ -40,7 +51,7 @@ internal static class QualityAnalyzer
             }
         });
 
-        return Statistics(sums, counts, width, height);
+        return Statistics(sums, counts, width, height, Convert.ToHexStringLower(pixels.GetCurrentHash()));
     }
 
     private static void AddWidening(ReadOnlySpan<byte> row, ushort[] band)
@@ -84,11 +95,12 @@ internal static class QualityAnalyzer
         }
     }
 
-    private static ImageQuality Statistics(uint[] sums, uint[] counts, int width, int height)
+    private static ImageQuality Statistics(uint[] sums, uint[] counts, int width, int height, string pixelHash)
     {
         var n = width * height;
         var luma = new float[n];
-        var histogram = new int[256];
+        var lumaHistogram = new int[256];
+        var brightnessHistogram = new int[256];
         double sum = 0, sumSq = 0, spread = 0;
         for (var i = 0; i < n; i++)
         {
@@ -98,17 +110,21 @@ internal static class QualityAnalyzer
             var b = sums[(i * 3) + 2] / c;
             var y = (0.299f * r) + (0.587f * g) + (0.114f * b); // BT.601 luma
             luma[i] = y;
-            histogram[Math.Clamp((int)MathF.Round(y), 0, 255)]++;
-            sum += y;
+            lumaHistogram[Math.Clamp((int)MathF.Round(y), 0, 255)]++;
+
+            // Perceived brightness (the formula cleanvision's dark and light checks use).
+            var perceived = MathF.Sqrt((0.241f * r * r) + (0.691f * g * g) + (0.068f * b * b));
+            brightnessHistogram[Math.Clamp((int)MathF.Round(perceived), 0, 255)]++;
+            sum += perceived;
             sumSq += y * y;
             spread += Math.Max(r, Math.Max(g, b)) - Math.Min(r, Math.Min(g, b));
         }
 
-        var mean = sum / n;
-        var variance = Math.Max(0, (sumSq / n) - (mean * mean));
+        var lumaMean = luma.Sum(v => (double)v) / n;
+        var variance = Math.Max(0, (sumSq / n) - (lumaMean * lumaMean));
 
         double entropy = 0;
-        foreach (var count in histogram)
+        foreach (var count in lumaHistogram)
         {
             if (count > 0)
             {
@@ -118,18 +134,21 @@ internal static class QualityAnalyzer
         }
 
         return new ImageQuality(
-            Percentile(histogram, n, 0.01),
-            Percentile(histogram, n, 0.05),
-            Percentile(histogram, n, 0.50),
-            Percentile(histogram, n, 0.95),
-            Percentile(histogram, n, 0.99),
-            Round(mean / 255),
+            Percentile(brightnessHistogram, n, 0.01),
+            Percentile(brightnessHistogram, n, 0.05),
+            Percentile(brightnessHistogram, n, 0.50),
+            Percentile(brightnessHistogram, n, 0.95),
+            Percentile(brightnessHistogram, n, 0.99),
+            Round(sum / n / 255),
             Round(Math.Sqrt(variance) / 255),
             Round(entropy),
             Round(LaplacianVariance(luma, width, height)),
+            Round(BlurEffect.Measure(luma, width, height)),
             Round(spread / n / 255),
             width,
-            height);
+            height,
+            PerceptualHash.Compute(luma, width, height).ToString("x16", System.Globalization.CultureInfo.InvariantCulture),
+            pixelHash);
     }
 
     private static double Percentile(int[] histogram, int n, double q)
