@@ -91,6 +91,21 @@ public sealed class TableImageCatalog : IImageCatalog
         }
     }
 
+    public async Task<string?> ClaimPixelsAsync(string pixelHash, string name, CancellationToken cancellationToken)
+    {
+        var (pk, rk) = TableKeys.ForPixels(pixelHash);
+        try
+        {
+            await contents.AddEntityAsync(new TableEntity(pk, rk) { ["Name"] = name }, cancellationToken);
+            return null;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var first = (await contents.GetEntityAsync<TableEntity>(pk, rk, cancellationToken: cancellationToken)).Value.GetString("Name");
+            return first == name ? null : first;
+        }
+    }
+
     public async IAsyncEnumerable<CatalogEntry> ListBatchAsync(string batch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pk = TableKeys.Readable(batch);

@@ -38,6 +38,9 @@ public static class TableKeys
     public static (string PartitionKey, string RowKey) ForBlob(string name) =>
         (Readable(Pipeline.Core.Ingest.BlobNames.BatchOf(name)), Hash(name));
 
+    /// <summary>The decoded-pixels key, in the content table's own 256 partitions (prefixed apart from the byte hashes).</summary>
+    public static (string PartitionKey, string RowKey) ForPixels(string pixelHash) => ("px" + pixelHash[..2], pixelHash);
+
     /// <summary>The content-index key: 256 partitions by the hash's first byte, so writes spread.</summary>
     public static (string PartitionKey, string RowKey) ForContent(string sha256) => (sha256[..2], sha256);
 }

@@ -239,6 +239,31 @@ public sealed class IngestServiceTests(AzuriteFixture azurite)
         Assert.Equal(2, (await storage.CatalogRowsAsync()).Count);
     }
 
+    [Fact]
+    public async Task Same_pixels_in_other_bytes_are_an_exact_duplicate_naming_the_first()
+    {
+        await using var storage = azurite.CreateStorage();
+        using var image = TestFiles.Picture(200, 150);
+        using var plain = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, plain);
+        using var squeezed = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, squeezed, new SixLabors.ImageSharp.Formats.Png.PngEncoder { CompressionLevel = SixLabors.ImageSharp.Formats.Png.PngCompressionLevel.BestCompression });
+        await storage.UploadAsync("b/first.png", plain.ToArray());
+        await storage.UploadAsync("b/resaved.png", squeezed.ToArray());
+
+        var first = (await storage.Ingest.IngestAsync("b/first.png", Timeout)).Entry!;
+        var resaved = (await storage.Ingest.IngestAsync("b/resaved.png", Timeout)).Entry!;
+        var again = (await storage.Ingest.RecordPoisonAsync("b/first.png", "late", Timeout)); // the first keeps its verdict
+
+        Assert.NotEqual(first.Sha256, resaved.Sha256);
+        Assert.DoesNotContain(first.Findings, f => f.Code == FindingCodes.ImageExactDuplicate);
+        var finding = Assert.Single(resaved.Findings, f => f.Code == FindingCodes.ImageExactDuplicate);
+        Assert.Equal("b/first.png", finding.Subject);
+        Assert.Equal("b/first.png", resaved.DuplicateOf);
+        Assert.Equal(IngestStatus.Accepted, again.Status);
+        Assert.Equal(2, (await storage.ListAsync(storage.Staging)).Count); // different bytes: both kept
+    }
+
     [Theory]
     [InlineData("batch one/my holiday photo.png")]
     [InlineData("партия/猫の写真 😀.png")]

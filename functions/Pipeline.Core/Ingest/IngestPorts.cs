@@ -63,6 +63,12 @@ public interface IImageCatalog
     /// <summary>Records accepted bytes; false when they were recorded before.</summary>
     Task<bool> TryAddContentAsync(ContentEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Claims decoded pixels (by their hash) for <paramref name="name"/>: null when the claim is this name's
+    /// (new, or made before by the same name), otherwise the name that first had these pixels.
+    /// </summary>
+    Task<string?> ClaimPixelsAsync(string pixelHash, string name, CancellationToken cancellationToken);
+
     /// <summary>Every row of a batch.</summary>
     IAsyncEnumerable<CatalogEntry> ListBatchAsync(string batch, CancellationToken cancellationToken);
 }

@@ -173,6 +173,15 @@ public sealed partial class IngestService(
             return Reuse(blob, first); // another name with the same bytes got there first
         }
 
+        // Other bytes, same pixels (a re-save with other metadata or compression settings): an exact duplicate too.
+        if (inspection.Quality is { } quality && await catalog.ClaimPixelsAsync(quality.PixelHash, name, cancellationToken) is { } samePixels)
+        {
+            var finding = new Finding(
+                FindingCodes.ImageExactDuplicate, Severity.Warning, null, null,
+                $"The same pixels were ingested before as '{samePixels}' (in a different file).", samePixels);
+            return Entry(blob, inspection with { Findings = [.. inspection.Findings, finding] }, IngestStatus.Accepted, stagedPath: staged, duplicateOf: samePixels);
+        }
+
         return Entry(blob, inspection, IngestStatus.Accepted, stagedPath: staged);
     }
 
