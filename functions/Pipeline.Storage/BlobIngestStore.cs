@@ -41,7 +41,7 @@ public sealed class BlobIngestStore : IIngestBlobStore
         try
         {
             var properties = await incoming.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken);
-            return new IncomingBlob(name, properties.Value.ContentLength, Text(properties.Value.ETag));
+            return new IncomingBlob(name, properties.Value.ContentLength, Text(properties.Value.ETag), properties.Value.Metadata.TryGetValue("dataset", out var dataset) ? dataset : null);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

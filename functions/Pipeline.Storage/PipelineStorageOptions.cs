@@ -25,6 +25,9 @@ public sealed class PipelineStorageOptions
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string ContentTable { get; set; } = "contents";
 
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string StatisticsTable { get; set; } = "statistics";
+
     /// <summary>Create missing containers and tables at start (local runs); in Azure the templates create them.</summary>
     public bool CreateIfMissing { get; set; } = true;
 }

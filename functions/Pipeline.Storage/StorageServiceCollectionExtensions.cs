@@ -19,6 +19,7 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddPipelineIngest(this IServiceCollection services, IConfiguration configuration, StorageConnection? connection = null)
     {
         services.AddOptions<ImageGuardOptions>().Bind(configuration.GetSection(ImageGuardOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PipelineStorageOptions>().Bind(configuration.GetSection(PipelineStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
         connection ??= StorageConnection.FromConfiguration(configuration);
@@ -32,6 +33,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<ImageGuard>();
         services.TryAddSingleton<IIngestBlobStore, BlobIngestStore>();
         services.TryAddSingleton<IImageCatalog, TableImageCatalog>();
+        services.TryAddSingleton<IDatasetStatistics, TableDatasetStatistics>();
         services.TryAddSingleton<StorageInitializer>();
         services.TryAddSingleton<IngestService>();
         return services;

@@ -122,6 +122,7 @@ public sealed class TableImageCatalog : IImageCatalog
         {
             ["Name"] = entry.Name,
             ["Batch"] = entry.Batch,
+            ["Dataset"] = entry.Dataset,
             ["SourceETag"] = entry.SourceETag,
             ["Status"] = JsonNamingPolicy.CamelCase.ConvertName(entry.Status.ToString()),
             ["Sha256"] = entry.Sha256,
@@ -145,6 +146,7 @@ public sealed class TableImageCatalog : IImageCatalog
     private static CatalogEntry ToEntry(TableEntity e) => new(
         e.GetString("Name"),
         e.GetString("Batch"),
+        e.GetString("Dataset") ?? string.Empty,
         e.GetString("SourceETag"),
         Enum.Parse<IngestStatus>(e.GetString("Status"), ignoreCase: true),
         e.GetString("Sha256"),

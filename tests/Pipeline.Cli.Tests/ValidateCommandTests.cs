@@ -89,6 +89,25 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal(5, ReadJsonLines(json).Count);
     }
 
+    [Fact]
+    public async Task Odd_sizes_are_judged_against_the_folder()
+    {
+        for (var i = 0; i < 24; i++)
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"usual-{i:D2}.png"), TestFiles.Png(64 + (i % 5), 48, seed: i));
+        }
+
+        File.WriteAllBytes(Path.Combine(folder, "huge.png"), TestFiles.Png(800, 600, seed: 77));
+        var json = Path.Combine(folder, "out.jsonl");
+
+        var (exit, _, _) = await Run("validate", folder, "--json", json);
+
+        Assert.Equal(PipelineCli.Accepted, exit); // odd size is a warning
+        var records = ReadJsonLines(json);
+        Assert.Contains(records.Single(r => r.Path == "huge.png").Findings, f => f.Code == "image.odd_size");
+        Assert.All(records.Where(r => r.Path != "huge.png"), r => Assert.DoesNotContain(r.Findings, f => f.Code == "image.odd_size"));
+    }
+
     [Theory]
     [InlineData("validate")]
     [InlineData("validate", "/no/such/folder")]

@@ -19,6 +19,7 @@ public sealed class SettingsTests
     [Theory]
     [InlineData(typeof(ImageGuardOptions), "Pipeline__Images__")]
     [InlineData(typeof(PipelineStorageOptions), "Pipeline__Storage__")]
+    [InlineData(typeof(Pipeline.Core.Ingest.IngestOptions), "Pipeline__Ingest__")]
     public void The_sample_settings_name_every_option_the_app_reads(Type options, string prefix)
     {
         var values = SampleValues();

@@ -4,7 +4,6 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Core;
 using Pipeline.Core.Findings;
@@ -264,6 +263,42 @@ public sealed class IngestServiceTests(AzuriteFixture azurite)
         Assert.Equal(2, (await storage.ListAsync(storage.Staging)).Count); // different bytes: both kept
     }
 
+    [Fact]
+    public async Task An_image_far_larger_than_its_dataset_is_odd_sized_against_the_stored_running_statistics()
+    {
+        await using var storage = azurite.CreateStorage();
+        var usual = Enumerable.Range(0, 24).Select(i => TestFiles.Png(64 + (i % 4), 48, seed: i)).ToArray();
+        await Task.WhenAll(usual.Select((bytes, i) => storage.UploadAsync($"b/usual-{i}.png", bytes, dataset: "cats")));
+        await storage.UploadAsync("b/huge.png", TestFiles.Png(640, 480, seed: 99), dataset: "cats");
+        await storage.UploadAsync("b/huge-elsewhere.png", TestFiles.Png(640, 480, seed: 98), dataset: "dogs");
+
+        // Parallel ingests update the sketch concurrently: none of their counts may be lost.
+        var outcomes = await Task.WhenAll(usual.Select((_, i) => storage.Ingest.IngestAsync($"b/usual-{i}.png", Timeout)));
+        var huge = (await storage.Ingest.IngestAsync("b/huge.png", Timeout)).Entry!;
+        var elsewhere = (await storage.Ingest.IngestAsync("b/huge-elsewhere.png", Timeout)).Entry!;
+
+        Assert.All(outcomes, o => Assert.DoesNotContain(o.Entry!.Findings, f => f.Code == FindingCodes.ImageOddSize));
+        var statistics = storage.Services.GetRequiredService<IDatasetStatistics>();
+        Assert.Equal(25, (await statistics.GetSizesAsync("cats", Timeout)).Count);
+        Assert.Equal("cats", huge.Dataset);
+        var odd = Assert.Single(huge.Findings, f => f.Code == FindingCodes.ImageOddSize);
+        Assert.Equal(Math.Round(Math.Sqrt(640 * 480), 1), odd.Value);
+        Assert.Equal(IngestStatus.Accepted, huge.Status); // a warning: the gate decides
+        Assert.DoesNotContain(elsewhere.Findings, f => f.Code == FindingCodes.ImageOddSize); // another dataset, too few to judge
+    }
+
+    [Fact]
+    public async Task Redelivery_does_not_count_an_image_twice_in_its_dataset()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("b/once.png", TestFiles.Png(64, 48));
+
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => storage.Ingest.IngestAsync("b/once.png", Timeout)));
+        await storage.Ingest.IngestAsync("b/once.png", Timeout);
+
+        Assert.Equal(1, (await storage.Services.GetRequiredService<IDatasetStatistics>().GetSizesAsync("default", Timeout)).Count);
+    }
+
     [Theory]
     [InlineData("batch one/my holiday photo.png")]
     [InlineData("партия/猫の写真 😀.png")]
@@ -334,7 +369,7 @@ public sealed class IngestServiceTests(AzuriteFixture azurite)
         options.AddPolicy(new FailWrites(), HttpPipelinePosition.PerCall);
         var faulty = new BlobServiceClient(azurite.ConnectionString, options);
         var store = new BlobIngestStore(faulty, Options.Create(storage.Options));
-        var ingest = new IngestService(store, storage.Catalog, storage.Services.GetRequiredService<ImageGuard>(), TimeProvider.System, NullLogger<IngestService>.Instance);
+        var ingest = storage.IngestOver(store);
 
         var error = await Assert.ThrowsAsync<RequestFailedException>(() => ingest.IngestAsync("b/t.png", Timeout));
 

@@ -26,6 +26,7 @@ public sealed class TestStorage : IAsyncDisposable
             ["Pipeline:Storage:QuarantineContainer"] = $"{id}-quarantine",
             ["Pipeline:Storage:CatalogTable"] = $"{id}catalog",
             ["Pipeline:Storage:ContentTable"] = $"{id}contents",
+            ["Pipeline:Storage:StatisticsTable"] = $"{id}statistics",
             ["Pipeline:Images:MaxConcurrentDecodes"] = "2",
         };
         configure?.Invoke(settings);
@@ -55,14 +56,19 @@ public sealed class TestStorage : IAsyncDisposable
 
     public IImageCatalog Catalog => Services.GetRequiredService<IImageCatalog>();
 
+    /// <summary>An ingest service wired like <see cref="Ingest"/> but over another blob store (a fault or a race injected).</summary>
+    public IngestService IngestOver(IIngestBlobStore store) => ActivatorUtilities.CreateInstance<IngestService>(Services, store);
+
     public BlobContainerClient Incoming => Blobs.GetBlobContainerClient(Options.IncomingContainer);
 
     public BlobContainerClient Staging => Blobs.GetBlobContainerClient(Options.StagingContainer);
 
     public BlobContainerClient Quarantine => Blobs.GetBlobContainerClient(Options.QuarantineContainer);
 
-    public async Task UploadAsync(string name, byte[] bytes) =>
-        await Incoming.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(bytes), overwrite: true);
+    public async Task UploadAsync(string name, byte[] bytes, string? dataset = null) =>
+        await Incoming.GetBlobClient(name).UploadAsync(
+            BinaryData.FromBytes(bytes),
+            new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = dataset is null ? null : new Dictionary<string, string> { ["dataset"] = dataset } });
 
     /// <summary>Every blob name in a container, sorted.</summary>
     public async Task<List<string>> ListAsync(BlobContainerClient container)
@@ -96,7 +102,7 @@ public sealed class TestStorage : IAsyncDisposable
             await Blobs.GetBlobContainerClient(container).DeleteIfExistsAsync();
         }
 
-        foreach (var table in new[] { Options.CatalogTable, Options.ContentTable })
+        foreach (var table in new[] { Options.CatalogTable, Options.ContentTable, Options.StatisticsTable })
         {
             await Tables.DeleteTableAsync(table);
         }

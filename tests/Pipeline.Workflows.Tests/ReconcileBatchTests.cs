@@ -2,8 +2,6 @@ using Azure;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Pipeline.Core.Images;
 using Pipeline.Core.Ingest;
 using Pipeline.Testing;
 using Pipeline.Workflows.Ingest;
@@ -58,7 +56,7 @@ public sealed class ReconcileBatchTests(AzuriteFixture azurite)
         await storage.UploadAsync("f/a.png", TestFiles.Png(24, 16, seed: 1));
         await storage.UploadAsync("f/b.png", TestFiles.Png(24, 16, seed: 2));
         var flaky = new FailFirstStage(storage.Services.GetRequiredService<IIngestBlobStore>());
-        var ingest = new IngestService(flaky, storage.Catalog, storage.Services.GetRequiredService<ImageGuard>(), TimeProvider.System, NullLogger<IngestService>.Instance);
+        var ingest = storage.IngestOver(flaky);
 
         var done = await RunAsync(new ReconcileActivities(ingest), "f");
 

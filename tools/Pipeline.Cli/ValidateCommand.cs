@@ -58,7 +58,22 @@ internal static class ValidateCommand
                     : await guard.InspectAsync(await File.ReadAllBytesAsync(full, ct), relative, ct);
                 results[i] = ToReport(relative, inspection);
             });
-        return [.. Enumerable.Range(0, files.Count).Select(i => results[i])];
+        // Dataset-relative checks, with the folder as the dataset: each size against the sizes of all of them.
+        var inspections = Enumerable.Range(0, files.Count).Select(i => results[i]).ToList();
+        var sizes = new SizeSketch();
+        foreach (var report in inspections.Where(r => r is { Status: "accepted", Width: not null, Height: not null }))
+        {
+            sizes.Add(SizeSketch.SizeOf(report.Width!.Value, report.Height!.Value));
+        }
+
+        return
+        [
+            .. inspections.Select(report =>
+                report is { Status: "accepted", Width: { } w, Height: { } h } &&
+                sizes.Judge(SizeSketch.SizeOf(w, h), guard.Options.OddSizeIqrFactor, guard.Options.OddSizeMinimumCount) is { } odd
+                    ? report with { Findings = [.. report.Findings, odd] }
+                    : report),
+        ];
     }
 
     internal static FileReport ToReport(string path, ImageInspection inspection) => new(

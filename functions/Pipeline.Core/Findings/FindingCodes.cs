@@ -74,6 +74,9 @@ public static class FindingCodes
     /// <summary>min(width/height, height/width) is below the threshold.</summary>
     public const string ImageOddAspectRatio = "image.odd_aspect_ratio";
 
+    /// <summary>sqrt(width × height) lies outside Q1 − 3·IQR … Q3 + 3·IQR of its dataset's running statistics.</summary>
+    public const string ImageOddSize = "image.odd_size";
+
     /// <summary>EXIF carries GPS location tags.</summary>
     public const string ImageLocationMetadata = "image.location_metadata";
 

@@ -70,6 +70,14 @@ public sealed class ImageGuardOptions
     [Range(0.0, 1.0)]
     public double GrayscaleThreshold { get; set; } = 0.02;
 
+    /// <summary>An image has an odd size outside Q1 − k·IQR … Q3 + k·IQR of its dataset's sizes; this is k (cleanvision's default).</summary>
+    [Range(0.0, 100.0)]
+    public double OddSizeIqrFactor { get; set; } = 3.0;
+
+    /// <summary>Images a dataset must have before sizes are judged against it.</summary>
+    [Range(1, 1_000_000)]
+    public int OddSizeMinimumCount { get; set; } = 20;
+
     /// <summary>An image has an odd aspect ratio when min(w/h, h/w) is below this (cleanvision's default).</summary>
     [Range(0.0, 1.0)]
     public double OddAspectRatioThreshold { get; set; } = 0.35;

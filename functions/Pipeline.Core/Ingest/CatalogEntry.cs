@@ -24,6 +24,7 @@ public enum IngestStatus
 /// <summary>The catalog row of one incoming blob: what it was, when it was read, and what was decided.</summary>
 /// <param name="Name">Blob name in <c>incoming</c> (batch first).</param>
 /// <param name="Batch">The batch: the name's first segment.</param>
+/// <param name="Dataset">The dataset the upload belongs to (its <c>dataset</c> metadata, or the default).</param>
 /// <param name="SourceETag">The version of the blob that was judged; empty when it was never read.</param>
 /// <param name="Status">The verdict.</param>
 /// <param name="Sha256">Hex SHA-256 of the bytes judged; empty when they were never read.</param>
@@ -42,6 +43,7 @@ public enum IngestStatus
 public sealed record CatalogEntry(
     string Name,
     string Batch,
+    string Dataset,
     string SourceETag,
     IngestStatus Status,
     string Sha256,

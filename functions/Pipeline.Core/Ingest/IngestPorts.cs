@@ -4,7 +4,8 @@ namespace Pipeline.Core.Ingest;
 /// <param name="Name">Blob name within the container.</param>
 /// <param name="Length">Length in bytes.</param>
 /// <param name="ETag">The version read; every later read is conditioned on it.</param>
-public sealed record IncomingBlob(string Name, long Length, string ETag);
+/// <param name="Dataset">The <c>dataset</c> metadata the uploader set, if any (validated by the service).</param>
+public sealed record IncomingBlob(string Name, long Length, string ETag, string? Dataset = null);
 
 /// <summary>One page of a listing of <c>incoming</c>.</summary>
 /// <param name="Blobs">The blobs on this page.</param>
@@ -71,4 +72,18 @@ public interface IImageCatalog
 
     /// <summary>Every row of a batch.</summary>
     IAsyncEnumerable<CatalogEntry> ListBatchAsync(string batch, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Running statistics per dataset, kept in storage so each new image is judged against its dataset without
+/// rescanning it. Updates are ETag-guarded and spread over shards, so concurrent ingests neither lose counts
+/// nor queue behind one row.
+/// </summary>
+public interface IDatasetStatistics
+{
+    /// <summary>The dataset's size sketch (all shards merged); empty for a new dataset.</summary>
+    Task<Pipeline.Core.Images.SizeSketch> GetSizesAsync(string dataset, CancellationToken cancellationToken);
+
+    /// <summary>Counts one image's size in the shard named by <paramref name="shard"/> (one hex digit).</summary>
+    Task AddSizeAsync(string dataset, char shard, double size, CancellationToken cancellationToken);
 }

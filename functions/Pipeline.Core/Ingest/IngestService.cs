@@ -15,7 +15,9 @@ namespace Pipeline.Core.Ingest;
 public sealed partial class IngestService(
     IIngestBlobStore store,
     IImageCatalog catalog,
+    IDatasetStatistics statistics,
     ImageGuard guard,
+    Microsoft.Extensions.Options.IOptions<IngestOptions> options,
     TimeProvider time,
     ILogger<IngestService> logger)
 {
@@ -55,6 +57,12 @@ public sealed partial class IngestService(
                 var outcome = await WriteAsync(entry, existing, cancellationToken);
                 if (outcome is not null)
                 {
+                    // Counted once, by the delivery whose verdict was written; duplicates are not counted again.
+                    if (!outcome.Redelivery && entry is { Status: IngestStatus.Accepted, DuplicateOf: null, Width: { } w, Height: { } h })
+                    {
+                        await statistics.AddSizeAsync(entry.Dataset, entry.Sha256[0], SizeSketch.SizeOf(w, h), cancellationToken);
+                    }
+
                     LogJudged(logger, name, entry.Status, entry.Findings.Count);
                     return outcome;
                 }
@@ -106,7 +114,7 @@ public sealed partial class IngestService(
 
             var finding = Finding.Error(FindingCodes.IngestPoison, $"Ingest failed on every retry and the file was not judged: {reason}");
             var entry = new CatalogEntry(
-                name, BlobNames.BatchOf(name), blob?.ETag ?? string.Empty, IngestStatus.Failed, string.Empty, blob?.Length ?? 0,
+                name, BlobNames.BatchOf(name), blob is null ? options.Value.DefaultDataset : DatasetOf(blob), blob?.ETag ?? string.Empty, IngestStatus.Failed, string.Empty, blob?.Length ?? 0,
                 ImageFormat.Unknown.Name(), null, null, 0, null, null, [finding], null, null, null, time.GetUtcNow());
             if (await WriteAsync(entry, existing, cancellationToken) is { Entry: { } written })
             {
@@ -158,6 +166,15 @@ public sealed partial class IngestService(
             return await WriteReasonsAsync(Entry(blob, inspection, IngestStatus.Rejected, quarantinePath: quarantine), cancellationToken);
         }
 
+        if (inspection is { Width: { } width, Height: { } height })
+        {
+            var sketch = await statistics.GetSizesAsync(DatasetOf(blob), cancellationToken);
+            if (sketch.Judge(SizeSketch.SizeOf(width, height), guard.Options.OddSizeIqrFactor, guard.Options.OddSizeMinimumCount) is { } oddSize)
+            {
+                inspection = inspection with { Findings = [.. inspection.Findings, oddSize] };
+            }
+        }
+
         var staged = StagedNameFor(sha, inspection.Format);
         var metadata = new Dictionary<string, string>
         {
@@ -203,9 +220,11 @@ public sealed partial class IngestService(
     private CatalogEntry Entry(
         IncomingBlob blob, ImageInspection inspection, IngestStatus status,
         string? stagedPath = null, string? quarantinePath = null, string? duplicateOf = null) =>
-        new(blob.Name, BlobNames.BatchOf(blob.Name), blob.ETag, status, inspection.Sha256, blob.Length,
+        new(blob.Name, BlobNames.BatchOf(blob.Name), DatasetOf(blob), blob.ETag, status, inspection.Sha256, blob.Length,
             inspection.Format.Name(), inspection.Width, inspection.Height, inspection.Frames, inspection.Orientation,
             inspection.Quality, inspection.Findings, stagedPath, quarantinePath, duplicateOf, time.GetUtcNow());
+
+    private string DatasetOf(IncomingBlob blob) => DatasetNames.IsValid(blob.Dataset) ? blob.Dataset! : options.Value.DefaultDataset;
 
     private async Task<IngestOutcome> RejectUnsafeNameAsync(string name, Finding finding, CancellationToken cancellationToken)
     {
@@ -216,7 +235,7 @@ public sealed partial class IngestService(
         }
 
         var entry = new CatalogEntry(
-            name, BlobNames.BatchOf(name), string.Empty, IngestStatus.Rejected, string.Empty, 0, ImageFormat.Unknown.Name(),
+            name, BlobNames.BatchOf(name), options.Value.DefaultDataset, string.Empty, IngestStatus.Rejected, string.Empty, 0, ImageFormat.Unknown.Name(),
             null, null, 0, null, null, [finding], null, BlobNames.QuarantineNameFor(name), null, time.GetUtcNow());
         entry = await WriteReasonsAsync(entry, cancellationToken);
         LogUnsafeName(logger, name.Length);

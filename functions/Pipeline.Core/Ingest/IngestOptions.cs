@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.Core.Ingest;
+
+/// <summary>Ingest settings, bound from <c>Pipeline:Ingest</c>.</summary>
+public sealed class IngestOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "Pipeline:Ingest";
+
+    /// <summary>The dataset an upload belongs to when its blob carries no <c>dataset</c> metadata.</summary>
+    [Required, RegularExpression(DatasetNames.Pattern)]
+    public string DefaultDataset { get; set; } = "default";
+}
+
+/// <summary>Dataset names: lowercase letters, digits and hyphens, as they also appear in container paths and table keys.</summary>
+public static class DatasetNames
+{
+    /// <summary>The allowed shape of a dataset name.</summary>
+    public const string Pattern = "^[a-z0-9][a-z0-9-]{0,62}$";
+
+    /// <summary>Whether <paramref name="name"/> is a valid dataset name.</summary>
+    public static bool IsValid(string? name) => name is not null && System.Text.RegularExpressions.Regex.IsMatch(name, Pattern);
+}
