@@ -108,6 +108,28 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.All(records.Where(r => r.Path != "huge.png"), r => Assert.DoesNotContain(r.Findings, f => f.Code == "image.odd_size"));
     }
 
+    [Fact]
+    public async Task Evaluate_prints_precision_and_recall_for_every_check_and_for_near_duplicates()
+    {
+        foreach (var photo in new[] { "chelsea.png", "rocket.jpg" })
+        {
+            File.Copy(Path.Combine(SampleSet.GoodFolder, photo), Path.Combine(folder, photo));
+        }
+
+        var (exit, output, _) = await Run("evaluate", folder);
+
+        Assert.Equal(PipelineCli.Accepted, exit);
+        foreach (var code in new[] { "image.blurry", "image.dark", "image.light", "image.grayscale", "image.low_information", "image.odd_aspect_ratio" })
+        {
+            var row = output.Split('\n').Single(l => l.StartsWith($"| `{code}` |", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries);
+            Assert.InRange(double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture), 0, 1); // precision
+            Assert.InRange(double.Parse(row[5], System.Globalization.CultureInfo.InvariantCulture), 0, 1); // recall
+        }
+
+        Assert.Contains("10 distinct bases", output, StringComparison.Ordinal);
+        Assert.Contains("| 10 | ", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("validate")]
     [InlineData("validate", "/no/such/folder")]

@@ -15,6 +15,7 @@ public static class PipelineCli
         {
             ValidateCommand.Create(output, error),
             IngestCommand.Create(output, error),
+            EvaluateCommand.Create(output, error),
         };
 
         var parsed = root.Parse(args);
