@@ -39,27 +39,32 @@ internal static class BlurEffect
         var (lineCount, length) = step == 1 ? (height, width) : (width, height);
         var stride = step == 1 ? width : 1;
         var blurred = new float[length];
+        var prefix = new double[length + Taps];
         double sF = 0, sV = 0;
         for (var line = 0; line < lineCount; line++)
         {
             var start = line * stride;
-            for (var i = 0; i < length; i++)
-            {
-                float total = 0;
-                for (var k = -Taps / 2; k <= Taps / 2; k++)
-                {
-                    total += f[start + (Math.Clamp(i + k, 0, length - 1) * step)];
-                }
 
-                blurred[i] = total / Taps;
+            // Box filter by prefix sums over the line with its ends repeated: O(1) per pixel.
+            for (var j = 0; j < length + Taps - 1; j++)
+            {
+                prefix[j + 1] = prefix[j] + f[start + (Math.Clamp(j - (Taps / 2), 0, length - 1) * step)];
             }
 
+            for (var i = 0; i < length; i++)
+            {
+                blurred[i] = (float)((prefix[i + Taps] - prefix[i]) / Taps);
+            }
+
+            var previous = f[start];
             for (var i = 1; i < length; i++)
             {
-                var dF = Math.Abs(f[start + (i * step)] - f[start + ((i - 1) * step)]);
+                var current = f[start + (i * step)];
+                var dF = Math.Abs(current - previous);
                 var dB = Math.Abs(blurred[i] - blurred[i - 1]);
                 sF += dF;
                 sV += Math.Max(0, dF - dB);
+                previous = current;
             }
         }
 
