@@ -11,6 +11,16 @@ public sealed class IngestOptions
     /// <summary>The dataset an upload belongs to when its blob carries no <c>dataset</c> metadata.</summary>
     [Required, RegularExpression(DatasetNames.Pattern)]
     public string DefaultDataset { get; set; } = "default";
+
+    /// <summary>
+    /// Datasets whose images keep their GPS location when published, comma-separated. Every other dataset
+    /// has location stripped (<see cref="Pipeline.Core.Images.LocationStripper"/>) before an image reaches production.
+    /// </summary>
+    public string KeepLocationDatasets { get; set; } = string.Empty;
+
+    /// <summary>Whether images of <paramref name="dataset"/> are published without location.</summary>
+    public bool StripsLocation(string dataset) =>
+        !KeepLocationDatasets.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains(dataset, StringComparer.Ordinal);
 }
 
 /// <summary>Dataset names: lowercase letters, digits and hyphens, as they also appear in container paths and table keys.</summary>
