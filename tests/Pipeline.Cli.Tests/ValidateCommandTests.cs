@@ -90,6 +90,31 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Exact_and_near_duplicates_in_the_folder_name_their_first()
+    {
+        var photo = SampleSet.Good("chelsea.png");
+        File.WriteAllBytes(Path.Combine(folder, "a-original.png"), photo);
+        File.WriteAllBytes(Path.Combine(folder, "b-copy.png"), photo);
+        using (var image = SixLabors.ImageSharp.Image.Load(photo))
+        {
+            SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(image, Path.Combine(folder, "c-reencoded.jpg"), new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 60 });
+        }
+
+        File.WriteAllBytes(Path.Combine(folder, "d-other.png"), SampleSet.Good("coffee.png"));
+        var json = Path.Combine(folder, "out.jsonl");
+
+        await Run("validate", folder, "--json", json);
+
+        var records = ReadJsonLines(json).ToDictionary(r => r.Path);
+        Assert.Equal("a-original.png", Assert.Single(records["b-copy.png"].Findings, f => f.Code == "image.exact_duplicate").Subject);
+        var near = Assert.Single(records["c-reencoded.jpg"].Findings, f => f.Code == "image.near_duplicate");
+        Assert.Equal("a-original.png", near.Subject);
+        Assert.True(near.Value <= near.Threshold);
+        Assert.DoesNotContain(records["a-original.png"].Findings, f => f.Code.EndsWith("duplicate", StringComparison.Ordinal));
+        Assert.DoesNotContain(records["d-other.png"].Findings, f => f.Code.EndsWith("duplicate", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Odd_sizes_are_judged_against_the_folder()
     {
         for (var i = 0; i < 24; i++)

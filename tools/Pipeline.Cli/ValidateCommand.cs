@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Images;
@@ -45,7 +44,7 @@ internal static class ValidateCommand
     internal static async Task<List<FileReport>> ValidateAsync(
         ImageGuard guard, IReadOnlyList<(string FullPath, string RelativePath)> files, CancellationToken cancellationToken)
     {
-        var results = new ConcurrentDictionary<int, FileReport>();
+        var inspected = new ImageInspection[files.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, files.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
@@ -53,26 +52,31 @@ internal static class ValidateCommand
             {
                 var (full, relative) = files[i];
                 var length = new FileInfo(full).Length;
-                var inspection = length > guard.Options.MaxBytes
+                inspected[i] = length > guard.Options.MaxBytes
                     ? new ImageInspection(string.Empty, length, ImageFormat.Unknown, null, null, 0, null, null, [guard.TooLarge(length)], 0)
                     : await guard.InspectAsync(await File.ReadAllBytesAsync(full, ct), relative, ct);
-                results[i] = ToReport(relative, inspection);
             });
-        // Dataset-relative checks, with the folder as the dataset: each size against the sizes of all of them.
-        var inspections = Enumerable.Range(0, files.Count).Select(i => results[i]).ToList();
+
+        // Dataset-relative checks, with the folder as the dataset: duplicates among its files (the first in
+        // path order is the original), and each size against the sizes of all of them.
+        var accepted = inspected.Where(i => i is { Status: InspectionStatus.Accepted, Width: not null, Height: not null }).ToList();
         var sizes = new SizeSketch();
-        foreach (var report in inspections.Where(r => r is { Status: "accepted", Width: not null, Height: not null }))
-        {
-            sizes.Add(SizeSketch.SizeOf(report.Width!.Value, report.Height!.Value));
-        }
+        accepted.ForEach(i => sizes.Add(SizeSketch.SizeOf(i.Width!.Value, i.Height!.Value)));
+        var duplicates = FolderDuplicates.Find([.. files.Select((f, i) => (f.RelativePath, inspected[i]))], guard.Options.NearDuplicateDistance);
 
         return
         [
-            .. inspections.Select(report =>
-                report is { Status: "accepted", Width: { } w, Height: { } h } &&
-                sizes.Judge(SizeSketch.SizeOf(w, h), guard.Options.OddSizeIqrFactor, guard.Options.OddSizeMinimumCount) is { } odd
-                    ? report with { Findings = [.. report.Findings, odd] }
-                    : report),
+            .. inspected.Select((inspection, i) =>
+            {
+                var extra = duplicates.GetValueOrDefault(i) ?? [];
+                if (inspection is { Status: InspectionStatus.Accepted, Width: { } w, Height: { } h } &&
+                    sizes.Judge(SizeSketch.SizeOf(w, h), guard.Options.OddSizeIqrFactor, guard.Options.OddSizeMinimumCount) is { } odd)
+                {
+                    extra.Add(odd);
+                }
+
+                return ToReport(files[i].RelativePath, inspection with { Findings = [.. inspection.Findings, .. extra] });
+            }),
         ];
     }
 

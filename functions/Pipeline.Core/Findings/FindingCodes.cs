@@ -80,6 +80,9 @@ public static class FindingCodes
     /// <summary>EXIF carries GPS location tags.</summary>
     public const string ImageLocationMetadata = "image.location_metadata";
 
+    /// <summary>Another image's perceptual hash is within the near-duplicate distance; the finding names it.</summary>
+    public const string ImageNearDuplicate = "image.near_duplicate";
+
     /// <summary>The same bytes were ingested before under another name.</summary>
     public const string ImageExactDuplicate = "image.exact_duplicate";
 

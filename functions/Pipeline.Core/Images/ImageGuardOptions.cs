@@ -78,6 +78,10 @@ public sealed class ImageGuardOptions
     [Range(1, 1_000_000)]
     public int OddSizeMinimumCount { get; set; } = 20;
 
+    /// <summary>Two images are near duplicates when their 64-bit perceptual hashes differ in at most this many bits (chosen from the evaluation in docs/checks.md).</summary>
+    [Range(0, 32)]
+    public int NearDuplicateDistance { get; set; } = 10;
+
     /// <summary>An image has an odd aspect ratio when min(w/h, h/w) is below this (cleanvision's default).</summary>
     [Range(0.0, 1.0)]
     public double OddAspectRatioThreshold { get; set; } = 0.35;
