@@ -16,6 +16,7 @@ public sealed class IngestCommandTests(AzuriteFixture azurite)
         Environment.SetEnvironmentVariable("Pipeline__Storage__QuarantineContainer", incoming + "-qu");
         Environment.SetEnvironmentVariable("Pipeline__Storage__CatalogTable", incoming + "cat");
         Environment.SetEnvironmentVariable("Pipeline__Storage__ContentTable", incoming + "con");
+        Environment.SetEnvironmentVariable("Pipeline__Storage__StatisticsTable", incoming + "sta");
         var blobs = new BlobServiceClient(azurite.ConnectionString);
         var tables = new TableServiceClient(azurite.ConnectionString);
         try
@@ -23,7 +24,7 @@ public sealed class IngestCommandTests(AzuriteFixture azurite)
             using var output = new StringWriter();
             using var error = new StringWriter();
 
-            var exit = await PipelineCli.RunAsync(["ingest", RepositoryPaths.Samples, "--batch", "demo", "--connection", azurite.ConnectionString], output, error);
+            var exit = await PipelineCli.RunAsync(["ingest", RepositoryPaths.Samples, "--batch", "demo", "--dataset", "samples", "--connection", azurite.ConnectionString], output, error);
 
             Assert.Equal(PipelineCli.Rejected, exit);
             Assert.Equal(string.Empty, error.ToString());
@@ -33,6 +34,7 @@ public sealed class IngestCommandTests(AzuriteFixture azurite)
             var rows = tables.GetTableClient(incoming + "cat").Query<TableEntity>().ToList();
             Assert.Equal(16, rows.Count);
             Assert.All(rows, r => Assert.Equal("demo", r.PartitionKey));
+            Assert.All(rows, r => Assert.Equal("samples", r.GetString("Dataset")));
             Assert.Equal(20, blobs.GetBlobContainerClient(incoming + "-qu").GetBlobsAsync().ToBlockingEnumerable().Count()); // 10 files + 10 reasons
         }
         finally
@@ -44,7 +46,8 @@ public sealed class IngestCommandTests(AzuriteFixture azurite)
 
             await tables.DeleteTableAsync(incoming + "cat");
             await tables.DeleteTableAsync(incoming + "con");
-            foreach (var key in new[] { "IncomingContainer", "StagingContainer", "QuarantineContainer", "CatalogTable", "ContentTable" })
+            await tables.DeleteTableAsync(incoming + "sta");
+            foreach (var key in new[] { "IncomingContainer", "StagingContainer", "QuarantineContainer", "CatalogTable", "ContentTable", "StatisticsTable" })
             {
                 Environment.SetEnvironmentVariable("Pipeline__Storage__" + key, null);
             }

@@ -22,8 +22,9 @@ internal static class IngestCommand
         {
             Description = "Storage connection string (default: the PipelineStorage or PIPELINE_STORAGE_CONNECTION environment variable).",
         };
+        var dataset = new Option<string?>("--dataset") { Description = "The dataset the files belong to (blob metadata 'dataset'; default: the configured default dataset)." };
         var json = new Option<string?>("--json") { Description = "Write one JSON record per file (JSON Lines) to this file." };
-        var command = new Command("ingest", "Upload files to incoming and ingest them against real storage (Azurite or Azure).") { path, batch, connection, json };
+        var command = new Command("ingest", "Upload files to incoming and ingest them against real storage (Azurite or Azure).") { path, batch, dataset, connection, json };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var target = parsed.GetValue(path)!;
@@ -40,6 +41,13 @@ internal static class IngestCommand
             if (BlobNames.Check(batchName) is { } problem || batchName.Contains('/', StringComparison.Ordinal))
             {
                 await error.WriteLineAsync($"'{batchName}' cannot be a batch name: use one path segment without '..' or control characters.");
+                return PipelineCli.UsageError;
+            }
+
+            var datasetName = parsed.GetValue(dataset);
+            if (datasetName is not null && !DatasetNames.IsValid(datasetName))
+            {
+                await error.WriteLineAsync($"'{datasetName}' cannot be a dataset name: use lowercase letters, digits and hyphens.");
                 return PipelineCli.UsageError;
             }
 
@@ -70,7 +78,10 @@ internal static class IngestCommand
                     var name = $"{batchName}/{relative}";
                     await using (var stream = File.OpenRead(full))
                     {
-                        await incoming.GetBlobClient(name).UploadAsync(stream, overwrite: true, ct);
+                        await incoming.GetBlobClient(name).UploadAsync(
+                            stream,
+                            new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = datasetName is null ? null : new Dictionary<string, string> { ["dataset"] = datasetName } },
+                            ct);
                     }
 
                     var entry = (await ingest.IngestAsync(name, ct)).Entry!;
