@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Pipeline.Core.Images;
 using Pipeline.Core.Ingest;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Storage;
 
@@ -35,6 +36,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IImageCatalog, TableImageCatalog>();
         services.TryAddSingleton<IDatasetStatistics, TableDatasetStatistics>();
         services.TryAddSingleton<StorageInitializer>();
+        services.AddMetrics();
+        services.TryAddSingleton<PipelineTelemetry>();
         services.TryAddSingleton<IngestService>();
         return services;
     }

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Findings;
 using Pipeline.Core.Images;
+using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Ingest;
 
@@ -18,6 +20,7 @@ public sealed partial class IngestService(
     IDatasetStatistics statistics,
     ImageGuard guard,
     Microsoft.Extensions.Options.IOptions<IngestOptions> options,
+    PipelineTelemetry telemetry,
     TimeProvider time,
     ILogger<IngestService> logger)
 {
@@ -27,8 +30,58 @@ public sealed partial class IngestService(
     /// <summary>Where accepted images go in <c>staging</c>.</summary>
     public static string StagedNameFor(string sha256, ImageFormat format) => $"images/{sha256}.{format.CanonicalExtension()}";
 
-    /// <summary>Ingests the blob <paramref name="name"/> (relative to <c>incoming</c>).</summary>
+    /// <summary>Ingests the blob <paramref name="name"/> (relative to <c>incoming</c>), in one span with its metrics.</summary>
     public async Task<IngestOutcome> IngestAsync(string name, CancellationToken cancellationToken)
+    {
+        using var activity = PipelineTelemetry.Source.StartActivity("ingest", ActivityKind.Consumer);
+        activity?.SetTag("pipeline.batch", BlobNames.BatchOf(name));
+        var started = time.GetTimestamp();
+        try
+        {
+            var outcome = await IngestCoreAsync(name, cancellationToken);
+            Record(activity, outcome, time.GetElapsedTime(started));
+            return outcome;
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            activity.AddException(ex);
+            throw;
+        }
+    }
+
+    private void Record(Activity? activity, IngestOutcome outcome, TimeSpan elapsed)
+    {
+        activity?.SetTag("pipeline.redelivery", outcome.Redelivery);
+        if (outcome.Entry is not { } entry)
+        {
+            activity?.SetTag("pipeline.verdict", "gone");
+            return;
+        }
+
+        var verdict = entry.Status.ToString().ToLowerInvariant();
+        activity?.SetTag("pipeline.verdict", verdict);
+        activity?.SetTag("pipeline.dataset", entry.Dataset);
+        activity?.SetTag("pipeline.image.format", entry.Format);
+        activity?.SetTag("pipeline.image.bytes", entry.Length);
+        activity?.SetTag("pipeline.image.sha256", entry.Sha256);
+        activity?.SetTag("pipeline.finding_codes", string.Join(' ', entry.Findings.Select(f => f.Code).Distinct()));
+        if (outcome.Redelivery)
+        {
+            return; // counted when it was judged
+        }
+
+        var outcomeTag = new KeyValuePair<string, object?>("pipeline.outcome", verdict);
+        telemetry.Images.Add(1, outcomeTag, new KeyValuePair<string, object?>("pipeline.image.format", entry.Format));
+        telemetry.Bytes.Add(entry.Length, outcomeTag);
+        telemetry.Duration.Record(elapsed.TotalSeconds, outcomeTag);
+        foreach (var finding in entry.Findings)
+        {
+            telemetry.Findings.Add(1, new KeyValuePair<string, object?>("pipeline.finding.code", finding.Code), new KeyValuePair<string, object?>("pipeline.finding.severity", finding.Severity.ToString().ToLowerInvariant()));
+        }
+    }
+
+    private async Task<IngestOutcome> IngestCoreAsync(string name, CancellationToken cancellationToken)
     {
         if (BlobNames.Check(name) is { } unsafeName)
         {
@@ -159,6 +212,11 @@ public sealed partial class IngestService(
         }
 
         var inspection = await guard.InspectAsync(data, BlobNames.FileNameOf(name), cancellationToken, sha);
+        if (inspection.DecodeMilliseconds > 0)
+        {
+            telemetry.DecodeDuration.Record(inspection.DecodeMilliseconds / 1000, new KeyValuePair<string, object?>("pipeline.image.format", inspection.Format.Name()));
+        }
+
         if (inspection.Status == InspectionStatus.Rejected)
         {
             var quarantine = BlobNames.QuarantineNameFor(name);

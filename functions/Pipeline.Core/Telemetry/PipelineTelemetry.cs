@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Pipeline.Core.Telemetry;
+
+/// <summary>
+/// The pipeline's one <see cref="ActivitySource"/> and one <see cref="Meter"/>, both named <see cref="Name"/>;
+/// hosts subscribe to that name (OpenTelemetry's AddSource/AddMeter). Instruments follow OpenTelemetry naming:
+/// dotted lowercase names, UCUM units, low-cardinality attributes; no image content or blob names (which can
+/// hold personal data) are ever attributes.
+/// </summary>
+public sealed class PipelineTelemetry : IDisposable
+{
+    /// <summary>The name of the activity source and of the meter.</summary>
+    public const string Name = "CvDataOps.Pipeline";
+
+    /// <summary>The source of every span the pipeline starts.</summary>
+    public static readonly ActivitySource Source = new(Name);
+
+    private readonly Meter meter;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meters"/> (so tests and hosts each get their own).</summary>
+    public PipelineTelemetry(IMeterFactory meters)
+    {
+        meter = meters.Create(Name);
+        Images = meter.CreateCounter<long>("pipeline.ingest.images", "{image}", "Files judged by ingest, by outcome (accepted, rejected, failed) and format.");
+        Findings = meter.CreateCounter<long>("pipeline.ingest.findings", "{finding}", "Findings raised by ingest, by code and severity.");
+        Bytes = meter.CreateCounter<long>("pipeline.ingest.bytes", "By", "Bytes of the files judged by ingest, by outcome.");
+        DecodeDuration = meter.CreateHistogram<double>("pipeline.ingest.decode.duration", "s", "Time spent identifying and decoding one image.");
+        Duration = meter.CreateHistogram<double>("pipeline.ingest.duration", "s", "Time to judge and file one upload, by outcome.");
+    }
+
+    /// <summary><c>pipeline.ingest.images</c>.</summary>
+    public Counter<long> Images { get; }
+
+    /// <summary><c>pipeline.ingest.findings</c>.</summary>
+    public Counter<long> Findings { get; }
+
+    /// <summary><c>pipeline.ingest.bytes</c>.</summary>
+    public Counter<long> Bytes { get; }
+
+    /// <summary><c>pipeline.ingest.decode.duration</c>.</summary>
+    public Histogram<double> DecodeDuration { get; }
+
+    /// <summary><c>pipeline.ingest.duration</c>.</summary>
+    public Histogram<double> Duration { get; }
+
+    /// <inheritdoc />
+    public void Dispose() => meter.Dispose();
+}
