@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pipeline.Storage;
@@ -8,4 +9,5 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPipelineIngest(builder.Configuration);
 builder.Services.AddSingleton<ReconcileActivities>();
+builder.Services.AddPipelineTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Build().Run();
