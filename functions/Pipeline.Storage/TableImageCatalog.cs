@@ -124,7 +124,7 @@ public sealed class TableImageCatalog : IImageCatalog
             ["Batch"] = entry.Batch,
             ["Dataset"] = entry.Dataset,
             ["SourceETag"] = entry.SourceETag,
-            ["Status"] = JsonNamingPolicy.CamelCase.ConvertName(entry.Status.ToString()),
+            ["Status"] = entry.Status.Name(),
             ["Sha256"] = entry.Sha256,
             ["Length"] = entry.Length,
             ["Format"] = entry.Format,

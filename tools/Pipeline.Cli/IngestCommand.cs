@@ -85,7 +85,7 @@ internal static class IngestCommand
                     }
 
                     var entry = (await ingest.IngestAsync(name, ct)).Entry!;
-                    reports[i] = new FileReport(name, entry.Status.ToString().ToLowerInvariant(), entry.Sha256, entry.Width, entry.Height, entry.Format, entry.Findings);
+                    reports[i] = new FileReport(name, entry.Status.Name(), entry.Sha256, entry.Width, entry.Height, entry.Format, entry.Findings);
                 });
 
             await new Reporter(output).PrintAsync(reports, skipped);

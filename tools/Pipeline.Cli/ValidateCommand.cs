@@ -53,7 +53,7 @@ internal static class ValidateCommand
                 var (full, relative) = files[i];
                 var length = new FileInfo(full).Length;
                 inspected[i] = length > guard.Options.MaxBytes
-                    ? new ImageInspection(string.Empty, length, ImageFormat.Unknown, null, null, 0, null, null, [guard.TooLarge(length)], 0)
+                    ? guard.RejectTooLarge(length)
                     : await guard.InspectAsync(await File.ReadAllBytesAsync(full, ct), relative, ct);
             });
 

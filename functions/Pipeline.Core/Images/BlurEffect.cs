@@ -16,16 +16,13 @@ internal static class BlurEffect
     /// <summary>Standard deviation of luma, in grey levels, below which an image is plain (nothing to judge).</summary>
     private const double PlainContrast = 2.0;
 
-    public static double Measure(float[] luma, int width, int height)
+    /// <param name="luma">The analysis buffer's luma, row by row.</param>
+    /// <param name="width">Buffer width.</param>
+    /// <param name="height">Buffer height.</param>
+    /// <param name="deviation">The buffer's luma standard deviation in grey levels (the caller has it already).</param>
+    public static double Measure(float[] luma, int width, int height, double deviation)
     {
-        if (width < Taps + 2 || height < Taps + 2)
-        {
-            return 0;
-        }
-
-        var mean = luma.Average();
-        var deviation = Math.Sqrt(luma.Average(v => (v - mean) * (v - mean)));
-        if (deviation < PlainContrast)
+        if (width < Taps + 2 || height < Taps + 2 || deviation < PlainContrast)
         {
             return 0;
         }

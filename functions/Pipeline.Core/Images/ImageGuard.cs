@@ -62,12 +62,18 @@ public sealed class ImageGuard : IDisposable
     /// <summary>Lowercase hex SHA-256 of <paramref name="bytes"/>.</summary>
     public static string Sha256Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    /// <summary>The finding for a file over the size cap, for callers that see the size before the bytes.</summary>
-    public Finding TooLarge(long length) => Finding.Error(
-        FindingCodes.ImageTooLarge,
-        $"The file is {length:N0} bytes; the limit is {options.MaxBytes:N0}. It was not downloaded or decoded.",
-        length,
-        options.MaxBytes);
+    /// <summary>
+    /// The verdict on a file over the size cap, for callers that see its length before its bytes (a blob's
+    /// properties, a file's size): rejected without reading, hashing or decoding it.
+    /// </summary>
+    public ImageInspection RejectTooLarge(long length) => new(
+        string.Empty, length, ImageFormat.Unknown, null, null, 0, null, null,
+        [Finding.Error(
+            FindingCodes.ImageTooLarge,
+            $"The file is {length:N0} bytes; the limit is {options.MaxBytes:N0}. It was not downloaded or decoded.",
+            length,
+            options.MaxBytes)],
+        0);
 
     /// <summary>Inspects one file's bytes. Throws only when <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <param name="bytes">The whole file.</param>
@@ -86,8 +92,7 @@ public sealed class ImageGuard : IDisposable
 
         if (bytes.Length > options.MaxBytes)
         {
-            findings.Add(TooLarge(bytes.Length));
-            return Result(string.Empty, bytes.Length, ImageFormat.Unknown, findings);
+            return RejectTooLarge(bytes.Length);
         }
 
         var sha = knownSha256 ?? Sha256Hex(bytes.Span);

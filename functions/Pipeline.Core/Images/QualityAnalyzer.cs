@@ -101,7 +101,7 @@ internal static class QualityAnalyzer
         var luma = new float[n];
         var lumaHistogram = new int[256];
         var brightnessHistogram = new int[256];
-        double sum = 0, sumSq = 0, spread = 0;
+        double sum = 0, lumaSum = 0, sumSq = 0, spread = 0;
         for (var i = 0; i < n; i++)
         {
             var c = (float)counts[i];
@@ -110,6 +110,7 @@ internal static class QualityAnalyzer
             var b = sums[(i * 3) + 2] / c;
             var y = (0.299f * r) + (0.587f * g) + (0.114f * b); // BT.601 luma
             luma[i] = y;
+            lumaSum += y;
             lumaHistogram[Math.Clamp((int)MathF.Round(y), 0, 255)]++;
 
             // Perceived brightness (the formula cleanvision's dark and light checks use).
@@ -120,8 +121,9 @@ internal static class QualityAnalyzer
             spread += Math.Max(r, Math.Max(g, b)) - Math.Min(r, Math.Min(g, b));
         }
 
-        var lumaMean = luma.Sum(v => (double)v) / n;
+        var lumaMean = lumaSum / n;
         var variance = Math.Max(0, (sumSq / n) - (lumaMean * lumaMean));
+        var deviation = Math.Sqrt(variance);
 
         double entropy = 0;
         foreach (var count in lumaHistogram)
@@ -140,10 +142,10 @@ internal static class QualityAnalyzer
             Percentile(brightnessHistogram, n, 0.95),
             Percentile(brightnessHistogram, n, 0.99),
             Round(sum / n / 255),
-            Round(Math.Sqrt(variance) / 255),
+            Round(deviation / 255),
             Round(entropy),
             Round(LaplacianVariance(luma, width, height)),
-            Round(BlurEffect.Measure(luma, width, height)),
+            Round(BlurEffect.Measure(luma, width, height, deviation)),
             Round(spread / n / 255),
             width,
             height,

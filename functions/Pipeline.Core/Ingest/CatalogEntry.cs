@@ -21,6 +21,18 @@ public enum IngestStatus
     Failed,
 }
 
+/// <summary>Facts about <see cref="IngestStatus"/> values.</summary>
+public static class IngestStatuses
+{
+    /// <summary>The lowercase word used in rows, records, spans and metrics (as in JSON).</summary>
+    public static string Name(this IngestStatus status) => status switch
+    {
+        IngestStatus.Accepted => "accepted",
+        IngestStatus.Rejected => "rejected",
+        _ => "failed",
+    };
+}
+
 /// <summary>The catalog row of one incoming blob: what it was, when it was read, and what was decided.</summary>
 /// <param name="Name">Blob name in <c>incoming</c> (batch first).</param>
 /// <param name="Batch">The batch: the name's first segment.</param>

@@ -59,7 +59,7 @@ public sealed partial class IngestService(
             return;
         }
 
-        var verdict = entry.Status.ToString().ToLowerInvariant();
+        var verdict = entry.Status.Name();
         activity?.SetTag("pipeline.verdict", verdict);
         activity?.SetTag("pipeline.dataset", entry.Dataset);
         activity?.SetTag("pipeline.image.format", entry.Format);
@@ -188,7 +188,7 @@ public sealed partial class IngestService(
         if (blob.Length > guard.Options.MaxBytes)
         {
             // Rejected on its declared size alone: copied inside storage, never downloaded.
-            var tooLarge = new ImageInspection(string.Empty, blob.Length, ImageFormat.Unknown, null, null, 0, null, null, [guard.TooLarge(blob.Length)], 0);
+            var tooLarge = guard.RejectTooLarge(blob.Length);
             var quarantine = BlobNames.QuarantineNameFor(name);
             if (!await store.QuarantineCopyAsync(name, blob.ETag, quarantine, cancellationToken))
             {

@@ -31,13 +31,6 @@ public sealed class ReconcileActivities(IngestService ingest)
     public async Task<IngestBlobOutput> IngestAsync(string name, CancellationToken cancellationToken)
     {
         var outcome = await ingest.IngestAsync(name, cancellationToken);
-        var status = outcome.Entry?.Status switch
-        {
-            IngestStatus.Accepted => "accepted",
-            IngestStatus.Rejected => "rejected",
-            IngestStatus.Failed => "failed",
-            _ => "gone",
-        };
-        return new IngestBlobOutput(name, status);
+        return new IngestBlobOutput(name, outcome.Entry?.Status.Name() ?? "gone");
     }
 }
