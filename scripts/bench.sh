@@ -37,6 +37,8 @@ for threads in 1 "$cores"; do
   fi
 done
 
+$bench stages "$work/corpus" >"$work/stages.jsonl"
+
 python3 - "$results" "$cores" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -54,4 +56,15 @@ for cls in sorted({r["class"] for r in rows}):
         ratio = f'{g["imagesPerSecond"] / p["imagesPerSecond"]:.2f}×' if p else "n/a"
         pm = f'{p["peakMegabytes"]:.0f}' if p else "n/a"
         print(f'| {cls} | {t} | {d["imagesPerSecond"]:.1f} | {g["imagesPerSecond"]:.1f} | {g["imagesPerSecond"] / d["imagesPerSecond"]:.2f}× | {pr} | {ratio} | {g["peakMegabytes"]:.0f} | {pm} |')
+PY
+
+echo
+python3 - "$work/stages.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print("| image class | SHA-256 (ms) | structure walk (ms) | decode (ms) | decode + statistics (ms) | guard (ms) | guard ÷ decode |")
+print("|---|---|---|---|---|---|---|")
+for r in rows:
+    m = r["milliseconds"]
+    print(f'| {r["class"]} | {m["sha256"]:.2f} | {m["structure"]:.2f} | {m["decode"]:.1f} | {m["decodeAndStatistics"]:.1f} | {m["guard"]:.1f} | {m["guard"] / m["decode"]:.2f}× |')
 PY

@@ -12,16 +12,20 @@ using SixLabors.ImageSharp.Processing;
 // pipeline-bench corpus SAMPLES_DIR OUT_DIR
 // pipeline-bench run CORPUS_DIR --mode decode|guard --threads N [--seconds S]
 //   prints one JSON line per image class: {"tool","mode","class","threads","images","seconds","imagesPerSecond","peakMegabytes"}
+// pipeline-bench stages CORPUS_DIR
+//   one core, interleaved rounds (so machine noise hits every stage alike): milliseconds per image for
+//   SHA-256, the structural walk, a bare decode, decode + statistics, and the whole guard
 return args switch
 {
     ["corpus", var samples, var output] => Corpus(samples, output),
+    ["stages", var corpus] => await Stages(corpus),
     ["run", var corpus, .. var rest] => await Run(corpus, Option(rest, "--mode", "guard"), int.Parse(Option(rest, "--threads", "1"), CultureInfo.InvariantCulture), double.Parse(Option(rest, "--seconds", "4"), CultureInfo.InvariantCulture)),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: pipeline-bench corpus SAMPLES_DIR OUT_DIR | run CORPUS_DIR --mode decode|guard --threads N [--seconds S]");
+    Console.Error.WriteLine("usage: pipeline-bench corpus SAMPLES_DIR OUT_DIR | run CORPUS_DIR --mode decode|guard --threads N [--seconds S] | stages CORPUS_DIR");
     return 2;
 }
 
@@ -124,6 +128,53 @@ static async Task<int> Run(string corpus, string mode, int threads, double secon
             imagesPerSecond = Math.Round(count / elapsed, 2),
             peakMegabytes = Math.Round(PeakMegabytes(), 1),
         }));
+    }
+
+    return 0;
+}
+
+static async Task<int> Stages(string corpus)
+{
+    using var guard = new ImageGuard(Options.Create(new ImageGuardOptions { MaxConcurrentDecodes = 1 }), TimeProvider.System);
+    var configuration = Configuration.Default.Clone();
+    configuration.MaxDegreeOfParallelism = 1;
+    foreach (var folder in Directory.GetDirectories(corpus).Order(StringComparer.Ordinal))
+    {
+        var files = Directory.GetFiles(folder).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray();
+        var format = FormatSniffer.Sniff(files[0]);
+        var stages = new (string Name, Func<byte[], Task> Run)[]
+        {
+            ("sha256", b => { ImageGuard.Sha256Hex(b); return Task.CompletedTask; }),
+            ("structure", b => { ImageStructure.Check(format, b); return Task.CompletedTask; }),
+            ("decode", b => { using var image = Image.Load<Rgb24>(configuration, b); return Task.CompletedTask; }),
+            ("decodeAndStatistics", b => { using var image = Image.Load<Rgb24>(configuration, b); QualityAnalyzer.Analyze(image, 256); return Task.CompletedTask; }),
+            ("guard", b => guard.InspectAsync(b, "bench", CancellationToken.None)),
+        };
+        var totals = stages.ToDictionary(s => s.Name, _ => 0.0);
+        const int rounds = 6; // the first is warm-up and not counted
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (name, run) in stages)
+            {
+                var count = 0;
+                var clock = Stopwatch.StartNew();
+                while (clock.ElapsedMilliseconds < 400)
+                {
+                    foreach (var file in files)
+                    {
+                        await run(file);
+                        count++;
+                    }
+                }
+
+                if (round > 0)
+                {
+                    totals[name] += clock.Elapsed.TotalMilliseconds / count / (rounds - 1);
+                }
+            }
+        }
+
+        Console.WriteLine(JsonSerializer.Serialize(new { @class = Path.GetFileName(folder), milliseconds = totals.ToDictionary(t => t.Key, t => Math.Round(t.Value, 2)) }));
     }
 
     return 0;
