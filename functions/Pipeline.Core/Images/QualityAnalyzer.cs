@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Numerics;
@@ -20,8 +21,25 @@ internal static class QualityAnalyzer
         var factor = Math.Max(1, (Math.Max(image.Width, image.Height) + analysisSize - 1) / analysisSize);
         var width = (image.Width + factor - 1) / factor;
         var height = (image.Height + factor - 1) / factor;
-        var sums = new uint[width * height * 3];
-        var counts = new uint[width * height];
+        // The cell buffers are rented: fresh ones this size would land on the large-object heap at every image
+        // and bring on full collections while decodes hold large buffers.
+        var sums = ArrayPool<uint>.Shared.Rent(width * height * 3);
+        var counts = ArrayPool<uint>.Shared.Rent(width * height);
+        Array.Clear(sums, 0, width * height * 3);
+        Array.Clear(counts, 0, width * height);
+        try
+        {
+            return Reduce(image, factor, width, height, sums, counts);
+        }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(sums);
+            ArrayPool<uint>.Shared.Return(counts);
+        }
+    }
+
+    private static ImageQuality Reduce(Image<Rgb24> image, int factor, int width, int height, uint[] sums, uint[] counts)
+    {
 
         // Rows are summed column by column into one band of `factor` rows (a widening SIMD add per row),
         // and each full band is folded into its row of cells: the per-pixel work is one vector lane.
@@ -98,7 +116,20 @@ internal static class QualityAnalyzer
     private static ImageQuality Statistics(uint[] sums, uint[] counts, int width, int height, string pixelHash)
     {
         var n = width * height;
-        var luma = new float[n];
+        var luma = ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            return Statistics(sums, counts, luma, width, height, pixelHash);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(luma);
+        }
+    }
+
+    private static ImageQuality Statistics(uint[] sums, uint[] counts, float[] luma, int width, int height, string pixelHash)
+    {
+        var n = width * height;
         var lumaHistogram = new int[256];
         var brightnessHistogram = new int[256];
         double sum = 0, lumaSum = 0, sumSq = 0, spread = 0;
