@@ -15,8 +15,15 @@ using SixLabors.ImageSharp.Processing;
 // pipeline-bench stages CORPUS_DIR
 //   one core, interleaved rounds (so machine noise hits every stage alike): milliseconds per image for
 //   SHA-256, the structural walk, a bare decode, decode + statistics, and the whole guard
+// pipeline-bench neardup SIZE[,SIZE...] [--connection CONNECTION_STRING] [--lookups N]
+//   the near-duplicate index: insert-and-look-up against indexes of SIZE hashes, in memory (beside a linear
+//   scan of the same hashes) and, given a connection, in Azure Tables (beside one point read); JSON lines
 return args switch
 {
+    ["neardup", var sizes, .. var rest] => await NearDuplicateBench.Run(
+        [.. sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
+        Array.IndexOf(rest, "--connection") is var c and >= 0 ? rest[c + 1] : null,
+        int.Parse(Option(rest, "--lookups", "200"), CultureInfo.InvariantCulture)),
     ["corpus", var samples, var output] => Corpus(samples, output),
     ["stages", var corpus] => await Stages(corpus),
     ["run", var corpus, .. var rest] => await Run(corpus, Option(rest, "--mode", "guard"), int.Parse(Option(rest, "--threads", "1"), CultureInfo.InvariantCulture), double.Parse(Option(rest, "--seconds", "4"), CultureInfo.InvariantCulture)),
@@ -25,7 +32,7 @@ return args switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: pipeline-bench corpus SAMPLES_DIR OUT_DIR | run CORPUS_DIR --mode decode|guard --threads N [--seconds S] | stages CORPUS_DIR");
+    Console.Error.WriteLine("usage: pipeline-bench corpus SAMPLES_DIR OUT_DIR | run CORPUS_DIR --mode decode|guard --threads N [--seconds S] | stages CORPUS_DIR | neardup SIZES [--connection CS] [--lookups N]");
     return 2;
 }
 

@@ -28,6 +28,10 @@ public sealed class PipelineStorageOptions
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string StatisticsTable { get; set; } = "statistics";
 
+    /// <summary>The near-duplicate index: perceptual-hash owners and multi-index buckets per dataset.</summary>
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string NearHashTable { get; set; } = "nearhashes";
+
     /// <summary>Create missing containers and tables at start (local runs); in Azure the templates create them.</summary>
     public bool CreateIfMissing { get; set; } = true;
 }

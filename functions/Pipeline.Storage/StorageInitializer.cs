@@ -15,7 +15,7 @@ public sealed class StorageInitializer(BlobServiceClient blobs, TableServiceClie
             await blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }
 
-        foreach (var table in new[] { o.CatalogTable, o.ContentTable, o.StatisticsTable })
+        foreach (var table in new[] { o.CatalogTable, o.ContentTable, o.StatisticsTable, o.NearHashTable })
         {
             await tables.CreateTableIfNotExistsAsync(table, cancellationToken);
         }

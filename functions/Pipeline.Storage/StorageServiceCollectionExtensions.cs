@@ -35,6 +35,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IIngestBlobStore, BlobIngestStore>();
         services.TryAddSingleton<IImageCatalog, TableImageCatalog>();
         services.TryAddSingleton<IDatasetStatistics, TableDatasetStatistics>();
+        services.TryAddSingleton<INearHashStore, TableNearHashStore>();
+        services.TryAddSingleton<NearDuplicateIndex>();
         services.TryAddSingleton<StorageInitializer>();
         services.AddMetrics();
         services.TryAddSingleton<PipelineTelemetry>();

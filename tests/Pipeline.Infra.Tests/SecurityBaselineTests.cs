@@ -85,7 +85,7 @@ public sealed class SecurityBaselineTests
         }
 
         Assert.Contains(containers, c => c.StartsWith("app-package-", StringComparison.Ordinal));
-        Assert.Equal(["catalog", "contents", "statistics"], snapshot.OfType("Microsoft.Storage/storageAccounts/tableServices/tables").Select(t => Snapshot.Name(t).Split('/')[^1]).Order());
+        Assert.Equal(["catalog", "contents", "nearhashes", "statistics"], snapshot.OfType("Microsoft.Storage/storageAccounts/tableServices/tables").Select(t => Snapshot.Name(t).Split('/')[^1]).Order());
     }
 
     [Theory]

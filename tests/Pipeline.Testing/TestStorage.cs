@@ -27,6 +27,7 @@ public sealed class TestStorage : IAsyncDisposable
             ["Pipeline:Storage:CatalogTable"] = $"{id}catalog",
             ["Pipeline:Storage:ContentTable"] = $"{id}contents",
             ["Pipeline:Storage:StatisticsTable"] = $"{id}statistics",
+            ["Pipeline:Storage:NearHashTable"] = $"{id}nearhashes",
             ["Pipeline:Images:MaxConcurrentDecodes"] = "2",
         };
         configure?.Invoke(settings);
@@ -102,7 +103,7 @@ public sealed class TestStorage : IAsyncDisposable
             await Blobs.GetBlobContainerClient(container).DeleteIfExistsAsync();
         }
 
-        foreach (var table in new[] { Options.CatalogTable, Options.ContentTable, Options.StatisticsTable })
+        foreach (var table in new[] { Options.CatalogTable, Options.ContentTable, Options.StatisticsTable, Options.NearHashTable })
         {
             await Tables.DeleteTableAsync(table);
         }

@@ -62,7 +62,7 @@ internal static class ValidateCommand
         var accepted = inspected.Where(i => i is { Status: InspectionStatus.Accepted, Width: not null, Height: not null }).ToList();
         var sizes = new SizeSketch();
         accepted.ForEach(i => sizes.Add(SizeSketch.SizeOf(i.Width!.Value, i.Height!.Value)));
-        var duplicates = FolderDuplicates.Find([.. files.Select((f, i) => (f.RelativePath, inspected[i]))], guard.Options.NearDuplicateDistance);
+        var duplicates = await FolderDuplicates.FindAsync([.. files.Select((f, i) => (f.RelativePath, inspected[i]))], guard.Options.NearDuplicateDistance, cancellationToken);
 
         return
         [

@@ -18,6 +18,7 @@ public sealed partial class IngestService(
     IIngestBlobStore store,
     IImageCatalog catalog,
     IDatasetStatistics statistics,
+    NearDuplicateIndex nearDuplicates,
     ImageGuard guard,
     Microsoft.Extensions.Options.IOptions<IngestOptions> options,
     PipelineTelemetry telemetry,
@@ -208,7 +209,7 @@ public sealed partial class IngestService(
         var sha = ImageGuard.Sha256Hex(data.Span);
         if (await catalog.GetContentAsync(sha, cancellationToken) is { } known)
         {
-            return Reuse(blob, known);
+            return await ReuseAsync(blob, known, cancellationToken);
         }
 
         var inspection = await guard.InspectAsync(data, BlobNames.FileNameOf(name), cancellationToken, sha);
@@ -245,11 +246,26 @@ public sealed partial class IngestService(
         if (!await catalog.TryAddContentAsync(content, cancellationToken) &&
             await catalog.GetContentAsync(sha, cancellationToken) is { } first)
         {
-            return Reuse(blob, first); // another name with the same bytes got there first
+            return await ReuseAsync(blob, first, cancellationToken); // another name with the same bytes got there first
+        }
+
+        return await RelateAsync(blob, inspection, staged, cancellationToken);
+    }
+
+    /// <summary>
+    /// Relates a newly accepted image to the images before it: an exact duplicate when its decoded pixels were
+    /// claimed by another name, else a near duplicate when the pHash index holds an earlier image within the
+    /// distance. Both lookups are idempotent, so a retry after a crash finds the same answer.
+    /// </summary>
+    private async Task<CatalogEntry> RelateAsync(IncomingBlob blob, ImageInspection inspection, string staged, CancellationToken cancellationToken)
+    {
+        if (inspection.Quality is not { } quality)
+        {
+            return Entry(blob, inspection, IngestStatus.Accepted, stagedPath: staged);
         }
 
         // Other bytes, same pixels (a re-save with other metadata or compression settings): an exact duplicate too.
-        if (inspection.Quality is { } quality && await catalog.ClaimPixelsAsync(quality.PixelHash, name, cancellationToken) is { } samePixels)
+        if (await catalog.ClaimPixelsAsync(quality.PixelHash, blob.Name, cancellationToken) is { } samePixels)
         {
             var finding = new Finding(
                 FindingCodes.ImageExactDuplicate, Severity.Warning, null, null,
@@ -257,22 +273,31 @@ public sealed partial class IngestService(
             return Entry(blob, inspection with { Findings = [.. inspection.Findings, finding] }, IngestStatus.Accepted, stagedPath: staged, duplicateOf: samePixels);
         }
 
+        var distance = guard.Options.NearDuplicateDistance;
+        if (await nearDuplicates.AddAndFindAsync(DatasetOf(blob), NearDuplicates.ParseHash(quality.PerceptualHash), inspection.Sha256, blob.Name, distance, cancellationToken) is { } near)
+        {
+            var finding = new Finding(
+                FindingCodes.ImageNearDuplicate, Severity.Warning, near.Distance, distance,
+                $"Nearly the same picture was ingested before as '{near.Name}' ({near.Distance} of 64 hash bits differ).", near.Name);
+            inspection = inspection with { Findings = [.. inspection.Findings, finding] };
+        }
+
         return Entry(blob, inspection, IngestStatus.Accepted, stagedPath: staged);
     }
 
-    private CatalogEntry Reuse(IncomingBlob blob, ContentEntry known)
+    private async Task<CatalogEntry> ReuseAsync(IncomingBlob blob, ContentEntry known, CancellationToken cancellationToken)
     {
-        var findings = known.Inspection.Findings;
-        string? duplicateOf = null;
-        if (known.Name != blob.Name)
+        if (known.Name == blob.Name)
         {
-            duplicateOf = known.Name;
-            findings = [.. findings, new Finding(
-                FindingCodes.ImageExactDuplicate, Severity.Warning, null, null,
-                $"The same bytes were ingested before as '{known.Name}'; the staged copy is shared.", known.Name)];
+            // The first upload of these bytes, judged again (a retry after a crash, or the same bytes uploaded
+            // over it): its relations to other images are looked up again, and find what they found before.
+            return await RelateAsync(blob, known.Inspection, known.StagedPath, cancellationToken);
         }
 
-        return Entry(blob, known.Inspection with { Findings = findings }, IngestStatus.Accepted, stagedPath: known.StagedPath, duplicateOf: duplicateOf);
+        var finding = new Finding(
+            FindingCodes.ImageExactDuplicate, Severity.Warning, null, null,
+            $"The same bytes were ingested before as '{known.Name}'; the staged copy is shared.", known.Name);
+        return Entry(blob, known.Inspection with { Findings = [.. known.Inspection.Findings, finding] }, IngestStatus.Accepted, stagedPath: known.StagedPath, duplicateOf: known.Name);
     }
 
     private CatalogEntry Entry(
