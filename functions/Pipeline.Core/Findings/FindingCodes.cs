@@ -86,6 +86,66 @@ public static class FindingCodes
     /// <summary>The same bytes were ingested before under another name.</summary>
     public const string ImageExactDuplicate = "image.exact_duplicate";
 
+    /// <summary>The annotation file cannot be read: not JSON/XML, truncated, or not the shape its format has.</summary>
+    public const string LabelFileInvalid = "label.file_invalid";
+
+    /// <summary>The annotation file is larger than the size cap; it was not read.</summary>
+    public const string LabelFileTooLarge = "label.file_too_large";
+
+    /// <summary>A value of the wrong type or form: a coordinate given as text, a negative id, a YOLO line without five numbers.</summary>
+    public const string LabelValueInvalid = "label.value_invalid";
+
+    /// <summary>An annotation uses a label the taxonomy does not define (an unknown category id or class index).</summary>
+    public const string LabelUndefined = "label.undefined";
+
+    /// <summary>A label is defined but no annotation uses it.</summary>
+    public const string LabelUnused = "label.unused";
+
+    /// <summary>The file defines no labels at all (no categories, an empty class list).</summary>
+    public const string LabelMissingCategories = "label.missing_categories";
+
+    /// <summary>An attribute the format defines has a value outside its domain (VOC difficult/truncated/occluded, COCO iscrowd not 0 or 1).</summary>
+    public const string LabelAttributeInvalid = "label.attribute_invalid";
+
+    /// <summary>A coordinate is NaN or infinite.</summary>
+    public const string LabelCoordinateNotFinite = "label.coordinate_not_finite";
+
+    /// <summary>A box has a negative width or height.</summary>
+    public const string LabelNegativeSize = "label.negative_size";
+
+    /// <summary>A box has zero width or height.</summary>
+    public const string LabelZeroArea = "label.zero_area";
+
+    /// <summary>A box reaches outside its image by more than the tolerance (or a YOLO value lies outside 0–1).</summary>
+    public const string LabelBoxOutOfBounds = "label.box_out_of_bounds";
+
+    /// <summary>The image size an annotation file records differs from the real image's.</summary>
+    public const string LabelImageSizeMismatch = "label.image_size_mismatch";
+
+    /// <summary>Two boxes of the same label on one image overlap almost entirely (IoU at or above the threshold).</summary>
+    public const string LabelDuplicateBox = "label.duplicate_box";
+
+    /// <summary>The same box carries different labels.</summary>
+    public const string LabelConflictingClasses = "label.conflicting_classes";
+
+    /// <summary>An image has no annotations.</summary>
+    public const string LabelImageWithoutAnnotations = "label.image_without_annotations";
+
+    /// <summary>Annotations refer to an image that does not exist (in the file, or among the ingested images).</summary>
+    public const string LabelAnnotationWithoutImage = "label.annotation_without_image";
+
+    /// <summary>A label has at most the minimum number of samples (Datumaro: 1).</summary>
+    public const string LabelFewSamples = "label.few_samples";
+
+    /// <summary>The most common label has at least R times the samples of the rarest (Datumaro: 50).</summary>
+    public const string LabelImbalance = "label.imbalance";
+
+    /// <summary>One label holds at least this share of all boxes (0.8).</summary>
+    public const string LabelDominance = "label.dominance";
+
+    /// <summary>A box's size or aspect ratio lies more than k standard deviations from its label's mean (Datumaro: 5).</summary>
+    public const string LabelFarFromMean = "label.far_from_mean";
+
     /// <summary>Ingest failed on every retry the platform made; the file was not judged.</summary>
     public const string IngestPoison = "ingest.poison";
 }

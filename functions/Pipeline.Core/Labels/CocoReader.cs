@@ -1,0 +1,429 @@
+using System.Globalization;
+using System.Text.Json;
+using Pipeline.Core.Findings;
+
+namespace Pipeline.Core.Labels;
+
+/// <summary>
+/// Reads COCO detection JSON as a stream: the top-level object is walked token by token and each element
+/// of <c>images</c>, <c>annotations</c> and <c>categories</c> is parsed on its own, so memory holds one
+/// element's text plus the compact model, never the whole document. Sections may come in any order.
+/// Python's <c>NaN</c> and <c>Infinity</c> literals (which <c>json.dump</c> writes) are read as non-finite
+/// numbers and reported, not rejected as invalid JSON. Malformed input gives findings, never an exception.
+/// </summary>
+public static class CocoReader
+{
+    /// <summary>The largest single element (one annotation with a huge polygon, say) read.</summary>
+    public const int MaxElementBytes = 64 * 1024 * 1024;
+
+    private const int MaxExamples = 20;
+
+    private enum Section
+    {
+        None,
+        Images,
+        Annotations,
+        Categories,
+    }
+
+    private enum Phase
+    {
+        Start,
+        Root,
+        Array,
+        Done,
+    }
+
+    /// <summary>Reads a COCO file; <paramref name="source"/> names it in findings.</summary>
+    public static LabelDocument Read(Stream stream, string source)
+    {
+        var document = new LabelDocument { Format = LabelFormat.Coco };
+        var counts = new Dictionary<string, int>();
+        void Report(string code, string message)
+        {
+            counts[code] = counts.GetValueOrDefault(code) + 1;
+            if (counts[code] <= MaxExamples)
+            {
+                document.Findings.Add(new Finding(code, Severity.Error, null, null, message, source));
+            }
+        }
+
+        try
+        {
+            Walk(new PythonLiteralStream(stream), source, document, Report);
+        }
+        catch (JsonException ex)
+        {
+            Fail(document, source, $"'{source}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}): {ex.Message}");
+            return document;
+        }
+        catch (InvalidDataException ex)
+        {
+            Fail(document, source, ex.Message);
+            return document;
+        }
+
+        foreach (var (code, count) in counts.Where(c => c.Value > MaxExamples))
+        {
+            document.Findings.Add(new Finding(code, Severity.Error, count, null, $"{count - MaxExamples} more '{code}' problems in '{source}' are not listed one by one.", source));
+        }
+
+        if (document.Categories.Count == 0)
+        {
+            document.Findings.Add(new Finding(FindingCodes.LabelMissingCategories, Severity.Error, null, null, $"'{source}' defines no categories.", source));
+        }
+
+        return document;
+    }
+
+    private static void Fail(LabelDocument document, string source, string message)
+    {
+        document.Categories.Clear();
+        document.Images.Clear();
+        document.Boxes.Clear();
+        document.Findings.RemoveAll(f => f.Code != FindingCodes.LabelFileInvalid);
+        document.Findings.Add(new Finding(FindingCodes.LabelFileInvalid, Severity.Error, null, null, message, source));
+    }
+
+    private static void Walk(Stream stream, string source, LabelDocument document, Action<string, string> report)
+    {
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        var final = false;
+        var state = new JsonReaderState(new JsonReaderOptions { MaxDepth = 256 });
+        var phase = Phase.Start;
+        var section = Section.None;
+        while (phase != Phase.Done)
+        {
+            while (!final && length < buffer.Length)
+            {
+                var read = stream.Read(buffer, length, buffer.Length - length);
+                final = read == 0;
+                length += read;
+            }
+
+            var reader = new Utf8JsonReader(buffer.AsSpan(0, length), final, state);
+            bool progressed;
+            try
+            {
+                progressed = Step(ref reader, buffer, ref phase, ref section, document, report);
+            }
+            catch (JsonException) when (final && IsValidPrefix(buffer.AsSpan(0, length), state))
+            {
+                progressed = false; // the input stops mid-document: reported as truncated below
+            }
+
+            var consumed = (int)reader.BytesConsumed;
+            state = reader.CurrentState;
+            if (phase == Phase.Done)
+            {
+                // Only whitespace may follow the top-level object.
+                if (!IsWhitespace(buffer.AsSpan(consumed, length - consumed)) || (!final && !RestIsWhitespace(stream)))
+                {
+                    throw new InvalidDataException($"'{source}' has data after its top-level object.");
+                }
+
+                return;
+            }
+
+            if (final && !progressed)
+            {
+                throw new InvalidDataException($"'{source}' ends in the middle of its JSON (truncated after {length:N0} bytes).");
+            }
+
+            if (consumed == 0 && length == buffer.Length)
+            {
+                if (buffer.Length >= MaxElementBytes)
+                {
+                    throw new InvalidDataException($"'{source}' has one element larger than {MaxElementBytes / 1048576} MiB.");
+                }
+
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+
+            buffer.AsSpan(consumed, length - consumed).CopyTo(buffer);
+            length -= consumed;
+        }
+
+    }
+
+    /// <summary>Whether the bytes are valid JSON that merely stops early (a truncated file, not a malformed one).</summary>
+    private static bool IsValidPrefix(ReadOnlySpan<byte> bytes, JsonReaderState state)
+    {
+        var probe = new Utf8JsonReader(bytes, isFinalBlock: false, state);
+        try
+        {
+            while (probe.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsWhitespace(ReadOnlySpan<byte> bytes) => bytes.Trim(" \t\r\n"u8).IsEmpty;
+
+    private static bool RestIsWhitespace(Stream stream)
+    {
+        var chunk = new byte[4096];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (!IsWhitespace(chunk.AsSpan(0, read)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Consumes as many whole units (a property with its value, an array element) as the buffer holds; leaves the
+    /// reader at the last unit boundary. True when at least one unit was consumed or the document ended.
+    /// </summary>
+    private static bool Step(ref Utf8JsonReader reader, byte[] buffer, ref Phase phase, ref Section section, LabelDocument document, Action<string, string> report)
+    {
+        var progressed = false;
+        while (true)
+        {
+            var checkpoint = reader;
+            switch (phase)
+            {
+                case Phase.Start:
+                    if (!reader.Read())
+                    {
+                        return progressed;
+                    }
+
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        throw new InvalidDataException("A COCO file is a JSON object with images, annotations and categories; this one is not an object.");
+                    }
+
+                    phase = Phase.Root;
+                    break;
+
+                case Phase.Root:
+                    if (!reader.Read())
+                    {
+                        return progressed;
+                    }
+
+                    if (reader.TokenType == JsonTokenType.EndObject)
+                    {
+                        phase = Phase.Done;
+                        return true;
+                    }
+
+                    var name = reader.GetString();
+                    section = name switch
+                    {
+                        "images" => Section.Images,
+                        "annotations" => Section.Annotations,
+                        "categories" => Section.Categories,
+                        _ => Section.None,
+                    };
+                    if (!reader.Read() || (section == Section.None && !reader.TrySkip()))
+                    {
+                        reader = checkpoint;
+                        return progressed;
+                    }
+
+                    if (section != Section.None)
+                    {
+                        if (reader.TokenType != JsonTokenType.StartArray)
+                        {
+                            throw new InvalidDataException($"COCO '{name}' must be an array; here it is {reader.TokenType}.");
+                        }
+
+                        phase = Phase.Array;
+                    }
+
+                    break;
+
+                case Phase.Array:
+                    if (!reader.Read())
+                    {
+                        return progressed;
+                    }
+
+                    if (reader.TokenType == JsonTokenType.EndArray)
+                    {
+                        phase = Phase.Root;
+                        break;
+                    }
+
+                    var start = (int)reader.TokenStartIndex;
+                    if (!reader.TrySkip())
+                    {
+                        reader = checkpoint;
+                        return progressed;
+                    }
+
+                    var element = buffer.AsMemory(start, (int)reader.BytesConsumed - start);
+                    using (var json = JsonDocument.Parse(element))
+                    {
+                        Element(section, json.RootElement, document, report);
+                    }
+
+                    break;
+            }
+
+            progressed = true;
+        }
+    }
+
+    private static void Element(Section section, JsonElement e, LabelDocument document, Action<string, string> report)
+    {
+        var index = section switch
+        {
+            Section.Images => document.Images.Count,
+            Section.Annotations => document.Boxes.Count,
+            _ => document.Categories.Count,
+        };
+        var where = $"{section.ToString().ToLowerInvariant()}[{index}]";
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            report(FindingCodes.LabelFileInvalid, $"{where} is {e.ValueKind}, not an object.");
+            return;
+        }
+
+        switch (section)
+        {
+            case Section.Categories:
+                if (Id(e, "id", where, report, required: true) is { } categoryId && Text(e, "name", where, report) is { } categoryName)
+                {
+                    document.Categories.Add(new LabelCategory(categoryId, categoryName, e.TryGetProperty("supercategory", out var super) && super.ValueKind == JsonValueKind.String ? super.GetString() : null));
+                }
+
+                break;
+
+            case Section.Images:
+                if (Id(e, "id", where, report, required: true) is { } imageId && Text(e, "file_name", where, report) is { } fileName)
+                {
+                    document.Images.Add(new LabelImage(imageId, fileName, Size(e, "width", where, report), Size(e, "height", where, report)));
+                }
+
+                break;
+
+            case Section.Annotations:
+                var id = Id(e, "id", where, report, required: false) ?? index + 1;
+                where = $"annotation {id}";
+                if (Id(e, "image_id", where, report, required: true) is not { } image || Id(e, "category_id", where, report, required: true) is not { } category)
+                {
+                    return;
+                }
+
+                if (!e.TryGetProperty("bbox", out var bbox) || bbox.ValueKind != JsonValueKind.Array || bbox.GetArrayLength() != 4)
+                {
+                    report(FindingCodes.LabelValueInvalid, $"{where}: 'bbox' must be an array of four numbers [x, y, width, height].");
+                    return;
+                }
+
+                var values = new double[4];
+                for (var i = 0; i < 4; i++)
+                {
+                    if (Number(bbox[i]) is not { } value)
+                    {
+                        report(FindingCodes.LabelValueInvalid, $"{where}: bbox[{i}] is {Describe(bbox[i])}, not a number.");
+                        return;
+                    }
+
+                    values[i] = value;
+                }
+
+                // iscrowd is part of every COCO annotation (0 when a writer left it out).
+                var attributes = new Dictionary<string, string> { ["iscrowd"] = e.TryGetProperty("iscrowd", out var crowd) ? crowd.GetRawText() : "0" };
+
+                if (e.TryGetProperty("attributes", out var attrs) && attrs.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var a in attrs.EnumerateObject())
+                    {
+                        attributes[a.Name] = a.Value.ValueKind == JsonValueKind.String ? a.Value.GetString()! : a.Value.GetRawText();
+                    }
+                }
+
+                var annotator = e.TryGetProperty("annotator", out var who) ? (who.ValueKind == JsonValueKind.String ? who.GetString() : who.GetRawText()) : null;
+                var segmentation = e.TryGetProperty("segmentation", out var seg) && seg.ValueKind is JsonValueKind.Array or JsonValueKind.Object ? seg.GetRawText() : null;
+                document.Boxes.Add(new LabelBox(id, image, category, values[0], values[1], values[2], values[3], annotator, segmentation, attributes));
+                break;
+        }
+    }
+
+    private static long? Id(JsonElement e, string property, string where, Action<string, string> report, bool required)
+    {
+        if (!e.TryGetProperty(property, out var value))
+        {
+            if (required)
+            {
+                report(FindingCodes.LabelValueInvalid, $"{where} has no '{property}'.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var id))
+        {
+            report(FindingCodes.LabelValueInvalid, $"{where}: '{property}' is {Describe(value)}, not an integer id.");
+            return null;
+        }
+
+        if (id < 0)
+        {
+            report(FindingCodes.LabelValueInvalid, $"{where}: '{property}' is negative ({id}).");
+            return null;
+        }
+
+        return id;
+    }
+
+    private static string? Text(JsonElement e, string property, string where, Action<string, string> report)
+    {
+        if (e.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text)
+        {
+            return text;
+        }
+
+        report(FindingCodes.LabelValueInvalid, $"{where}: '{property}' must be a non-empty string.");
+        return null;
+    }
+
+    private static int? Size(JsonElement e, string property, string where, Action<string, string> report)
+    {
+        if (!e.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var size) && size > 0)
+        {
+            return size;
+        }
+
+        report(FindingCodes.LabelValueInvalid, $"{where}: '{property}' is {Describe(value)}, not a positive integer.");
+        return null;
+    }
+
+    /// <summary>A JSON number, or one of Python's non-finite literals (quoted on the way in by <see cref="PythonLiteralStream"/>).</summary>
+    private static double? Number(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Number => value.GetDouble(),
+        JsonValueKind.String when value.GetString() is { } s && PythonLiteralStream.IsLiteral(s) =>
+            double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture),
+        _ => null,
+    };
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => $"the text \"{Truncate(value.GetString()!)}\"",
+        JsonValueKind.Number => value.GetRawText(),
+        _ => value.ValueKind.ToString().ToLowerInvariant(),
+    };
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+}

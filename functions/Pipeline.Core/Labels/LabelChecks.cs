@@ -1,0 +1,311 @@
+using System.ComponentModel.DataAnnotations;
+using Pipeline.Core.Findings;
+
+namespace Pipeline.Core.Labels;
+
+/// <summary>Label QA thresholds, bound from <c>Pipeline:Labels</c>. Defaults follow Datumaro's validator where it has one.</summary>
+public sealed class LabelQaOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Pipeline:Labels";
+
+    /// <summary>Annotation files larger than this are not read.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How far (in pixels) a box may reach past its image's edge before it is out of bounds.</summary>
+    [Range(0.0, 1000.0)]
+    public double BoundsTolerancePixels { get; set; } = 1.0;
+
+    /// <summary>The same tolerance for normalised (YOLO) boxes whose image size is unknown, as a fraction of the image.</summary>
+    [Range(0.0, 0.5)]
+    public double BoundsToleranceFraction { get; set; } = 0.002;
+
+    /// <summary>Two boxes on one image by one annotator are duplicates (same label) or conflicting (other label) at this IoU or above.</summary>
+    [Range(0.0, 1.0)]
+    public double DuplicateIou { get; set; } = 0.95;
+
+    /// <summary>A label with at most this many boxes has few samples (Datumaro: 1).</summary>
+    [Range(0, int.MaxValue)]
+    public int FewSamples { get; set; } = 1;
+
+    /// <summary>Imbalance: most common label ÷ rarest used label at or above this (Datumaro: 50).</summary>
+    [Range(1.0, double.MaxValue)]
+    public double ImbalanceRatio { get; set; } = 50;
+
+    /// <summary>Dominance: one label's share of all boxes at or above this.</summary>
+    [Range(0.0, 1.0)]
+    public double DominanceShare { get; set; } = 0.8;
+
+    /// <summary>A box whose area or aspect ratio is more than this many standard deviations from its label's mean is far from the mean (Datumaro: 5).</summary>
+    [Range(0.0, 100.0)]
+    public double FarFromMeanSigma { get; set; } = 5;
+
+    /// <summary>Labels with fewer boxes than this are not judged for far-from-mean boxes (too few for a standard deviation).</summary>
+    [Range(2, int.MaxValue)]
+    public int FarFromMeanMinimumBoxes { get; set; } = 20;
+
+    /// <summary>Boxes per image beyond which the pairwise duplicate check stops (and says so).</summary>
+    [Range(2, 100_000)]
+    public int MaxBoxesPairedPerImage { get; set; } = 2000;
+}
+
+/// <summary>A label finding with what it concerns, so reports can aggregate by label.</summary>
+/// <param name="Finding">The finding; its subject is the image file name (or the annotation file for file-level problems).</param>
+/// <param name="Label">The label concerned, when one is.</param>
+/// <param name="AnnotationId">The annotation concerned, when one is.</param>
+public sealed record LabelFinding(Finding Finding, string? Label = null, long? AnnotationId = null);
+
+/// <summary>
+/// The label checks over one model: taxonomy, values, consistency and statistics. Optionally against the real
+/// images (file name → size), which adds the size-mismatch and pairing checks. Pure and single-pass per check,
+/// so a million boxes are checked in seconds.
+/// </summary>
+public static class LabelChecks
+{
+    /// <summary>Every finding for <paramref name="document"/>, the reader's own included.</summary>
+    /// <param name="document">The annotations.</param>
+    /// <param name="realImages">The images that exist (file name → width and height), or null when unknown.</param>
+    /// <param name="options">Thresholds.</param>
+    public static List<LabelFinding> Run(LabelDocument document, IReadOnlyDictionary<string, (int Width, int Height)>? realImages, LabelQaOptions options)
+    {
+        var findings = document.Findings.Select(f => new LabelFinding(f)).ToList();
+        var categories = new Dictionary<long, LabelCategory>();
+        foreach (var category in document.Categories)
+        {
+            if (!categories.TryAdd(category.Id, category))
+            {
+                findings.Add(new(Finding.Error(FindingCodes.LabelValueInvalid, $"Category id {category.Id} is defined twice ('{categories[category.Id].Name}' and '{category.Name}')."), category.Name));
+            }
+        }
+
+        var images = new Dictionary<long, LabelImage>();
+        foreach (var image in document.Images)
+        {
+            images.TryAdd(image.Id, image);
+        }
+
+        string LabelOf(long id) => categories.TryGetValue(id, out var c) ? c.Name : $"#{id}";
+        void Add(string code, Severity severity, string message, string? subject, string? label, long? annotation, double? value = null, double? threshold = null) =>
+            findings.Add(new LabelFinding(new Finding(code, severity, value, threshold, message, subject), label, annotation));
+
+        // Images: recorded size against the real one, and pairing with the real images.
+        foreach (var image in images.Values)
+        {
+            if (realImages is null)
+            {
+                continue;
+            }
+
+            if (!realImages.TryGetValue(image.FileName, out var real))
+            {
+                Add(FindingCodes.LabelAnnotationWithoutImage, Severity.Error, $"Annotations refer to '{image.FileName}', which is not among the images.", image.FileName, null, null);
+            }
+            else if ((image.Width is { } w && w != real.Width) || (image.Height is { } h && h != real.Height))
+            {
+                Add(FindingCodes.LabelImageSizeMismatch, Severity.Error, $"The annotations record '{image.FileName}' as {image.Width}×{image.Height}; the image is {real.Width}×{real.Height}.", image.FileName, null, null);
+            }
+        }
+
+        var annotatedNames = images.Values.Select(i => i.FileName).ToHashSet(StringComparer.Ordinal);
+        var boxesPerImage = document.Boxes.GroupBy(b => b.ImageId).ToDictionary(g => g.Key, g => g.ToList());
+        foreach (var image in images.Values.Where(i => !boxesPerImage.ContainsKey(i.Id)))
+        {
+            Add(FindingCodes.LabelImageWithoutAnnotations, Severity.Info, $"'{image.FileName}' has no annotations.", image.FileName, null, null);
+        }
+
+        foreach (var name in realImages?.Keys.Where(n => !annotatedNames.Contains(n)) ?? [])
+        {
+            Add(FindingCodes.LabelImageWithoutAnnotations, Severity.Info, $"'{name}' is not in any annotation file.", name, null, null);
+        }
+
+        // Per box: references and values.
+        var counts = new Dictionary<long, int>();
+        var valid = new List<(LabelBox Box, double Width, double Height)>(document.Boxes.Count);
+        foreach (var box in document.Boxes)
+        {
+            var label = LabelOf(box.CategoryId);
+            var known = images.TryGetValue(box.ImageId, out var image);
+            var subject = known ? image!.FileName : $"image #{box.ImageId}";
+            if (!known)
+            {
+                Add(FindingCodes.LabelAnnotationWithoutImage, Severity.Error, $"Annotation {box.Id} refers to image id {box.ImageId}, which the file does not define.", subject, label, box.Id);
+            }
+
+            if (!categories.ContainsKey(box.CategoryId))
+            {
+                Add(FindingCodes.LabelUndefined, Severity.Error, $"Annotation {box.Id} on '{subject}' uses label {box.CategoryId}, which the taxonomy does not define.", subject, label, box.Id);
+            }
+            else
+            {
+                counts[box.CategoryId] = counts.GetValueOrDefault(box.CategoryId) + 1;
+            }
+
+            if (!(double.IsFinite(box.X) && double.IsFinite(box.Y) && double.IsFinite(box.Width) && double.IsFinite(box.Height)))
+            {
+                Add(FindingCodes.LabelCoordinateNotFinite, Severity.Error, $"Annotation {box.Id} on '{subject}' has a NaN or infinite coordinate ({box.X}, {box.Y}, {box.Width}, {box.Height}).", subject, label, box.Id);
+                continue;
+            }
+
+            if (box.Width < 0 || box.Height < 0)
+            {
+                Add(FindingCodes.LabelNegativeSize, Severity.Error, $"Annotation {box.Id} on '{subject}' has a negative size ({box.Width} × {box.Height}).", subject, label, box.Id, Math.Min(box.Width, box.Height));
+                continue;
+            }
+
+            if (box.Width == 0 || box.Height == 0)
+            {
+                Add(FindingCodes.LabelZeroArea, Severity.Error, $"Annotation {box.Id} on '{subject}' has zero area ({box.Width} × {box.Height}).", subject, label, box.Id, 0);
+                continue;
+            }
+
+            if (box.Attributes?.GetValueOrDefault("iscrowd") is { } crowd && crowd is not ("0" or "1" or "true" or "false"))
+            {
+                Add(FindingCodes.LabelAttributeInvalid, Severity.Warning, $"Annotation {box.Id} on '{subject}': iscrowd is {crowd}; COCO allows 0 or 1.", subject, label, box.Id);
+            }
+
+            // Bounds, in the image's own units.
+            var (width, height, tolerance) = Frame(document, image, realImages, options);
+            if (width is { } fw && height is { } fh)
+            {
+                var over = Math.Max(Math.Max(-box.X, -box.Y), Math.Max(box.X + box.Width - fw, box.Y + box.Height - fh));
+                if (over > tolerance)
+                {
+                    Add(FindingCodes.LabelBoxOutOfBounds, Severity.Error, $"Annotation {box.Id} on '{subject}' reaches {over:0.###} {(document.Normalized && image?.Width is null && realImages is null ? "of the image" : "px")} outside the image.", subject, label, box.Id, over, tolerance);
+                }
+            }
+
+            valid.Add((box, box.Width * (document.Normalized ? (width ?? 1) : 1), box.Height * (document.Normalized ? (height ?? 1) : 1)));
+        }
+
+        foreach (var category in categories.Values.Where(c => !counts.ContainsKey(c.Id)))
+        {
+            Add(FindingCodes.LabelUnused, Severity.Warning, $"Label '{category.Name}' is defined but no annotation uses it.", null, category.Name, null);
+        }
+
+        Consistency(valid.Select(v => v.Box), options, LabelOf, s => images.TryGetValue(s, out var i) ? i.FileName : $"image #{s}", findings);
+        Statistics(valid, counts, categories, options, LabelOf, s => images.TryGetValue(s, out var i) ? i.FileName : $"image #{s}", findings);
+        return findings;
+    }
+
+    /// <summary>The image frame a box must lie in (its size in the box's units) and the tolerance in those units.</summary>
+    private static (double? Width, double? Height, double Tolerance) Frame(LabelDocument document, LabelImage? image, IReadOnlyDictionary<string, (int Width, int Height)>? realImages, LabelQaOptions options)
+    {
+        (int Width, int Height)? size = image is { Width: { } w, Height: { } h } ? (w, h)
+            : image is not null && realImages?.TryGetValue(image.FileName, out var real) == true ? real : null;
+        if (document.Normalized)
+        {
+            return (1, 1, size is { } s ? options.BoundsTolerancePixels / Math.Min(s.Width, s.Height) : options.BoundsToleranceFraction);
+        }
+
+        return size is { } p ? (p.Width, p.Height, options.BoundsTolerancePixels) : (null, null, 0);
+    }
+
+    private static void Consistency(IEnumerable<LabelBox> boxes, LabelQaOptions options, Func<long, string> labelOf, Func<long, string> imageOf, List<LabelFinding> findings)
+    {
+        foreach (var group in boxes.GroupBy(b => (b.ImageId, b.Annotator)))
+        {
+            var list = group.OrderBy(b => b.X).ToList();
+            if (list.Count > options.MaxBoxesPairedPerImage)
+            {
+                findings.Add(new(Finding.Info(FindingCodes.LabelDuplicateBox, $"'{imageOf(group.Key.ImageId)}' has {list.Count} boxes; only the first {options.MaxBoxesPairedPerImage} were compared pairwise.") with { Subject = imageOf(group.Key.ImageId) }));
+                list = list[..options.MaxBoxesPairedPerImage];
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                var a = list[i];
+                for (var j = i + 1; j < list.Count && list[j].X <= a.X + a.Width; j++)
+                {
+                    var b = list[j];
+                    var iou = Iou(a, b);
+                    if (iou < options.DuplicateIou)
+                    {
+                        continue;
+                    }
+
+                    var subject = imageOf(a.ImageId);
+                    findings.Add(a.CategoryId == b.CategoryId
+                        ? new(new Finding(FindingCodes.LabelDuplicateBox, Severity.Warning, iou, options.DuplicateIou, $"Annotations {a.Id} and {b.Id} on '{subject}' are the same '{labelOf(a.CategoryId)}' box twice (IoU {iou:0.00}).", subject), labelOf(a.CategoryId), b.Id)
+                        : new(new Finding(FindingCodes.LabelConflictingClasses, Severity.Error, iou, options.DuplicateIou, $"Annotations {a.Id} ('{labelOf(a.CategoryId)}') and {b.Id} ('{labelOf(b.CategoryId)}') on '{subject}' are the same box with different labels (IoU {iou:0.00}).", subject), labelOf(b.CategoryId), b.Id));
+                }
+            }
+        }
+    }
+
+    /// <summary>Intersection over union of two boxes with non-negative sizes.</summary>
+    public static double Iou(LabelBox a, LabelBox b)
+    {
+        var w = Math.Min(a.X + a.Width, b.X + b.Width) - Math.Max(a.X, b.X);
+        var h = Math.Min(a.Y + a.Height, b.Y + b.Height) - Math.Max(a.Y, b.Y);
+        if (w <= 0 || h <= 0)
+        {
+            return 0;
+        }
+
+        var intersection = w * h;
+        return intersection / ((a.Width * a.Height) + (b.Width * b.Height) - intersection);
+    }
+
+    private static void Statistics(
+        List<(LabelBox Box, double Width, double Height)> valid, Dictionary<long, int> counts, Dictionary<long, LabelCategory> categories,
+        LabelQaOptions options, Func<long, string> labelOf, Func<long, string> imageOf, List<LabelFinding> findings)
+    {
+        foreach (var (id, count) in counts.Where(c => c.Value <= options.FewSamples))
+        {
+            findings.Add(new(new Finding(FindingCodes.LabelFewSamples, Severity.Warning, count, options.FewSamples, $"Label '{labelOf(id)}' has only {count} annotation(s).", null), labelOf(id)));
+        }
+
+        if (counts.Count >= 2)
+        {
+            var max = counts.MaxBy(c => c.Value);
+            var min = counts.MinBy(c => c.Value);
+            var ratio = (double)max.Value / min.Value;
+            if (ratio >= options.ImbalanceRatio)
+            {
+                findings.Add(new(new Finding(FindingCodes.LabelImbalance, Severity.Warning, ratio, options.ImbalanceRatio, $"'{labelOf(max.Key)}' has {max.Value} annotations and '{labelOf(min.Key)}' {min.Value}: {ratio:0.#}× apart.", null), labelOf(min.Key)));
+            }
+
+            var total = counts.Values.Sum();
+            var share = (double)max.Value / total;
+            if (share >= options.DominanceShare)
+            {
+                findings.Add(new(new Finding(FindingCodes.LabelDominance, Severity.Warning, share, options.DominanceShare, $"'{labelOf(max.Key)}' holds {share:P0} of all {total} annotations.", null), labelOf(max.Key)));
+            }
+        }
+
+        // Far from the mean: area and aspect ratio per label, in log space (sizes are log-normal, not normal).
+        foreach (var group in valid.Where(v => v.Width > 0 && v.Height > 0 && categories.ContainsKey(v.Box.CategoryId)).GroupBy(v => v.Box.CategoryId))
+        {
+            var items = group.ToList();
+            if (items.Count < options.FarFromMeanMinimumBoxes)
+            {
+                continue;
+            }
+
+            var area = items.Select(v => Math.Log(v.Width * v.Height)).ToArray();
+            var aspect = items.Select(v => Math.Log(v.Width / v.Height)).ToArray();
+            var (areaMean, areaSd) = MeanSd(area);
+            var (aspectMean, aspectSd) = MeanSd(aspect);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var za = areaSd > 0 ? Math.Abs(area[i] - areaMean) / areaSd : 0;
+                var zr = aspectSd > 0 ? Math.Abs(aspect[i] - aspectMean) / aspectSd : 0;
+                var z = Math.Max(za, zr);
+                if (z > options.FarFromMeanSigma)
+                {
+                    var box = items[i].Box;
+                    var subject = imageOf(box.ImageId);
+                    findings.Add(new(new Finding(FindingCodes.LabelFarFromMean, Severity.Warning, z, options.FarFromMeanSigma, $"Annotation {box.Id} on '{subject}': its {(za >= zr ? "area" : "aspect ratio")} is {z:0.0} σ from the mean of '{labelOf(box.CategoryId)}'.", subject), labelOf(box.CategoryId), box.Id));
+                }
+            }
+        }
+    }
+
+    private static (double Mean, double Sd) MeanSd(double[] values)
+    {
+        var mean = values.Average();
+        var variance = values.Sum(v => (v - mean) * (v - mean)) / values.Length;
+        return (mean, Math.Sqrt(variance));
+    }
+}

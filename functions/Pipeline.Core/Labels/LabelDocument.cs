@@ -1,0 +1,96 @@
+using Pipeline.Core.Findings;
+
+namespace Pipeline.Core.Labels;
+
+/// <summary>The annotation formats read (all three) and written (COCO and YOLO).</summary>
+public enum LabelFormat
+{
+    /// <summary>COCO detection JSON.</summary>
+    Coco,
+
+    /// <summary>YOLO: one text file per image, class index and normalised centre box per line, plus the class list.</summary>
+    Yolo,
+
+    /// <summary>Pascal VOC: one XML file per image.</summary>
+    Voc,
+}
+
+/// <summary>A label (class) of the taxonomy.</summary>
+/// <param name="Id">Its id in the source (COCO category id, YOLO class index, VOC order of first use).</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Supercategory">COCO's supercategory, when given.</param>
+public sealed record LabelCategory(long Id, string Name, string? Supercategory = null);
+
+/// <summary>An image the annotations refer to.</summary>
+/// <param name="Id">Its id in the source (COCO image id; the file's order for YOLO and VOC).</param>
+/// <param name="FileName">The image's file name as the annotations give it.</param>
+/// <param name="Width">The width the annotations record, if any.</param>
+/// <param name="Height">The height the annotations record, if any.</param>
+public sealed record LabelImage(long Id, string FileName, int? Width, int? Height);
+
+/// <summary>
+/// One box: top-left corner and size, in pixels, or as fractions of the image when the document is
+/// <see cref="LabelDocument.Normalized"/> (YOLO). Values are kept as read (NaN, negative sizes and all) so
+/// the checks can report them.
+/// </summary>
+/// <param name="Id">The annotation's id (COCO) or its 1-based line or object number in its file.</param>
+/// <param name="ImageId">The image it belongs to.</param>
+/// <param name="CategoryId">Its label.</param>
+/// <param name="X">Left edge.</param>
+/// <param name="Y">Top edge.</param>
+/// <param name="Width">Width.</param>
+/// <param name="Height">Height.</param>
+/// <param name="Annotator">Who drew it, when the source says.</param>
+/// <param name="Segmentation">COCO segmentation (polygons or RLE), carried through as its JSON text.</param>
+/// <param name="Attributes">Attributes as text (COCO <c>iscrowd</c> and <c>attributes</c>; VOC pose, truncated, difficult, occluded).</param>
+public sealed record LabelBox(
+    long Id, long ImageId, long CategoryId, double X, double Y, double Width, double Height,
+    string? Annotator = null, string? Segmentation = null, IReadOnlyDictionary<string, string>? Attributes = null)
+{
+    /// <summary>
+    /// Whether <paramref name="other"/> is the same annotation: equal ids, label, annotator, segmentation and
+    /// attributes, and coordinates equal to within a millionth of a pixel (formats that store the centre, as
+    /// YOLO does, cannot give back the corner bit for bit).
+    /// </summary>
+    public bool SameAs(LabelBox other) =>
+        Id == other.Id && ImageId == other.ImageId && CategoryId == other.CategoryId &&
+        Close(X, other.X) && Close(Y, other.Y) && Close(Width, other.Width) && Close(Height, other.Height) &&
+        Annotator == other.Annotator && Segmentation == other.Segmentation &&
+        (Attributes ?? Empty).Count == (other.Attributes ?? Empty).Count &&
+        (Attributes ?? Empty).All(a => (other.Attributes ?? Empty).TryGetValue(a.Key, out var v) && v == a.Value);
+
+    private static bool Close(double a, double b) => a.Equals(b) || Math.Abs(a - b) <= 1e-6 * Math.Max(1, Math.Abs(a));
+
+    private static readonly Dictionary<string, string> Empty = [];
+}
+
+/// <summary>
+/// Annotations of one or more files in one model, whatever their format. Problems met while reading are
+/// <see cref="Findings"/>; a file that cannot be read at all leaves the model empty with an error finding.
+/// </summary>
+public sealed class LabelDocument
+{
+    /// <summary>The format read.</summary>
+    public required LabelFormat Format { get; init; }
+
+    /// <summary>Whether boxes are fractions of the image size (YOLO) rather than pixels.</summary>
+    public bool Normalized { get; init; }
+
+    /// <summary>The taxonomy.</summary>
+    public List<LabelCategory> Categories { get; } = [];
+
+    /// <summary>The images referred to.</summary>
+    public List<LabelImage> Images { get; } = [];
+
+    /// <summary>The boxes.</summary>
+    public List<LabelBox> Boxes { get; } = [];
+
+    /// <summary>Problems found while reading (bad files, bad values, dangling references).</summary>
+    public List<Finding> Findings { get; } = [];
+
+    /// <summary>Whether the model has the same taxonomy, images and boxes as <paramref name="other"/>.</summary>
+    public bool SameAs(LabelDocument other) =>
+        Normalized == other.Normalized &&
+        Categories.SequenceEqual(other.Categories) && Images.SequenceEqual(other.Images) &&
+        Boxes.Count == other.Boxes.Count && Boxes.Zip(other.Boxes).All(p => p.First.SameAs(p.Second));
+}

@@ -1,0 +1,107 @@
+using Pipeline.Core.Findings;
+
+namespace Pipeline.Core.Labels;
+
+/// <summary>An annotation file found beside images: its path (relative, '/'-separated), length and a way to open it.</summary>
+public sealed record LabelFile(string Path, long Length, Func<Stream> Open);
+
+/// <summary>One annotation source read from a folder or batch: a COCO file, the YOLO label files with their class list, or the VOC files.</summary>
+/// <param name="Source">What was read (a file, or the set of YOLO/VOC files).</param>
+/// <param name="Document">The model, with the read's findings.</param>
+/// <param name="Files">The annotation files it came from.</param>
+public sealed record LabelSource(string Source, LabelDocument Document, IReadOnlyList<string> Files);
+
+/// <summary>
+/// Finds and reads the annotation files among a set of files: <c>*.json</c> is COCO, <c>*.xml</c> is VOC,
+/// <c>*.txt</c> beside a <c>classes.txt</c> or <c>data.yaml</c> is YOLO (each label file pairs with the image of
+/// the same stem). A file over the size cap is reported without being opened.
+/// </summary>
+public static class LabelFiles
+{
+    /// <summary>Whether the path is one this class reads (by extension).</summary>
+    public static bool IsLabelFile(string path) =>
+        System.IO.Path.GetExtension(path).ToLowerInvariant() is ".json" or ".xml" or ".txt" or ".yaml" or ".yml";
+
+    /// <summary>
+    /// Reads every annotation source among <paramref name="files"/>. <paramref name="imageNames"/> (relative
+    /// paths of the images beside them) pairs YOLO label files with their images' file names.
+    /// </summary>
+    public static List<LabelSource> Read(IReadOnlyList<LabelFile> files, IReadOnlyCollection<string> imageNames, LabelQaOptions options)
+    {
+        var sources = new List<LabelSource>();
+        var tooLarge = files.Where(f => f.Length > options.MaxFileBytes).ToList();
+        foreach (var file in tooLarge)
+        {
+            var document = new LabelDocument { Format = FormatOf(file.Path) ?? LabelFormat.Coco };
+            document.Findings.Add(new Finding(FindingCodes.LabelFileTooLarge, Severity.Error, file.Length, options.MaxFileBytes, $"'{file.Path}' is {file.Length:N0} bytes, over the {options.MaxFileBytes:N0}-byte cap; it was not read.", file.Path));
+            sources.Add(new LabelSource(file.Path, document, [file.Path]));
+        }
+
+        var readable = files.Except(tooLarge).ToList();
+        foreach (var coco in readable.Where(f => FormatOf(f.Path) == LabelFormat.Coco))
+        {
+            using var stream = coco.Open();
+            sources.Add(new LabelSource(coco.Path, CocoReader.Read(stream, coco.Path), [coco.Path]));
+        }
+
+        var voc = readable.Where(f => FormatOf(f.Path) == LabelFormat.Voc).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        if (voc.Count > 0)
+        {
+            var streams = voc.Select(f => (f.Path, Content: f.Open())).ToList();
+            try
+            {
+                sources.Add(new LabelSource("Pascal VOC", VocReader.Read(streams), [.. voc.Select(f => f.Path)]));
+            }
+            finally
+            {
+                streams.ForEach(s => s.Content.Dispose());
+            }
+        }
+
+        var classFile = readable.FirstOrDefault(f => System.IO.Path.GetFileName(f.Path) is "classes.txt" or "obj.names")
+            ?? readable.FirstOrDefault(f => System.IO.Path.GetFileName(f.Path) is "data.yaml" or "data.yml");
+        var labelTexts = readable.Where(f => FormatOf(f.Path) == LabelFormat.Yolo && f != classFile).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        if (labelTexts.Count > 0 || classFile is not null)
+        {
+            List<string>? classes = null;
+            if (classFile is not null)
+            {
+                var text = ReadText(classFile);
+                classes = classFile.Path.EndsWith(".txt", StringComparison.Ordinal) || classFile.Path.EndsWith(".names", StringComparison.Ordinal)
+                    ? YoloFormat.ReadClassesTxt(text)
+                    : YoloFormat.ReadDataYaml(text);
+            }
+
+            var byStem = imageNames.GroupBy(StemOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            var pairs = labelTexts.Select(f => (byStem.GetValueOrDefault(StemOf(f.Path)) ?? System.IO.Path.ChangeExtension(f.Path, ".jpg"), ReadText(f)));
+            sources.Add(new LabelSource("YOLO", YoloFormat.Read(classes, [.. pairs], classFile?.Path ?? "YOLO labels"), [.. labelTexts.Select(f => f.Path)]));
+        }
+
+        return sources;
+    }
+
+    /// <summary>The format a file's extension implies, or null for files that are not annotations.</summary>
+    public static LabelFormat? FormatOf(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".json" => LabelFormat.Coco,
+        ".xml" => LabelFormat.Voc,
+        ".txt" or ".yaml" or ".yml" => LabelFormat.Yolo,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The stem a YOLO label file pairs on: the path without extension, with a <c>labels/</c> folder read as
+    /// <c>images/</c> (the Ultralytics layout).
+    /// </summary>
+    private static string StemOf(string path)
+    {
+        var stem = path[..^System.IO.Path.GetExtension(path).Length];
+        return stem.Replace("labels/", "images/", StringComparison.Ordinal);
+    }
+
+    private static string ReadText(LabelFile file)
+    {
+        using var reader = new StreamReader(file.Open());
+        return reader.ReadToEnd();
+    }
+}

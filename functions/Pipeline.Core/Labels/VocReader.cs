@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Xml;
+using Pipeline.Core.Findings;
+
+namespace Pipeline.Core.Labels;
+
+/// <summary>
+/// Reads Pascal VOC XML annotation files (one per image) into one model. The XML reader prohibits DTDs and
+/// resolves nothing, so an external entity or an entity-expansion bomb is refused before it is expanded. Boxes
+/// are kept as VOC gives them: left = xmin, top = ymin, width = xmax − xmin, height = ymax − ymin. Labels get
+/// ids in order of first use.
+/// </summary>
+public static class VocReader
+{
+    private static readonly string[] FlagAttributes = ["truncated", "difficult", "occluded"];
+
+    /// <summary>Reads the files (<paramref name="files"/>: file name → stream) into one document.</summary>
+    public static LabelDocument Read(IEnumerable<(string Name, Stream Content)> files)
+    {
+        var document = new LabelDocument { Format = LabelFormat.Voc };
+        var categories = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (name, content) in files)
+        {
+            ReadOne(document, categories, name, content);
+        }
+
+        return document;
+    }
+
+    private static void ReadOne(LabelDocument document, Dictionary<string, long> categories, string name, Stream content)
+    {
+        var settings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            IgnoreComments = true,
+            IgnoreWhitespace = true,
+            IgnoreProcessingInstructions = true,
+            MaxCharactersInDocument = 64L * 1024 * 1024,
+        };
+        var boxes = new List<LabelBox>();
+        var findings = new List<Finding>();
+        string? fileName = null;
+        int? width = null, height = null;
+        try
+        {
+            using var xml = XmlReader.Create(content, settings);
+            xml.MoveToContent();
+            if (xml.LocalName != "annotation")
+            {
+                throw new FormatException($"the root element is <{xml.LocalName}>, not <annotation>");
+            }
+
+            var objectNumber = 0;
+            xml.Read();
+            while (!xml.EOF && !(xml.NodeType == XmlNodeType.EndElement && xml.Depth == 0))
+            {
+                if (xml.NodeType != XmlNodeType.Element || xml.Depth != 1)
+                {
+                    xml.Read();
+                    continue;
+                }
+
+                switch (xml.LocalName)
+                {
+                    case "filename":
+                        fileName = xml.ReadElementContentAsString().Trim(); // already on the next node
+                        continue;
+                    case "size":
+                        var size = Children(xml);
+                        width = Positive(size, "width", name, findings);
+                        height = Positive(size, "height", name, findings);
+                        break;
+                    case "object":
+                        objectNumber++;
+                        var o = Children(xml);
+                        if (Object(o, objectNumber, name, document.Images.Count, categories, document, findings) is { } box)
+                        {
+                            boxes.Add(box);
+                        }
+
+                        break;
+                    default:
+                        xml.Skip(); // on to the next sibling
+                        continue;
+                }
+
+                xml.Read();
+            }
+        }
+        catch (Exception ex) when (ex is XmlException or FormatException)
+        {
+            var reason = ex.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase)
+                ? "a DTD (and so any entity it declares) is not allowed"
+                : ex.Message;
+            document.Findings.Add(new Finding(FindingCodes.LabelFileInvalid, Severity.Error, null, null, $"'{name}' cannot be read as Pascal VOC: {reason}.", name));
+            return;
+        }
+
+        var imageId = document.Images.Count;
+        document.Images.Add(new LabelImage(imageId, fileName is { Length: > 0 } ? fileName : Path.ChangeExtension(name, ".jpg"), width, height));
+        document.Boxes.AddRange(boxes);
+        document.Findings.AddRange(findings);
+    }
+
+    /// <summary>The child elements of the current element as name → text (nested elements flattened one level: bndbox/xmin → xmin).</summary>
+    private static Dictionary<string, string> Children(XmlReader xml)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var sub = xml.ReadSubtree();
+        sub.Read(); // the element itself
+        sub.Read();
+        while (!sub.EOF)
+        {
+            if (sub.NodeType != XmlNodeType.Element)
+            {
+                sub.Read();
+                continue;
+            }
+
+            var element = sub.LocalName;
+            if (sub.IsEmptyElement)
+            {
+                values.TryAdd(element, string.Empty);
+                sub.Read();
+                continue;
+            }
+
+            sub.Read(); // its text, or its first child element (handled on the next turn)
+            if (sub.NodeType is XmlNodeType.Text or XmlNodeType.CDATA)
+            {
+                values.TryAdd(element, sub.Value.Trim());
+            }
+        }
+
+        return values;
+    }
+
+    private static LabelBox? Object(Dictionary<string, string> o, int number, string file, long imageId, Dictionary<string, long> categories, LabelDocument document, List<Finding> findings)
+    {
+        var where = $"{file} object {number}";
+        if (!o.TryGetValue("name", out var label) || label.Length == 0)
+        {
+            findings.Add(new Finding(FindingCodes.LabelValueInvalid, Severity.Error, null, null, $"{where} has no <name>.", file));
+            return null;
+        }
+
+        var corners = new double[4];
+        string[] keys = ["xmin", "ymin", "xmax", "ymax"];
+        for (var i = 0; i < 4; i++)
+        {
+            if (!o.TryGetValue(keys[i], out var text) || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out corners[i]))
+            {
+                findings.Add(new Finding(FindingCodes.LabelValueInvalid, Severity.Error, null, null, $"{where}: <{keys[i]}> is missing or not a number.", file));
+                return null;
+            }
+        }
+
+        if (!categories.TryGetValue(label, out var categoryId))
+        {
+            categories[label] = categoryId = categories.Count;
+            document.Categories.Add(new LabelCategory(categoryId, label));
+        }
+
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in FlagAttributes.Append("pose"))
+        {
+            if (o.TryGetValue(key, out var value))
+            {
+                attributes[key] = value;
+                if (key != "pose" && value is not ("0" or "1"))
+                {
+                    findings.Add(new Finding(FindingCodes.LabelAttributeInvalid, Severity.Warning, null, null, $"{where}: <{key}> is '{value}'; VOC allows 0 or 1.", file));
+                }
+            }
+        }
+
+        return new LabelBox(number, imageId, categoryId, corners[0], corners[1], corners[2] - corners[0], corners[3] - corners[1],
+            o.GetValueOrDefault("annotator"), null, attributes.Count == 0 ? null : attributes);
+    }
+
+    private static int? Positive(Dictionary<string, string> values, string key, string file, List<Finding> findings)
+    {
+        if (!values.TryGetValue(key, out var text))
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0)
+        {
+            return value;
+        }
+
+        findings.Add(new Finding(FindingCodes.LabelValueInvalid, Severity.Error, null, null, $"{file}: <size><{key}> is '{text}', not a positive integer.", file));
+        return null;
+    }
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using Pipeline.Core.Findings;
+
+namespace Pipeline.Core.Labels;
+
+/// <summary>
+/// YOLO detection labels: one text file per image (same stem), each line <c>class cx cy w h</c> with the centre
+/// and size as fractions of the image, and the class names from <c>classes.txt</c> (one per line) or
+/// <c>data.yaml</c> (<c>names:</c> as a list or an index map). Boxes are read into the model as normalised
+/// top-left boxes.
+/// </summary>
+public static class YoloFormat
+{
+    private const int MaxExamples = 20;
+
+    /// <summary>Class names from <c>classes.txt</c> text: one per non-empty line, in index order.</summary>
+    public static List<string> ReadClassesTxt(string text) =>
+        [.. text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)];
+
+    /// <summary>
+    /// Class names from <c>data.yaml</c>: <c>names: [a, b]</c>, a block list (<c>- a</c>) or an index map
+    /// (<c>0: a</c>). Only <c>names</c> is read; null when the file has none.
+    /// </summary>
+    public static List<string>? ReadDataYaml(string text)
+    {
+        var lines = text.Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = StripComment(lines[i]);
+            if (!line.StartsWith("names:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var inline = line["names:".Length..].Trim();
+            if (inline.StartsWith('['))
+            {
+                return [.. inline.Trim('[', ']').Split(',').Select(Unquote).Where(n => n.Length > 0)];
+            }
+
+            var names = new SortedDictionary<int, string>();
+            var next = 0;
+            for (var j = i + 1; j < lines.Length; j++)
+            {
+                var item = StripComment(lines[j]);
+                if (item.Length == 0)
+                {
+                    continue;
+                }
+
+                if (!char.IsWhiteSpace(lines[j][0]) && !item.StartsWith('-'))
+                {
+                    break; // the next top-level key
+                }
+
+                item = item.Trim();
+                if (item.StartsWith('-'))
+                {
+                    names[next++] = Unquote(item[1..]);
+                }
+                else if (item.IndexOf(':', StringComparison.Ordinal) is var colon and > 0 &&
+                    int.TryParse(item[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
+                    names[index] = Unquote(item[(colon + 1)..]);
+                }
+            }
+
+            return [.. names.Values];
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Reads label files (<paramref name="files"/>: image file name → the text of its label file) against the
+    /// class list. Every line is checked: five numbers, an integer class within the list, values within 0–1.
+    /// </summary>
+    public static LabelDocument Read(IReadOnlyList<string>? classes, IEnumerable<(string ImageFileName, string Text)> files, string source)
+    {
+        var document = new LabelDocument { Format = LabelFormat.Yolo, Normalized = true };
+        var counts = new Dictionary<string, int>();
+        void Report(string code, string message, string subject)
+        {
+            counts[code] = counts.GetValueOrDefault(code) + 1;
+            if (counts[code] <= MaxExamples)
+            {
+                document.Findings.Add(new Finding(code, Severity.Error, null, null, message, subject));
+            }
+        }
+
+        if (classes is null || classes.Count == 0)
+        {
+            document.Findings.Add(new Finding(FindingCodes.LabelMissingCategories, Severity.Error, null, null, $"No class list for '{source}': classes.txt or data.yaml with names.", source));
+        }
+        else
+        {
+            document.Categories.AddRange(classes.Select((name, i) => new LabelCategory(i, name)));
+        }
+
+        foreach (var (imageFileName, text) in files)
+        {
+            var imageId = document.Images.Count;
+            document.Images.Add(new LabelImage(imageId, imageFileName, null, null));
+            var lines = text.Split('\n');
+            for (var n = 0; n < lines.Length; n++)
+            {
+                var line = lines[n].Trim();
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                var where = $"{imageFileName} line {n + 1}";
+                var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (tokens.Length != 5)
+                {
+                    Report(FindingCodes.LabelValueInvalid, $"{where}: {tokens.Length} values; a YOLO box line has 5 (class cx cy w h).", imageFileName);
+                    continue;
+                }
+
+                if (!long.TryParse(tokens[0], NumberStyles.None, CultureInfo.InvariantCulture, out var classIndex))
+                {
+                    Report(FindingCodes.LabelValueInvalid, $"{where}: class '{Truncate(tokens[0])}' is not a non-negative integer.", imageFileName);
+                    continue;
+                }
+
+                var values = new double[4];
+                var ok = true;
+                for (var i = 0; i < 4 && ok; i++)
+                {
+                    ok = double.TryParse(tokens[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]);
+                    if (!ok)
+                    {
+                        Report(FindingCodes.LabelValueInvalid, $"{where}: '{Truncate(tokens[i + 1])}' is not a number.", imageFileName);
+                    }
+                }
+
+                if (!ok)
+                {
+                    continue;
+                }
+
+                if (values.Any(v => double.IsFinite(v) && (v < 0 || v > 1)))
+                {
+                    Report(FindingCodes.LabelValueInvalid, $"{where}: values must be fractions of the image (0–1): {string.Join(' ', tokens[1..])}.", imageFileName);
+                }
+
+                var (cx, cy, w, h) = (values[0], values[1], values[2], values[3]);
+                document.Boxes.Add(new LabelBox(n + 1, imageId, classIndex, cx - (w / 2), cy - (h / 2), w, h));
+            }
+        }
+
+        foreach (var (code, count) in counts.Where(c => c.Value > MaxExamples))
+        {
+            document.Findings.Add(new Finding(code, Severity.Error, count, null, $"{count - MaxExamples} more '{code}' problems in '{source}' are not listed one by one.", source));
+        }
+
+        return document;
+    }
+
+    /// <summary>
+    /// Writes the model as YOLO: <c>classes.txt</c> (classes must have ids 0…n−1) and one text per image stem. A
+    /// pixel model is normalised with its images' sizes.
+    /// </summary>
+    public static (string ClassesTxt, Dictionary<string, string> Files) Write(LabelDocument document)
+    {
+        var categories = document.Categories.OrderBy(c => c.Id).ToList();
+        if (categories.Select((c, i) => c.Id != i).Any(b => b))
+        {
+            throw new InvalidOperationException("YOLO class indexes are 0…n−1; renumber the categories first (LabelDocument ids are kept as read).");
+        }
+
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var boxes = document.Boxes.ToLookup(b => b.ImageId);
+        foreach (var image in document.Images)
+        {
+            var text = new StringBuilder();
+            foreach (var box in boxes[image.Id])
+            {
+                var (x, y, w, h) = (box.X, box.Y, box.Width, box.Height);
+                if (!document.Normalized)
+                {
+                    if (image is not { Width: { } iw, Height: { } ih })
+                    {
+                        throw new InvalidOperationException($"'{image.FileName}' has no recorded size; YOLO needs it to normalise its boxes.");
+                    }
+
+                    (x, y, w, h) = (x / iw, y / ih, w / iw, h / ih);
+                }
+
+                text.Append(CultureInfo.InvariantCulture, $"{box.CategoryId} {R(x + (w / 2))} {R(y + (h / 2))} {R(w)} {R(h)}\n");
+            }
+
+            files[Path.ChangeExtension(image.FileName, ".txt")] = text.ToString();
+        }
+
+        return (string.Join('\n', categories.Select(c => c.Name)) + "\n", files);
+    }
+
+    private static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string StripComment(string line) => (line.IndexOf('#', StringComparison.Ordinal) is var hash and >= 0 ? line[..hash] : line).TrimEnd();
+
+    private static string Unquote(string value) => value.Trim().Trim('\'', '"');
+
+    private static string Truncate(string text) => text.Length <= 20 ? text : text[..20] + "…";
+}

@@ -1,0 +1,281 @@
+using System.Text;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Labels;
+using Pipeline.Testing;
+
+namespace Pipeline.Core.Tests;
+
+public sealed class LabelReaderTests
+{
+    private const string Coco = """
+        {
+          "info": {"description": "test", "nested": [1, [2, {"x": "y"}]]},
+          "annotations": [
+            {"id": 1, "image_id": 10, "category_id": 1, "bbox": [10, 20, 30, 40], "iscrowd": 0,
+             "segmentation": [[10, 20, 40, 20, 40, 60, 10, 60]]},
+            {"id": 2, "image_id": 10, "category_id": 2, "bbox": [50.5, 60.25, 5, 6], "annotator": "ann-1",
+             "attributes": {"occluded": true, "colour": "red"}},
+            {"id": 3, "image_id": 11, "category_id": 1, "bbox": [1, 2, 3, 4], "iscrowd": 1,
+             "segmentation": {"counts": [0, 5, 10], "size": [100, 200]}}
+          ],
+          "images": [
+            {"id": 10, "file_name": "a.jpg", "width": 200, "height": 100},
+            {"id": 11, "file_name": "b.jpg", "width": 64, "height": 48}
+          ],
+          "categories": [
+            {"id": 1, "name": "cat", "supercategory": "animal"},
+            {"id": 2, "name": "dog"}
+          ]
+        }
+        """;
+
+    private static LabelDocument ReadCoco(string json) => CocoReader.Read(new MemoryStream(Encoding.UTF8.GetBytes(json)), "test.json");
+
+    private static Finding Single(LabelDocument document, string code) => Assert.Single(document.Findings, f => f.Code == code);
+
+    [Fact]
+    public void Coco_is_read_with_sections_in_any_order_segmentation_and_attributes_carried()
+    {
+        var document = ReadCoco(Coco);
+
+        Assert.Empty(document.Findings);
+        Assert.Equal([new LabelCategory(1, "cat", "animal"), new LabelCategory(2, "dog")], document.Categories);
+        Assert.Equal([new LabelImage(10, "a.jpg", 200, 100), new LabelImage(11, "b.jpg", 64, 48)], document.Images);
+        Assert.Equal(3, document.Boxes.Count);
+        var second = document.Boxes[1];
+        Assert.Equal((50.5, 60.25, 5.0, 6.0), (second.X, second.Y, second.Width, second.Height));
+        Assert.Equal("ann-1", second.Annotator);
+        Assert.Equal("red", second.Attributes!["colour"]);
+        Assert.Equal("true", second.Attributes["occluded"]);
+        Assert.Equal("[[10, 20, 40, 20, 40, 60, 10, 60]]", document.Boxes[0].Segmentation);
+        Assert.Contains("counts", document.Boxes[2].Segmentation);
+    }
+
+    [Fact]
+    public void Coco_round_trips_through_the_writer()
+    {
+        var first = ReadCoco(Coco);
+        using var written = new MemoryStream();
+        CocoWriter.Write(first, written);
+
+        var second = CocoReader.Read(new MemoryStream(written.ToArray()), "written.json");
+
+        Assert.Empty(second.Findings);
+        Assert.True(first.SameAs(second));
+    }
+
+    [Fact]
+    public void Coco_read_one_byte_at_a_time_gives_the_same_model_as_read_at_once()
+    {
+        var large = LabelFixtures.CocoJson(images: 300, boxesPerImage: 7, categories: 5);
+        var whole = ReadCoco(large);
+
+        var trickled = CocoReader.Read(new TrickleStream(Encoding.UTF8.GetBytes(large), 1), "trickle.json");
+        var chunked = CocoReader.Read(new TrickleStream(Encoding.UTF8.GetBytes(large), 4093), "chunks.json");
+
+        Assert.Equal(2100, whole.Boxes.Count);
+        Assert.True(whole.SameAs(trickled));
+        Assert.True(whole.SameAs(chunked));
+    }
+
+    [Fact]
+    public void Invalid_json_is_a_file_finding_naming_the_line()
+    {
+        var document = ReadCoco("{\n  \"images\": [\n    {\"id\": 1,, \"file_name\": \"a.jpg\"}\n  ]\n}");
+
+        var finding = Single(document, FindingCodes.LabelFileInvalid);
+        Assert.Equal(Severity.Error, finding.Severity);
+        Assert.Contains("not valid JSON (line 3)", finding.Message);
+        Assert.Empty(document.Boxes);
+    }
+
+    [Fact]
+    public void Truncated_json_is_a_file_finding()
+    {
+        var cut = Coco[..(Coco.Length / 2)];
+
+        var finding = Single(ReadCoco(cut), FindingCodes.LabelFileInvalid);
+
+        Assert.Contains("truncated", finding.Message);
+    }
+
+    [Theory]
+    [InlineData("[1, 2, 3]", "not an object")]
+    [InlineData("{\"annotations\": {\"id\": 1}, \"images\": [], \"categories\": []}", "'annotations' must be an array")]
+    [InlineData("{\"images\": []} trailing", "data after its top-level object")]
+    public void Valid_json_of_the_wrong_shape_is_a_file_finding(string json, string expected)
+    {
+        var finding = Single(ReadCoco(json), FindingCodes.LabelFileInvalid);
+
+        Assert.Contains(expected, finding.Message);
+    }
+
+    [Fact]
+    public void Coordinates_as_strings_and_negative_ids_are_value_findings_and_other_boxes_are_kept()
+    {
+        var document = ReadCoco("""
+            {"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}],
+             "categories": [{"id": 1, "name": "cat"}],
+             "annotations": [
+               {"id": 1, "image_id": 1, "category_id": 1, "bbox": ["1", 2, 3, 4]},
+               {"id": 2, "image_id": -1, "category_id": 1, "bbox": [1, 2, 3, 4]},
+               {"id": 3, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3]},
+               {"id": 4, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}
+             ]}
+            """);
+
+        var findings = document.Findings.Where(f => f.Code == FindingCodes.LabelValueInvalid).Select(f => f.Message).ToList();
+        Assert.Equal(3, findings.Count);
+        Assert.Contains(findings, m => m.Contains("bbox[0] is the text \"1\""));
+        Assert.Contains(findings, m => m.Contains("'image_id' is negative (-1)"));
+        Assert.Contains(findings, m => m.Contains("four numbers"));
+        Assert.Equal(4, Assert.Single(document.Boxes).Id);
+    }
+
+    [Fact]
+    public void Python_NaN_and_Infinity_literals_are_read_as_non_finite_coordinates_not_as_invalid_json()
+    {
+        var document = ReadCoco("""
+            {"images": [{"id": 1, "file_name": "NaN.jpg", "width": 10, "height": 10}],
+             "categories": [{"id": 1, "name": "Infinity"}],
+             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [NaN, 2, Infinity, -Infinity]}]}
+            """);
+
+        Assert.Empty(document.Findings);
+        var box = Assert.Single(document.Boxes);
+        Assert.True(double.IsNaN(box.X));
+        Assert.Equal(double.PositiveInfinity, box.Width);
+        Assert.Equal(double.NegativeInfinity, box.Height);
+        Assert.Equal("NaN.jpg", document.Images[0].FileName); // text that looks like a literal is left alone
+        Assert.Equal("Infinity", document.Categories[0].Name);
+    }
+
+    [Fact]
+    public void Unbounded_repetition_of_findings_is_summarised()
+    {
+        var annotations = string.Join(',', Enumerable.Range(1, 500).Select(i => $"{{\"id\": {i}, \"image_id\": 1, \"category_id\": 1, \"bbox\": \"x\"}}"));
+        var document = ReadCoco($"{{\"images\": [], \"categories\": [{{\"id\": 1, \"name\": \"a\"}}], \"annotations\": [{annotations}]}}");
+
+        var findings = document.Findings.Where(f => f.Code == FindingCodes.LabelValueInvalid).ToList();
+        Assert.Equal(21, findings.Count);
+        Assert.Contains("480 more", findings[^1].Message);
+    }
+
+    [Theory]
+    [InlineData("names: [cat, 'dog', \"bird\"]\nnc: 3\n")]
+    [InlineData("path: x\nnames:\n  - cat\n  - dog # a comment\n  - bird\ntrain: images\n")]
+    [InlineData("names:\n  0: cat\n  2: bird\n  1: dog\nnc: 3\n")]
+    public void Yolo_class_lists_are_read_from_data_yaml_in_every_common_shape(string yaml)
+    {
+        Assert.Equal(["cat", "dog", "bird"], YoloFormat.ReadDataYaml(yaml));
+    }
+
+    [Fact]
+    public void Yolo_lines_with_four_or_six_numbers_and_values_outside_zero_to_one_are_findings()
+    {
+        var document = YoloFormat.Read(["cat", "dog"], [("a.jpg", "0 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2\n0 0.5 0.5 0.2 0.2 0.9\n1 1.5 0.5 0.2 0.2\nx 0.5 0.5 0.1 0.1\n\n")], "classes.txt");
+
+        var messages = document.Findings.Select(f => (f.Code, f.Message)).ToList();
+        Assert.Contains((FindingCodes.LabelValueInvalid, "a.jpg line 2: 4 values; a YOLO box line has 5 (class cx cy w h)."), messages);
+        Assert.Contains((FindingCodes.LabelValueInvalid, "a.jpg line 3: 6 values; a YOLO box line has 5 (class cx cy w h)."), messages);
+        Assert.Contains(messages, m => m.Message.StartsWith("a.jpg line 4: values must be fractions", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Message.StartsWith("a.jpg line 5: class 'x'", StringComparison.Ordinal));
+        Assert.Equal([1L, 4L], document.Boxes.Select(b => b.Id)); // line numbers; the out-of-range box is kept for the bounds check
+        Assert.All(document.Findings, f => Assert.Equal("a.jpg", f.Subject));
+    }
+
+    [Fact]
+    public void Yolo_round_trips_through_the_writer_and_converts_from_coco_pixels()
+    {
+        var files = new[] { ("a.jpg", "0 0.5 0.5 0.2 0.4\n1 0.1 0.9 0.05 0.05\n"), ("b.jpg", string.Empty) };
+        var first = YoloFormat.Read(["cat", "dog"], files, "classes.txt");
+        var (classes, written) = YoloFormat.Write(first);
+        var second = YoloFormat.Read(YoloFormat.ReadClassesTxt(classes), written.Select(w => (Path.ChangeExtension(w.Key, ".jpg"), w.Value)).ToList(), "classes.txt");
+
+        Assert.True(first.SameAs(second));
+
+        // COCO pixels to YOLO fractions: the first box of the COCO sample, 10,20 30×40 on 200×100.
+        var coco = new LabelDocument { Format = LabelFormat.Coco };
+        coco.Categories.Add(new LabelCategory(0, "cat"));
+        coco.Images.Add(new LabelImage(0, "a.jpg", 200, 100));
+        coco.Boxes.Add(new LabelBox(1, 0, 0, 10, 20, 30, 40));
+        Assert.Equal("0 0.125 0.4 0.15 0.4\n", YoloFormat.Write(coco).Files["a.txt"]);
+    }
+
+    [Fact]
+    public void Voc_is_read_with_its_attributes()
+    {
+        var document = VocReader.Read([("a.xml", Stream("""
+            <annotation><folder>x</folder><filename>a.jpg</filename>
+              <size><width>200</width><height>100</height><depth>3</depth></size>
+              <object><name>cat</name><pose>Left</pose><truncated>0</truncated><difficult>2</difficult>
+                <bndbox><xmin>10</xmin><ymin>20</ymin><xmax>40</xmax><ymax>60</ymax></bndbox></object>
+              <object><name>dog</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object>
+            </annotation>
+            """))]);
+
+        Assert.Equal([new LabelImage(0, "a.jpg", 200, 100)], document.Images);
+        Assert.Equal(["cat", "dog"], document.Categories.Select(c => c.Name));
+        var cat = document.Boxes[0];
+        Assert.Equal((10.0, 20.0, 30.0, 40.0), (cat.X, cat.Y, cat.Width, cat.Height));
+        Assert.Equal("Left", cat.Attributes!["pose"]);
+        var finding = Single(document, FindingCodes.LabelAttributeInvalid);
+        Assert.Contains("<difficult> is '2'", finding.Message);
+    }
+
+    [Fact]
+    public void Voc_with_an_external_entity_is_refused_and_the_entity_is_never_resolved()
+    {
+        var secret = Path.GetTempFileName();
+        File.WriteAllText(secret, "TOP-SECRET-CONTENT");
+        try
+        {
+            var xml = $"""
+                <?xml version="1.0"?>
+                <!DOCTYPE annotation [<!ENTITY leak SYSTEM "file://{secret}">]>
+                <annotation><filename>&leak;</filename></annotation>
+                """;
+            var bomb = """
+                <?xml version="1.0"?>
+                <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+                <annotation><filename>&lol2;</filename></annotation>
+                """;
+
+            var document = VocReader.Read([("leak.xml", Stream(xml)), ("bomb.xml", Stream(bomb)), ("ok.xml", Stream("<annotation><filename>ok.jpg</filename></annotation>"))]);
+
+            var findings = document.Findings.Where(f => f.Code == FindingCodes.LabelFileInvalid).ToList();
+            Assert.Equal(["leak.xml", "bomb.xml"], findings.Select(f => f.Subject));
+            Assert.All(findings, f => Assert.Contains("DTD", f.Message));
+            Assert.DoesNotContain(document.Findings, f => f.Message.Contains("TOP-SECRET", StringComparison.Ordinal));
+            Assert.Equal(["ok.jpg"], document.Images.Select(i => i.FileName)); // the good file is still read
+        }
+        finally
+        {
+            File.Delete(secret);
+        }
+    }
+
+    [Fact]
+    public void A_file_claiming_a_gigabyte_is_refused_without_being_opened()
+    {
+        var opened = false;
+        var files = new[] { new LabelFile("huge.json", 1L << 30, () => { opened = true; return new MemoryStream(); }) };
+
+        var source = Assert.Single(LabelFiles.Read(files, [], new LabelQaOptions()));
+
+        Assert.False(opened);
+        var finding = Assert.Single(source.Document.Findings);
+        Assert.Equal(FindingCodes.LabelFileTooLarge, finding.Code);
+        Assert.Equal(1L << 30, finding.Value);
+    }
+
+    private static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Returns at most <paramref name="chunk"/> bytes per read, as a slow network stream does.</summary>
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
+    }
+}
