@@ -8,6 +8,7 @@
 #   scripts/azurite.sh stop PID [DATA]   stops that Azurite by PID and removes its data folder.
 #
 # Use: eval "$(scripts/azurite.sh start)"; …; scripts/azurite.sh stop "$AZURITE_PID" "$AZURITE_DATA"
+# AZURITE_IN_MEMORY=1 keeps its data in memory only (no periodic save of the whole store: large benchmarks).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -25,8 +26,10 @@ start() {
   read -r bp qp tp <<<"$ports"
   account="pipeline$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
   key=$(head -c 32 /dev/urandom | base64 | tr -d '\n')
-  AZURITE_ACCOUNTS="$account:$key" nohup "$root/node_modules/.bin/azurite" --silent --skipApiVersionCheck --disableProductStyleUrl \
-    --location "$data" --blobHost 127.0.0.1 --blobPort "$bp" --queueHost 127.0.0.1 --queuePort "$qp" \
+  local extra=(--location "$data")
+  if [ "${AZURITE_IN_MEMORY:-0}" = 1 ]; then extra=(--inMemoryPersistence); fi
+  AZURITE_ACCOUNTS="$account:$key" nohup "$root/node_modules/.bin/azurite" --silent --skipApiVersionCheck --disableProductStyleUrl "${extra[@]}" \
+    --blobHost 127.0.0.1 --blobPort "$bp" --queueHost 127.0.0.1 --queuePort "$qp" \
     --tableHost 127.0.0.1 --tablePort "$tp" >"$data/azurite.log" 2>&1 </dev/null &
   pid=$!
   local deadline=$((SECONDS + 60)) port

@@ -9,7 +9,7 @@ cd "$root"
 sizes=${1:-100000,1000000}
 lookups=${2:-100}
 work=$(mktemp -d)
-eval "$(scripts/azurite.sh start)"
+eval "$(AZURITE_IN_MEMORY=1 scripts/azurite.sh start)"
 trap 'scripts/azurite.sh stop "$AZURITE_PID" "$AZURITE_DATA"; rm -rf "$work"' EXIT
 
 dotnet build bench/Pipeline.Bench -c Release -nologo -clp:ErrorsOnly -v:q >&2

@@ -72,7 +72,7 @@ public sealed class TableNearHashStore(TableServiceClient service, IOptions<Pipe
     public Task AddAsync(string dataset, IReadOnlyList<BandKey> keys, ulong hash, CancellationToken cancellationToken) =>
         Task.WhenAll(keys.Select(key => AppendAsync(BucketPartition(dataset, key), [hash], cancellationToken)));
 
-    public async Task<IReadOnlyCollection<ulong>> ReadAsync(string dataset, IReadOnlyList<BandKey> probes, CancellationToken cancellationToken)
+    public async Task<IReadOnlyCollection<ulong>> ReadAsync(string dataset, IReadOnlyList<BandKey> probes, ulong near, int maxDistance, CancellationToken cancellationToken)
     {
         var found = new HashSet<ulong>();
         await Parallel.ForEachAsync(
@@ -83,7 +83,7 @@ public sealed class TableNearHashStore(TableServiceClient service, IOptions<Pipe
                 var hashes = new List<ulong>();
                 await foreach (var page in ReadBucketAsync(BucketPartition(dataset, probe), ct))
                 {
-                    hashes.AddRange(page.Hashes);
+                    hashes.AddRange(page.Hashes.Where(h => PerceptualHash.Distance(h, near) <= maxDistance));
                 }
 
                 lock (found)

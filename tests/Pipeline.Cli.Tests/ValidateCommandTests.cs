@@ -56,7 +56,8 @@ public sealed class ValidateCommandTests : IDisposable
 
         using var doc = JsonDocument.Parse(File.ReadAllLines(json).Single());
         var root = doc.RootElement;
-        Assert.Equal(["path", "status", "sha256", "width", "height", "format", "findings"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["path", "status", "sha256", "width", "height", "format", "findings", "kind", "annotations"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("image", root.GetProperty("kind").GetString());
         Assert.Equal("bomb-65535x65535.jpg", root.GetProperty("path").GetString());
         var finding = root.GetProperty("findings")[0];
         Assert.Equal(["code", "severity", "value", "threshold", "message"], finding.EnumerateObject().Select(p => p.Name));
@@ -87,6 +88,68 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal(string.Empty, error);
         Assert.All(ReadJsonLines(json), r => Assert.Equal("rejected", r.Status));
         Assert.Equal(5, ReadJsonLines(json).Count);
+    }
+
+    [Fact]
+    public async Task Annotation_files_are_checked_with_their_images_each_a_record_naming_image_and_annotation()
+    {
+        File.WriteAllBytes(Path.Combine(folder, "astronaut.png"), SampleSet.Good("astronaut.png"));
+        File.WriteAllBytes(Path.Combine(folder, "coffee.png"), SampleSet.Good("coffee.png"));
+        var (w, h) = (512, 512); // astronaut.png
+        File.WriteAllText(Path.Combine(folder, "annotations.json"), $$"""
+            {"images": [{"id": 1, "file_name": "astronaut.png", "width": {{w}}, "height": {{h}}},
+                        {"id": 2, "file_name": "missing.png", "width": 10, "height": 10}],
+             "categories": [{"id": 1, "name": "person"}, {"id": 2, "name": "flag"}],
+             "annotations": [{"id": 7, "image_id": 1, "category_id": 1, "bbox": [400, 10, 200, 300]},
+                             {"id": 8, "image_id": 1, "category_id": 2, "bbox": [10, 10, 50, 50]},
+                             {"id": 9, "image_id": 2, "category_id": 2, "bbox": [1, 1, 5, 5]}]}
+            """);
+        Directory.CreateDirectory(Path.Combine(folder, "voc"));
+        File.WriteAllText(Path.Combine(folder, "voc", "coffee.xml"), """
+            <annotation><filename>coffee.png</filename><size><width>999</width><height>400</height></size>
+              <object><name>cup</name><bndbox><xmin>10</xmin><ymin>10</ymin><xmax>10</xmax><ymax>50</ymax></bndbox></object>
+            </annotation>
+            """);
+        var json = Path.Combine(folder, "out.jsonl");
+
+        var (exit, output, _) = await Run("validate", folder, "--json", json);
+
+        Assert.Equal(PipelineCli.Rejected, exit);
+        var records = ReadJsonLines(json).ToDictionary(r => r.Path);
+        Assert.Equal("image", records["astronaut.png"].Kind);
+        var coco = records["annotations.json"];
+        Assert.Equal(("annotations", "coco", "rejected", 3), (coco.Kind, coco.Format, coco.Status, coco.Annotations));
+        var outside = Assert.Single(coco.Findings, f => f.Code == "label.box_out_of_bounds");
+        Assert.Equal("astronaut.png", outside.Subject);
+        Assert.Contains("Annotation 7", outside.Message);
+        Assert.Equal(88, outside.Value); // 400 + 200 − 512
+        Assert.Contains(coco.Findings, f => f.Code == "label.annotation_without_image" && f.Subject == "missing.png");
+        var voc = records["voc/coffee.xml"];
+        Assert.Equal("voc", voc.Format);
+        Assert.Contains(voc.Findings, f => f.Code == "label.zero_area" && f.Subject == "coffee.png");
+        Assert.Contains(voc.Findings, f => f.Code == "label.image_size_mismatch" && f.Message.Contains("999×400", StringComparison.Ordinal));
+        Assert.Contains("annotation files", output);
+    }
+
+    [Fact]
+    public async Task Yolo_labels_pair_with_their_images_through_the_labels_folder()
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "images"));
+        Directory.CreateDirectory(Path.Combine(folder, "labels"));
+        File.WriteAllBytes(Path.Combine(folder, "images", "rocket.jpg"), SampleSet.Good("rocket.jpg"));
+        File.WriteAllBytes(Path.Combine(folder, "images", "camera.png"), SampleSet.Good("camera.png"));
+        File.WriteAllText(Path.Combine(folder, "data.yaml"), "names:\n  0: rocket\n  1: tower\n");
+        File.WriteAllText(Path.Combine(folder, "labels", "rocket.txt"), "0 0.5 0.5 0.2 0.6\n1 0.5 0.5 0.2\n2 0.1 0.1 0.05 0.05\n");
+        var json = Path.Combine(folder, "out.jsonl");
+
+        await Run("validate", folder, "--json", json);
+
+        var records = ReadJsonLines(json).ToDictionary(r => r.Path);
+        var labels = records["labels/rocket.txt"];
+        Assert.Equal(("annotations", "yolo"), (labels.Kind, labels.Format));
+        Assert.Contains(labels.Findings, f => f.Code == "label.value_invalid" && f.Message.Contains("line 2: 4 values", StringComparison.Ordinal));
+        Assert.Contains(labels.Findings, f => f.Code == "label.undefined" && f.Subject == "images/rocket.jpg");
+        Assert.Contains(records["data.yaml"].Findings, f => f.Code == "label.image_without_annotations" && f.Subject == "images/camera.png");
     }
 
     [Fact]
@@ -172,6 +235,6 @@ public sealed class ValidateCommandTests : IDisposable
     {
         var (exit, _, error) = await Run("validate", folder);
         Assert.Equal(PipelineCli.UsageError, exit);
-        Assert.Contains("No image files", error, StringComparison.Ordinal);
+        Assert.Contains("No image or annotation files", error, StringComparison.Ordinal);
     }
 }

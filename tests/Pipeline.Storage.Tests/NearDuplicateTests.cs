@@ -80,7 +80,7 @@ public sealed class NearDuplicateTests(AzuriteFixture azurite)
         await Task.WhenAll(concurrent.Select(hash => store.AddAsync("cats", MultiIndexHash.Keys(hash), hash, Timeout)));
         await store.AddAsync("cats", MultiIndexHash.Keys(concurrent[0]), concurrent[0], Timeout); // a retried ingest
 
-        var bucket = await store.ReadAsync("cats", [new BandKey(0, 0xBEEF)], Timeout);
+        var bucket = await store.ReadAsync("cats", [new BandKey(0, 0xBEEF)], Band0, 64, Timeout);
         Assert.Equal(loaded.Count + concurrent.Count, bucket.Count);
         Assert.Superset(loaded.Select(l => l.Hash).Concat(concurrent).ToHashSet(), bucket.ToHashSet());
 
@@ -92,7 +92,7 @@ public sealed class NearDuplicateTests(AzuriteFixture azurite)
 
         Assert.Equal(["0beef-0000", "0beef-0001"], rows.Select(r => r.RowKey));
         Assert.Equal(TableNearHashStore.PageHashes * 8, rows[0].GetBinary("H").Length); // a full page of 8-byte hashes
-        Assert.Empty(await store.ReadAsync("dogs", [new BandKey(0, 0xBEEF)], Timeout)); // datasets are apart
+        Assert.Empty(await store.ReadAsync("dogs", [new BandKey(0, 0xBEEF)], Band0, 64, Timeout)); // datasets are apart
         Assert.Equal("sha300", (await store.GetOwnerAsync("cats", loaded[299].Hash, Timeout))!.Sha256);
     }
 

@@ -12,7 +12,9 @@ public sealed record FileReport(
     int? Width,
     int? Height,
     string Format,
-    IReadOnlyList<Finding> Findings);
+    IReadOnlyList<Finding> Findings,
+    string Kind = "image",
+    int? Annotations = null);
 
 /// <summary>Prints verdicts for people (colour only on a terminal) and writes them as JSON Lines for scripts.</summary>
 internal sealed class Reporter(TextWriter output)
@@ -24,7 +26,8 @@ internal sealed class Reporter(TextWriter output)
         foreach (var report in reports)
         {
             var accepted = report.Status == "accepted";
-            var size = report.Width is { } w && report.Height is { } h ? $" {w}×{h}" : string.Empty;
+            var size = report.Width is { } w && report.Height is { } h ? $" {w}×{h}"
+                : report.Annotations is { } n ? $", {n} annotations" : string.Empty;
             await output.WriteLineAsync($"{Paint(accepted ? "accepted" : "REJECTED", accepted ? "32" : "31")}  {report.Path}  ({report.Format}{size})");
             foreach (var finding in report.Findings.Where(f => f.Severity != Severity.Info || !accepted))
             {
@@ -37,8 +40,9 @@ internal sealed class Reporter(TextWriter output)
         var rejected = reports.Count(r => r.Status != "accepted");
         var warned = reports.Count(r => r.Status == "accepted" && r.Findings.Any(f => f.Severity == Severity.Warning));
         await output.WriteLineAsync();
-        await output.WriteLineAsync($"{reports.Count} files: {reports.Count - rejected} accepted ({warned} with warnings), {rejected} rejected." +
-            (skipped > 0 ? $" {skipped} annotation or side files not checked here." : string.Empty));
+        var annotationFiles = reports.Count(r => r.Kind == "annotations");
+        await output.WriteLineAsync($"{reports.Count} files{(annotationFiles > 0 ? $" ({annotationFiles} annotation files)" : string.Empty)}: {reports.Count - rejected} accepted ({warned} with warnings), {rejected} rejected." +
+            (skipped > 0 ? $" {skipped} other files not checked here." : string.Empty));
         foreach (var group in reports.SelectMany(r => r.Findings).Where(f => f.Severity != Severity.Info).GroupBy(f => f.Code).OrderByDescending(g => g.Count()))
         {
             await output.WriteLineAsync($"  {group.Count(),5}  {group.Key}");

@@ -3,21 +3,21 @@ namespace Pipeline.Cli;
 /// <summary>The files a command works on: one file, or every file under a folder (hidden ones left out), in a stable order.</summary>
 internal static class FileSet
 {
-    /// <summary>Annotation and side files: label QA checks these; the image guard does not.</summary>
-    private static readonly HashSet<string> NotImages = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ".json", ".jsonl", ".txt", ".xml", ".yaml", ".yml", ".csv", ".md",
-    };
+    /// <summary>Side files that are neither images nor annotations.</summary>
+    private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase) { ".jsonl", ".csv", ".md", ".html", ".pdf" };
 
-    public static (List<(string FullPath, string RelativePath)> Images, int Skipped) Collect(string path)
+    /// <summary>The images, the annotation files (COCO .json, VOC .xml, YOLO .txt with classes.txt or data.yaml), and how many other files were left out.</summary>
+    public static (List<(string FullPath, string RelativePath)> Images, List<(string FullPath, string RelativePath)> Labels, int Skipped) Collect(string path)
     {
         if (File.Exists(path))
         {
-            return ([(Path.GetFullPath(path), Path.GetFileName(path))], 0);
+            List<(string, string)> one = [(Path.GetFullPath(path), Path.GetFileName(path))];
+            return Pipeline.Core.Labels.LabelFiles.IsLabelFile(path) ? ([], one, 0) : (one, [], 0);
         }
 
         var root = Path.GetFullPath(path);
         var images = new List<(string, string)>();
+        var labels = new List<(string, string)>();
         var skipped = 0;
         foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden }))
         {
@@ -27,16 +27,17 @@ internal static class FileSet
                 continue;
             }
 
-            if (NotImages.Contains(Path.GetExtension(file)))
+            if (Skipped.Contains(Path.GetExtension(file)))
             {
                 skipped++;
                 continue;
             }
 
-            images.Add((file, relative));
+            (Pipeline.Core.Labels.LabelFiles.IsLabelFile(file) ? labels : images).Add((file, relative));
         }
 
         images.Sort((a, b) => string.CompareOrdinal(a.Item2, b.Item2));
-        return (images, skipped);
+        labels.Sort((a, b) => string.CompareOrdinal(a.Item2, b.Item2));
+        return (images, labels, skipped);
     }
 }

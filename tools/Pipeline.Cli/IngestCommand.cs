@@ -57,7 +57,8 @@ internal static class IngestCommand
                 return PipelineCli.UsageError;
             }
 
-            var (files, skipped) = FileSet.Collect(target);
+            var (files, labels, skipped) = FileSet.Collect(target);
+            skipped += labels.Count; // annotation files are ingested with label QA, not here
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
             await using var services = new ServiceCollection()
                 .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
+using Pipeline.Core.Findings;
 using Pipeline.Core.Images;
+using Pipeline.Core.Labels;
 
 namespace Pipeline.Cli;
 
@@ -21,15 +23,16 @@ internal static class ValidateCommand
                 return PipelineCli.UsageError;
             }
 
-            var (files, skipped) = FileSet.Collect(target);
-            if (files.Count == 0)
+            var (files, labels, skipped) = FileSet.Collect(target);
+            if (files.Count == 0 && labels.Count == 0)
             {
-                await error.WriteLineAsync($"No image files under {target}.");
+                await error.WriteLineAsync($"No image or annotation files under {target}.");
                 return PipelineCli.UsageError;
             }
 
             using var guard = new ImageGuard(Options.Create(new ImageGuardOptions()), TimeProvider.System);
             var reports = await ValidateAsync(guard, files, cancellationToken);
+            reports.AddRange(ValidateLabels(labels, reports, new LabelQaOptions()));
             await new Reporter(output).PrintAsync(reports, skipped);
             if (parsed.GetValue(json) is { } jsonPath)
             {
@@ -78,6 +81,56 @@ internal static class ValidateCommand
                 return ToReport(files[i].RelativePath, inspection with { Findings = [.. inspection.Findings, .. extra] });
             }),
         ];
+    }
+
+    /// <summary>
+    /// Label QA over a folder's annotation files, against the images validated beside them (paired by relative path
+    /// or by file name): one record per annotation file, each finding naming the image and annotation it concerns.
+    /// </summary>
+    internal static List<FileReport> ValidateLabels(IReadOnlyList<(string FullPath, string RelativePath)> labels, IReadOnlyList<FileReport> images, LabelQaOptions options)
+    {
+        if (labels.Count == 0)
+        {
+            return [];
+        }
+
+        var real = new Dictionary<string, (int Width, int Height)>(StringComparer.Ordinal);
+        foreach (var image in images.Where(i => i is { Status: "accepted", Width: not null, Height: not null }))
+        {
+            real.TryAdd(image.Path, (image.Width!.Value, image.Height!.Value));
+            real.TryAdd(System.IO.Path.GetFileName(image.Path), (image.Width!.Value, image.Height!.Value));
+        }
+
+        var files = labels.Select(l => new LabelFile(l.RelativePath, new FileInfo(l.FullPath).Length, () => File.OpenRead(l.FullPath))).ToList();
+        var reports = new List<FileReport>();
+        foreach (var source in LabelFiles.Read(files, [.. images.Select(i => i.Path)], options))
+        {
+            var findings = LabelChecks.Run(source.Document, images.Count > 0 ? real : null, options);
+            var byFile = source.Files.ToDictionary(f => f, _ => new List<Finding>(), StringComparer.Ordinal);
+            var boxes = source.Document.Boxes.GroupBy(b => b.ImageId).ToDictionary(g => g.Key, g => g.Count());
+            foreach (var finding in findings.Select(f => f.Finding))
+            {
+                var file = finding.Subject is { } subject && (byFile.ContainsKey(subject) ? subject : source.Document.SourceOfImage.GetValueOrDefault(subject)) is { } owner
+                    ? owner
+                    : source.Source;
+                (byFile.TryGetValue(file, out var list) ? list : byFile[file] = []).Add(finding);
+            }
+
+            var annotationsPerFile = source.Document.SourceOfImage.Count == 0
+                ? new Dictionary<string, int> { [source.Source] = source.Document.Boxes.Count }
+                : source.Document.Images
+                .GroupBy(i => source.Document.SourceOfImage.GetValueOrDefault(i.FileName) ?? source.Source)
+                .ToDictionary(g => g.Key, g => g.Sum(i => boxes.GetValueOrDefault(i.Id)));
+            foreach (var (file, list) in byFile.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                reports.Add(new FileReport(
+                    file, list.Any(f => f.Severity == Severity.Error) ? "rejected" : "accepted", string.Empty, null, null,
+                    source.Document.Format.ToString().ToLowerInvariant(), list, Kind: "annotations",
+                    Annotations: annotationsPerFile.GetValueOrDefault(file)));
+            }
+        }
+
+        return reports;
     }
 
     internal static FileReport ToReport(string path, ImageInspection inspection) => new(

@@ -95,8 +95,12 @@ public interface INearHashStore
     /// <summary>Adds <paramref name="hash"/> to each bucket in <paramref name="keys"/> (a no-op where it is already there).</summary>
     Task AddAsync(string dataset, IReadOnlyList<BandKey> keys, ulong hash, CancellationToken cancellationToken);
 
-    /// <summary>The hashes in the buckets <paramref name="probes"/> (a hash filed in two probed buckets may come twice).</summary>
-    Task<IReadOnlyCollection<ulong>> ReadAsync(string dataset, IReadOnlyList<BandKey> probes, CancellationToken cancellationToken);
+    /// <summary>
+    /// The hashes in the buckets <paramref name="probes"/> within <paramref name="maxDistance"/> bits of
+    /// <paramref name="near"/> (filtered where they are read, so most candidates are never copied; a hash filed in
+    /// two probed buckets may come twice).
+    /// </summary>
+    Task<IReadOnlyCollection<ulong>> ReadAsync(string dataset, IReadOnlyList<BandKey> probes, ulong near, int maxDistance, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -120,8 +124,8 @@ public sealed class NearDuplicateIndex(INearHashStore store)
         }
 
         await store.AddAsync(dataset, MultiIndexHash.Keys(hash), hash, cancellationToken);
-        var candidates = (await store.ReadAsync(dataset, MultiIndexHash.Probes(hash, maxDistance), cancellationToken))
-            .Where(other => other != hash && PerceptualHash.Distance(other, hash) <= maxDistance)
+        var candidates = (await store.ReadAsync(dataset, MultiIndexHash.Probes(hash, maxDistance), hash, maxDistance, cancellationToken))
+            .Where(other => other != hash)
             .Distinct()
             .OrderBy(other => PerceptualHash.Distance(other, hash)).ThenBy(other => other)
             .Take(MaxCandidates)
@@ -205,7 +209,7 @@ public sealed class InMemoryNearHashStore : INearHashStore
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyCollection<ulong>> ReadAsync(string dataset, IReadOnlyList<BandKey> probes, CancellationToken cancellationToken)
+    public Task<IReadOnlyCollection<ulong>> ReadAsync(string dataset, IReadOnlyList<BandKey> probes, ulong near, int maxDistance, CancellationToken cancellationToken)
     {
         var d = Of(dataset);
         var found = new List<ulong>();
@@ -215,7 +219,13 @@ public sealed class InMemoryNearHashStore : INearHashStore
             {
                 if (d.Buckets[probe.Band][probe.Value] is { } bucket)
                 {
-                    found.AddRange(bucket);
+                    foreach (var hash in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bucket))
+                    {
+                        if (PerceptualHash.Distance(hash, near) <= maxDistance)
+                        {
+                            found.Add(hash);
+                        }
+                    }
                 }
             }
         }

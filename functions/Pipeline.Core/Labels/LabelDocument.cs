@@ -85,6 +85,9 @@ public sealed class LabelDocument
     /// <summary>The boxes.</summary>
     public List<LabelBox> Boxes { get; } = [];
 
+    /// <summary>For formats with one annotation file per image (YOLO, VOC): the file each image's annotations came from.</summary>
+    public Dictionary<string, string> SourceOfImage { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Problems found while reading (bad files, bad values, dangling references).</summary>
     public List<Finding> Findings { get; } = [];
 

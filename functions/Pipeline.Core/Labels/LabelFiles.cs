@@ -6,7 +6,7 @@ namespace Pipeline.Core.Labels;
 public sealed record LabelFile(string Path, long Length, Func<Stream> Open);
 
 /// <summary>One annotation source read from a folder or batch: a COCO file, the YOLO label files with their class list, or the VOC files.</summary>
-/// <param name="Source">What was read (a file, or the set of YOLO/VOC files).</param>
+/// <param name="Source">The file dataset-level findings are filed under: the COCO file, YOLO's class list, the first VOC file.</param>
 /// <param name="Document">The model, with the read's findings.</param>
 /// <param name="Files">The annotation files it came from.</param>
 public sealed record LabelSource(string Source, LabelDocument Document, IReadOnlyList<string> Files);
@@ -50,7 +50,7 @@ public static class LabelFiles
             var streams = voc.Select(f => (f.Path, Content: f.Open())).ToList();
             try
             {
-                sources.Add(new LabelSource("Pascal VOC", VocReader.Read(streams), [.. voc.Select(f => f.Path)]));
+                sources.Add(new LabelSource(voc[0].Path, VocReader.Read(streams), [.. voc.Select(f => f.Path)]));
             }
             finally
             {
@@ -73,8 +73,8 @@ public static class LabelFiles
             }
 
             var byStem = imageNames.GroupBy(StemOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-            var pairs = labelTexts.Select(f => (byStem.GetValueOrDefault(StemOf(f.Path)) ?? System.IO.Path.ChangeExtension(f.Path, ".jpg"), ReadText(f)));
-            sources.Add(new LabelSource("YOLO", YoloFormat.Read(classes, [.. pairs], classFile?.Path ?? "YOLO labels"), [.. labelTexts.Select(f => f.Path)]));
+            var pairs = labelTexts.Select(f => (byStem.GetValueOrDefault(StemOf(f.Path)) ?? System.IO.Path.ChangeExtension(f.Path, ".jpg"), ReadText(f), (string?)f.Path));
+            sources.Add(new LabelSource(classFile?.Path ?? "YOLO labels", YoloFormat.Read(classes, [.. pairs], classFile?.Path ?? "YOLO labels"), [.. labelTexts.Select(f => f.Path).Prepend(classFile?.Path).OfType<string>()]));
         }
 
         return sources;

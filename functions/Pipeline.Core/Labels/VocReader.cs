@@ -98,7 +98,9 @@ public static class VocReader
         }
 
         var imageId = document.Images.Count;
-        document.Images.Add(new LabelImage(imageId, fileName is { Length: > 0 } ? fileName : Path.ChangeExtension(name, ".jpg"), width, height));
+        var image = new LabelImage(imageId, fileName is { Length: > 0 } ? fileName : Path.ChangeExtension(name, ".jpg"), width, height);
+        document.Images.Add(image);
+        document.SourceOfImage.TryAdd(image.FileName, name);
         document.Boxes.AddRange(boxes);
         document.Findings.AddRange(findings);
     }

@@ -76,7 +76,11 @@ public static class YoloFormat
     /// Reads label files (<paramref name="files"/>: image file name → the text of its label file) against the
     /// class list. Every line is checked: five numbers, an integer class within the list, values within 0–1.
     /// </summary>
-    public static LabelDocument Read(IReadOnlyList<string>? classes, IEnumerable<(string ImageFileName, string Text)> files, string source)
+    public static LabelDocument Read(IReadOnlyList<string>? classes, IEnumerable<(string ImageFileName, string Text)> files, string source) =>
+        Read(classes, files.Select(f => (f.ImageFileName, f.Text, (string?)null)), source);
+
+    /// <summary>As <see cref="Read(IReadOnlyList{string}?, IEnumerable{ValueTuple{string, string}}, string)"/>, recording each label file's path.</summary>
+    public static LabelDocument Read(IReadOnlyList<string>? classes, IEnumerable<(string ImageFileName, string Text, string? LabelFile)> files, string source)
     {
         var document = new LabelDocument { Format = LabelFormat.Yolo, Normalized = true };
         var counts = new Dictionary<string, int>();
@@ -98,10 +102,15 @@ public static class YoloFormat
             document.Categories.AddRange(classes.Select((name, i) => new LabelCategory(i, name)));
         }
 
-        foreach (var (imageFileName, text) in files)
+        foreach (var (imageFileName, text, labelFile) in files)
         {
             var imageId = document.Images.Count;
             document.Images.Add(new LabelImage(imageId, imageFileName, null, null));
+            if (labelFile is not null)
+            {
+                document.SourceOfImage.TryAdd(imageFileName, labelFile);
+            }
+
             var lines = text.Split('\n');
             for (var n = 0; n < lines.Length; n++)
             {
