@@ -18,8 +18,12 @@ using SixLabors.ImageSharp.Processing;
 // pipeline-bench neardup SIZE[,SIZE...] [--connection CONNECTION_STRING] [--lookups N]
 //   the near-duplicate index: insert-and-look-up against indexes of SIZE hashes, in memory (beside a linear
 //   scan of the same hashes) and, given a connection, in Azure Tables (beside one point read); JSON lines
+// pipeline-bench labels-corpus FILE BOXES          writes a generated COCO file of BOXES boxes (10 per image, 20 labels)
+// pipeline-bench labels FILE --mode stream|dom      one core: read (+ check, for stream) and report boxes/s and peak memory
 return args switch
 {
+    ["labels-corpus", var file, var boxes] => LabelBench.Corpus(file, int.Parse(boxes, CultureInfo.InvariantCulture)),
+    ["labels", var file, .. var rest] => LabelBench.Run(file, Option(rest, "--mode", "stream")),
     ["neardup", var sizes, .. var rest] => await NearDuplicateBench.Run(
         [.. sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
         Array.IndexOf(rest, "--connection") is var c and >= 0 ? rest[c + 1] : null,

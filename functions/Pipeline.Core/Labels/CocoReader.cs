@@ -35,7 +35,10 @@ public static class CocoReader
     }
 
     /// <summary>Reads a COCO file; <paramref name="source"/> names it in findings.</summary>
-    public static LabelDocument Read(Stream stream, string source)
+    /// <param name="stream">The file.</param>
+    /// <param name="source">Its name, for findings.</param>
+    /// <param name="keepSegmentation">Carry segmentations (for writing the file again); label QA does not need them and saves their memory.</param>
+    public static LabelDocument Read(Stream stream, string source, bool keepSegmentation = true)
     {
         var document = new LabelDocument { Format = LabelFormat.Coco };
         var counts = new Dictionary<string, int>();
@@ -50,7 +53,7 @@ public static class CocoReader
 
         try
         {
-            Walk(new PythonLiteralStream(stream), source, document, Report);
+            Walk(new PythonLiteralStream(stream), source, document, Report, keepSegmentation);
         }
         catch (JsonException ex)
         {
@@ -85,7 +88,7 @@ public static class CocoReader
         document.Findings.Add(new Finding(FindingCodes.LabelFileInvalid, Severity.Error, null, null, message, source));
     }
 
-    private static void Walk(Stream stream, string source, LabelDocument document, Action<string, string> report)
+    private static void Walk(Stream stream, string source, LabelDocument document, Action<string, string> report, bool keepSegmentation)
     {
         var buffer = new byte[64 * 1024];
         var length = 0;
@@ -106,7 +109,7 @@ public static class CocoReader
             bool progressed;
             try
             {
-                progressed = Step(ref reader, buffer, ref phase, ref section, document, report);
+                progressed = Step(ref reader, buffer, ref phase, ref section, document, report, keepSegmentation);
             }
             catch (JsonException) when (final && IsValidPrefix(buffer.AsSpan(0, length), state))
             {
@@ -186,7 +189,7 @@ public static class CocoReader
     /// Consumes as many whole units (a property with its value, an array element) as the buffer holds; leaves the
     /// reader at the last unit boundary. True when at least one unit was consumed or the document ended.
     /// </summary>
-    private static bool Step(ref Utf8JsonReader reader, byte[] buffer, ref Phase phase, ref Section section, LabelDocument document, Action<string, string> report)
+    private static bool Step(ref Utf8JsonReader reader, byte[] buffer, ref Phase phase, ref Section section, LabelDocument document, Action<string, string> report, bool keepSegmentation)
     {
         var progressed = false;
         while (true)
@@ -266,9 +269,10 @@ public static class CocoReader
                     }
 
                     var element = buffer.AsMemory(start, (int)reader.BytesConsumed - start);
-                    using (var json = JsonDocument.Parse(element))
+                    if (section != Section.Annotations || !TryPlainAnnotation(element.Span, document, keepSegmentation))
                     {
-                        Element(section, json.RootElement, document, report);
+                        using var json = JsonDocument.Parse(element);
+                        Element(section, json.RootElement, document, report, keepSegmentation);
                     }
 
                     break;
@@ -278,7 +282,7 @@ public static class CocoReader
         }
     }
 
-    private static void Element(Section section, JsonElement e, LabelDocument document, Action<string, string> report)
+    private static void Element(Section section, JsonElement e, LabelDocument document, Action<string, string> report, bool keepSegmentation)
     {
         var index = section switch
         {
@@ -337,22 +341,111 @@ public static class CocoReader
                     values[i] = value;
                 }
 
-                // iscrowd is part of every COCO annotation (0 when a writer left it out).
-                var attributes = new Dictionary<string, string> { ["iscrowd"] = e.TryGetProperty("iscrowd", out var crowd) ? crowd.GetRawText() : "0" };
+                // iscrowd 0 is every COCO annotation's default (and what the writer writes when absent): not kept.
+                Dictionary<string, string>? attributes = null;
+                if (e.TryGetProperty("iscrowd", out var crowd) && crowd.GetRawText() != "0")
+                {
+                    attributes = new() { ["iscrowd"] = crowd.GetRawText() };
+                }
 
                 if (e.TryGetProperty("attributes", out var attrs) && attrs.ValueKind == JsonValueKind.Object)
                 {
                     foreach (var a in attrs.EnumerateObject())
                     {
-                        attributes[a.Name] = a.Value.ValueKind == JsonValueKind.String ? a.Value.GetString()! : a.Value.GetRawText();
+                        (attributes ??= [])[a.Name] = a.Value.ValueKind == JsonValueKind.String ? a.Value.GetString()! : a.Value.GetRawText();
                     }
                 }
 
                 var annotator = e.TryGetProperty("annotator", out var who) ? (who.ValueKind == JsonValueKind.String ? who.GetString() : who.GetRawText()) : null;
-                var segmentation = e.TryGetProperty("segmentation", out var seg) && seg.ValueKind is JsonValueKind.Array or JsonValueKind.Object ? seg.GetRawText() : null;
+                var segmentation = keepSegmentation && e.TryGetProperty("segmentation", out var seg) && seg.ValueKind is JsonValueKind.Array or JsonValueKind.Object ? seg.GetRawText() : null;
                 document.Boxes.Add(new LabelBox(id, image, category, values[0], values[1], values[2], values[3], annotator, segmentation, attributes));
                 break;
         }
+    }
+
+    /// <summary>
+    /// The fast path for the common annotation: integer ids, four plain numbers in <c>bbox</c>, <c>iscrowd</c> 0,
+    /// nothing else that needs keeping but the segmentation. Anything else returns false and is read by the
+    /// general path, which also words the findings.
+    /// </summary>
+    private static bool TryPlainAnnotation(ReadOnlySpan<byte> element, LabelDocument document, bool keepSegmentation)
+    {
+        var reader = new Utf8JsonReader(element);
+        reader.Read(); // StartObject
+        long? id = null, image = null, category = null;
+        Span<double> box = stackalloc double[4];
+        var boxRead = false;
+        string? segmentation = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("bbox"u8))
+            {
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return false;
+                }
+
+                for (var i = 0; i < 4; i++)
+                {
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out box[i]))
+                    {
+                        return false;
+                    }
+                }
+
+                if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray)
+                {
+                    return false;
+                }
+
+                boxRead = true;
+            }
+            else if (reader.ValueTextEquals("id"u8) || reader.ValueTextEquals("image_id"u8) || reader.ValueTextEquals("category_id"u8))
+            {
+                var which = reader.ValueTextEquals("id"u8) ? 0 : reader.ValueTextEquals("image_id"u8) ? 1 : 2;
+                if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value) || value < 0)
+                {
+                    return false;
+                }
+
+                _ = which switch { 0 => id = value, 1 => image = value, _ => category = value };
+            }
+            else if (reader.ValueTextEquals("iscrowd"u8))
+            {
+                if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.ValueSpan.SequenceEqual("0"u8))
+                {
+                    return false;
+                }
+            }
+            else if (reader.ValueTextEquals("attributes"u8) || reader.ValueTextEquals("annotator"u8))
+            {
+                return false;
+            }
+            else if (reader.ValueTextEquals("segmentation"u8))
+            {
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                var kind = reader.TokenType;
+                reader.Skip();
+                if (keepSegmentation && kind is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                {
+                    segmentation = System.Text.Encoding.UTF8.GetString(element[start..(int)reader.BytesConsumed]);
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (!boxRead || image is null || category is null)
+        {
+            return false;
+        }
+
+        document.Boxes.Add(new LabelBox(id ?? document.Boxes.Count + 1, image.Value, category.Value, box[0], box[1], box[2], box[3], null, segmentation));
+        return true;
     }
 
     private static long? Id(JsonElement e, string property, string where, Action<string, string> report, bool required)

@@ -41,7 +41,7 @@ public static class LabelFiles
         foreach (var coco in readable.Where(f => FormatOf(f.Path) == LabelFormat.Coco))
         {
             using var stream = coco.Open();
-            sources.Add(new LabelSource(coco.Path, CocoReader.Read(stream, coco.Path), [coco.Path]));
+            sources.Add(new LabelSource(coco.Path, CocoReader.Read(stream, coco.Path, keepSegmentation: false), [coco.Path]));
         }
 
         var voc = readable.Where(f => FormatOf(f.Path) == LabelFormat.Voc).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
