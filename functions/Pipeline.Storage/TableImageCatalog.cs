@@ -140,6 +140,8 @@ public sealed class TableImageCatalog : IImageCatalog
             ["QuarantinePath"] = entry.QuarantinePath,
             ["DuplicateOf"] = entry.DuplicateOf,
             ["IngestedAt"] = entry.IngestedAt,
+            ["Kind"] = entry.Kind,
+            ["Annotations"] = entry.Annotations,
         };
     }
 
@@ -161,7 +163,9 @@ public sealed class TableImageCatalog : IImageCatalog
         e.GetString("StagedPath"),
         e.GetString("QuarantinePath"),
         e.GetString("DuplicateOf"),
-        e.GetDateTimeOffset("IngestedAt") ?? DateTimeOffset.MinValue);
+        e.GetDateTimeOffset("IngestedAt") ?? DateTimeOffset.MinValue,
+        e.GetString("Kind") ?? CatalogKinds.Image,
+        e.GetInt32("Annotations"));
 
     private static T? Json<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, PipelineJson.Options);
 }

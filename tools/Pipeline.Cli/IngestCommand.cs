@@ -57,8 +57,8 @@ internal static class IngestCommand
                 return PipelineCli.UsageError;
             }
 
-            var (files, labels, skipped) = FileSet.Collect(target);
-            skipped += labels.Count; // annotation files are ingested with label QA, not here
+            var (images, labels, skipped) = FileSet.Collect(target);
+            var files = images.Concat(labels).ToList(); // annotation files are ingested too, each judged on its own
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
             await using var services = new ServiceCollection()
                 .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
@@ -86,7 +86,9 @@ internal static class IngestCommand
                     }
 
                     var entry = (await ingest.IngestAsync(name, ct)).Entry!;
-                    reports[i] = new FileReport(name, entry.Status.Name(), entry.Sha256, entry.Width, entry.Height, entry.Format, entry.Findings);
+                    reports[i] = new FileReport(
+                        name, entry.Status.Name(), entry.Sha256, entry.Width, entry.Height, entry.Format, entry.Findings,
+                        entry.Kind == CatalogKinds.Labels ? "annotations" : "image", entry.Annotations);
                 });
 
             await new Reporter(output).PrintAsync(reports, skipped);

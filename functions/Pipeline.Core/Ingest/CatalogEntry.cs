@@ -52,6 +52,8 @@ public static class IngestStatuses
 /// <param name="QuarantinePath">Blob name in <c>quarantine</c>, when rejected.</param>
 /// <param name="DuplicateOf">The incoming blob first ingested with the same bytes, when this is an exact duplicate.</param>
 /// <param name="IngestedAt">When the verdict was written.</param>
+/// <param name="Kind">"image", or "labels" for an annotation file (then <paramref name="Format"/> is coco, yolo or voc).</param>
+/// <param name="Annotations">For an annotation file: the boxes it holds.</param>
 public sealed record CatalogEntry(
     string Name,
     string Batch,
@@ -70,7 +72,19 @@ public sealed record CatalogEntry(
     string? StagedPath,
     string? QuarantinePath,
     string? DuplicateOf,
-    DateTimeOffset IngestedAt);
+    DateTimeOffset IngestedAt,
+    string Kind = CatalogKinds.Image,
+    int? Annotations = null);
+
+/// <summary>The kinds of file the catalog records.</summary>
+public static class CatalogKinds
+{
+    /// <summary>An image.</summary>
+    public const string Image = "image";
+
+    /// <summary>An annotation file (COCO, YOLO, Pascal VOC).</summary>
+    public const string Labels = "labels";
+}
 
 /// <summary>The content index: the first accepted upload of some bytes, and what the guard found in them.</summary>
 /// <param name="Sha256">Hex SHA-256 of the bytes.</param>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Findings;
 using Pipeline.Core.Images;
+using Pipeline.Core.Labels;
 using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Core.Ingest;
@@ -21,6 +22,7 @@ public sealed partial class IngestService(
     NearDuplicateIndex nearDuplicates,
     ImageGuard guard,
     Microsoft.Extensions.Options.IOptions<IngestOptions> options,
+    Microsoft.Extensions.Options.IOptions<LabelQaOptions> labelOptions,
     PipelineTelemetry telemetry,
     TimeProvider time,
     ILogger<IngestService> logger)
@@ -105,7 +107,9 @@ public sealed partial class IngestService(
                 return new IngestOutcome(row.Value, Redelivery: true);
             }
 
-            var entry = await JudgeAsync(blob, cancellationToken);
+            var entry = LabelFiles.FormatOf(name) is { } labelFormat
+                ? await JudgeLabelsAsync(blob, labelFormat, cancellationToken)
+                : await JudgeAsync(blob, cancellationToken);
             if (entry is not null)
             {
                 var outcome = await WriteAsync(entry, existing, cancellationToken);

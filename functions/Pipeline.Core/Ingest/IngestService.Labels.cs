@@ -1,0 +1,96 @@
+using Pipeline.Core.Findings;
+using Pipeline.Core.Images;
+using Pipeline.Core.Labels;
+
+namespace Pipeline.Core.Ingest;
+
+/// <summary>Annotation files arriving in <c>incoming</c> like images: read, judged and filed against their batch.</summary>
+public sealed partial class IngestService
+{
+    /// <summary>Where accepted annotation files go in <c>staging</c>: by content hash, keeping the extension.</summary>
+    public static string StagedLabelNameFor(string sha256, string name) => $"labels/{sha256}{Path.GetExtension(name).ToLowerInvariant()}";
+
+    /// <summary>
+    /// Judges an annotation file on its own: over the size cap or unreadable (invalid or truncated JSON/XML, a
+    /// DTD, the wrong shape) it goes to quarantine with its reasons; otherwise it is staged under its hash and its
+    /// catalog row records the format, the boxes and the problems found in the file alone. Checks that need the
+    /// batch's images and its other annotation files belong to label QA.
+    /// </summary>
+    private async Task<CatalogEntry?> JudgeLabelsAsync(IncomingBlob blob, LabelFormat format, CancellationToken cancellationToken)
+    {
+        var name = blob.Name;
+        var cap = labelOptions.Value.MaxFileBytes;
+        if (blob.Length > cap)
+        {
+            var quarantine = BlobNames.QuarantineNameFor(name);
+            if (!await store.QuarantineCopyAsync(name, blob.ETag, quarantine, cancellationToken))
+            {
+                return null;
+            }
+
+            var tooLarge = new Finding(FindingCodes.LabelFileTooLarge, Severity.Error, blob.Length, cap, $"The annotation file is {blob.Length:N0} bytes, over the {cap:N0}-byte cap; it was not read.", name);
+            return await WriteReasonsAsync(LabelEntry(blob, string.Empty, format, [tooLarge], null, IngestStatus.Rejected, quarantinePath: quarantine), cancellationToken);
+        }
+
+        var bytes = await store.DownloadIncomingAsync(name, blob.ETag, cap, cancellationToken);
+        if (bytes is not { } data)
+        {
+            return null;
+        }
+
+        var sha = ImageGuard.Sha256Hex(data.Span);
+        var document = Read(format, name, data);
+        var findings = document.Findings;
+        if (findings.Any(f => f.Code == FindingCodes.LabelFileInvalid))
+        {
+            var quarantine = BlobNames.QuarantineNameFor(name);
+            await store.QuarantineAsync(quarantine, data, cancellationToken);
+            return await WriteReasonsAsync(LabelEntry(blob, sha, format, findings, null, IngestStatus.Rejected, quarantinePath: quarantine), cancellationToken);
+        }
+
+        var staged = StagedLabelNameFor(sha, name);
+        var metadata = new Dictionary<string, string>
+        {
+            ["sha256"] = sha,
+            ["batch"] = Uri.EscapeDataString(BlobNames.BatchOf(name)),
+            ["source"] = Uri.EscapeDataString(name),
+            ["format"] = format.ToString().ToLowerInvariant(),
+        };
+        await store.StageAsync(staged, data, format == LabelFormat.Voc ? "application/xml" : format == LabelFormat.Coco ? "application/json" : "text/plain", metadata, cancellationToken);
+        return LabelEntry(blob, sha, format, findings, document.Boxes.Count, IngestStatus.Accepted, stagedPath: staged);
+    }
+
+    private static LabelDocument Read(LabelFormat format, string name, ReadOnlyMemory<byte> data)
+    {
+        using var stream = new MemoryStream(data.ToArray(), writable: false);
+        var fileName = BlobNames.FileNameOf(name);
+        switch (format)
+        {
+            case LabelFormat.Coco:
+                return CocoReader.Read(stream, fileName, keepSegmentation: false);
+            case LabelFormat.Voc:
+                return VocReader.Read([(fileName, stream)]);
+            default:
+                var text = System.Text.Encoding.UTF8.GetString(data.Span);
+                if (fileName is "classes.txt" or "obj.names" || Path.GetExtension(fileName) is ".yaml" or ".yml")
+                {
+                    // A class list: read for its names; it has no boxes of its own.
+                    var classes = fileName.EndsWith(".txt", StringComparison.Ordinal) || fileName.EndsWith(".names", StringComparison.Ordinal)
+                        ? YoloFormat.ReadClassesTxt(text)
+                        : YoloFormat.ReadDataYaml(text);
+                    return YoloFormat.Read(classes, Array.Empty<(string, string)>(), fileName);
+                }
+
+                // One image's label lines; the class list is another file of the batch, judged by label QA.
+                var labels = YoloFormat.Read(null, [(fileName, text)], fileName);
+                labels.Findings.RemoveAll(f => f.Code == FindingCodes.LabelMissingCategories);
+                return labels;
+        }
+    }
+
+    private CatalogEntry LabelEntry(
+        IncomingBlob blob, string sha, LabelFormat format, IReadOnlyList<Finding> findings, int? annotations, IngestStatus status,
+        string? stagedPath = null, string? quarantinePath = null) =>
+        new(blob.Name, BlobNames.BatchOf(blob.Name), DatasetOf(blob), blob.ETag, status, sha, blob.Length, format.ToString().ToLowerInvariant(),
+            null, null, 0, null, null, findings, stagedPath, quarantinePath, null, time.GetUtcNow(), CatalogKinds.Labels, annotations);
+}

@@ -1,0 +1,102 @@
+using System.Text;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Ingest;
+using Pipeline.Testing;
+
+namespace Pipeline.Storage.Tests;
+
+/// <summary>Annotation files uploaded to <c>incoming/{batch}/</c> are ingested like images (against Azurite).</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class LabelIngestTests(AzuriteFixture azurite)
+{
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
+
+    private const string Coco = """
+        {"images": [{"id": 1, "file_name": "cat.jpg", "width": 320, "height": 240}],
+         "categories": [{"id": 1, "name": "cat"}],
+         "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 30, 40]},
+                         {"id": 2, "image_id": 1, "category_id": 1, "bbox": ["1", 2, 30, 40]}]}
+        """;
+
+    [Fact]
+    public async Task Readable_annotation_files_are_staged_with_a_labels_row_in_any_order_with_their_images()
+    {
+        await using var storage = azurite.CreateStorage();
+        // Labels first, the image after: each is judged on its own; label QA pairs them later.
+        await storage.UploadAsync("b/annotations.json", Encoding.UTF8.GetBytes(Coco), dataset: "pets");
+        await storage.UploadAsync("b/labels/cat.txt", Encoding.UTF8.GetBytes("0 0.5 0.5 0.2 0.2\n0 0.5 0.5\n"));
+        await storage.UploadAsync("b/classes.txt", Encoding.UTF8.GetBytes("cat\ndog\n"));
+        await storage.UploadAsync("b/voc/cat.xml", Encoding.UTF8.GetBytes("<annotation><filename>cat.jpg</filename><object><name>cat</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object></annotation>"));
+
+        var coco = (await storage.Ingest.IngestAsync("b/annotations.json", Timeout)).Entry!;
+        var yolo = (await storage.Ingest.IngestAsync("b/labels/cat.txt", Timeout)).Entry!;
+        var classes = (await storage.Ingest.IngestAsync("b/classes.txt", Timeout)).Entry!;
+        var voc = (await storage.Ingest.IngestAsync("b/voc/cat.xml", Timeout)).Entry!;
+        await storage.UploadAsync("b/cat.jpg", TestFiles.Jpeg());
+        var image = (await storage.Ingest.IngestAsync("b/cat.jpg", Timeout)).Entry!;
+        var again = await storage.Ingest.IngestAsync("b/annotations.json", Timeout);
+
+        Assert.Equal((CatalogKinds.Labels, "coco", IngestStatus.Accepted, 1, "pets"), (coco.Kind, coco.Format, coco.Status, coco.Annotations, coco.Dataset));
+        Assert.Contains(coco.Findings, f => f.Code == FindingCodes.LabelValueInvalid && f.Message.Contains("bbox[0]", StringComparison.Ordinal));
+        Assert.Equal($"labels/{coco.Sha256}.json", coco.StagedPath);
+        Assert.Equal(("yolo", 1), (yolo.Format, yolo.Annotations));
+        Assert.Contains(yolo.Findings, f => f.Message.Contains("line 2: 3 values", StringComparison.Ordinal));
+        Assert.DoesNotContain(yolo.Findings, f => f.Code == FindingCodes.LabelMissingCategories); // the class list is another file
+        Assert.Equal((IngestStatus.Accepted, 0), (classes.Status, classes.Annotations));
+        Assert.Equal(("voc", 1), (voc.Format, voc.Annotations));
+        Assert.Equal(CatalogKinds.Image, image.Kind);
+        Assert.True(again.Redelivery);
+
+        var staged = await storage.ListAsync(storage.Staging);
+        Assert.Equal(5, staged.Count); // four annotation files and the image
+        Assert.Equal(Coco, (await storage.Staging.GetBlobClient(coco.StagedPath).DownloadContentAsync()).Value.Content.ToString());
+        var rows = await storage.CatalogRowsAsync();
+        Assert.Equal(4, rows.Count(r => r.GetString("Kind") == CatalogKinds.Labels));
+        Assert.Empty(await storage.ListAsync(storage.Quarantine));
+    }
+
+    public static TheoryData<string, string, string> BadFiles() => new()
+    {
+        { "b/invalid.json", "{\"images\": [,]}", "not valid JSON" },
+        { "b/truncated.json", Coco[..60], "truncated" },
+        { "b/shape.json", "[{\"id\": 1}]", "not an object" },
+        { "b/entity.xml", "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><annotation><filename>&x;</filename></annotation>", "DTD" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public async Task An_unreadable_annotation_file_is_quarantined_with_its_reason_and_nothing_else_moves(string name, string content, string reason)
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("b/good.json", Encoding.UTF8.GetBytes(Coco));
+        await storage.Ingest.IngestAsync("b/good.json", Timeout);
+        var stagedBefore = await storage.ListAsync(storage.Staging);
+        await storage.UploadAsync(name, Encoding.UTF8.GetBytes(content));
+
+        var entry = (await storage.Ingest.IngestAsync(name, Timeout)).Entry!;
+
+        Assert.Equal((IngestStatus.Rejected, CatalogKinds.Labels), (entry.Status, entry.Kind));
+        var finding = Assert.Single(entry.Findings, f => f.Code == FindingCodes.LabelFileInvalid);
+        Assert.Contains(reason, finding.Message, StringComparison.Ordinal);
+        Assert.Equal([name, name + ".reasons.json"], await storage.ListAsync(storage.Quarantine));
+        Assert.Equal(content, (await storage.Quarantine.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString());
+        Assert.Equal(stagedBefore, await storage.ListAsync(storage.Staging));
+        Assert.True(await storage.Incoming.GetBlobClient(name).ExistsAsync()); // the upload is never removed
+    }
+
+    [Fact]
+    public async Task A_file_over_the_label_cap_is_copied_to_quarantine_without_being_read()
+    {
+        await using var storage = azurite.CreateStorage(settings => settings["Pipeline:Labels:MaxFileBytes"] = "1000");
+        var big = Encoding.UTF8.GetBytes(Coco + new string(' ', 2000));
+        await storage.UploadAsync("b/huge.json", big);
+
+        var entry = (await storage.Ingest.IngestAsync("b/huge.json", Timeout)).Entry!;
+
+        var finding = Assert.Single(entry.Findings);
+        Assert.Equal((FindingCodes.LabelFileTooLarge, (double?)big.Length, (double?)1000), (finding.Code, finding.Value, finding.Threshold));
+        Assert.Equal(string.Empty, entry.Sha256); // never downloaded
+        Assert.Equal(["b/huge.json", "b/huge.json.reasons.json"], await storage.ListAsync(storage.Quarantine));
+        Assert.Empty(await storage.ListAsync(storage.Staging));
+    }
+}
