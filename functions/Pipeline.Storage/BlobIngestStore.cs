@@ -29,7 +29,7 @@ public sealed class BlobIngestStore : IIngestBlobStore
         await foreach (var page in incoming.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).AsPages(continuation, pageSize))
         {
             return new IncomingPage(
-                [.. page.Values.Select(b => new IncomingBlob(b.Name, b.Properties.ContentLength ?? 0, b.Properties.ETag is { } etag ? Text(etag) : string.Empty))],
+                [.. page.Values.Select(b => new IncomingBlob(b.Name, b.Properties.ContentLength ?? 0, b.Properties.ETag is { } etag ? Text(etag) : string.Empty, LastModified: b.Properties.LastModified))],
                 string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
         }
 

@@ -25,6 +25,17 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public void Reconciliation_runs_on_a_quarter_hour_timer_through_the_durable_client()
+    {
+        var method = typeof(ReconcileTimer).GetMethod(nameof(ReconcileTimer.Run))!;
+        var parameters = method.GetParameters();
+
+        Assert.Equal("ReconcileTimer", method.GetCustomAttribute<FunctionAttribute>()!.Name);
+        Assert.Equal("0 */15 * * * *", parameters[0].GetCustomAttribute<TimerTriggerAttribute>()!.Schedule);
+        Assert.NotNull(parameters[1].GetCustomAttribute<DurableClientAttribute>());
+    }
+
+    [Fact]
     public async Task Calling_the_trigger_ingests_the_blob()
     {
         await using var storage = azurite.CreateStorage();

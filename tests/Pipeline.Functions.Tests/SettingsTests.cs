@@ -20,6 +20,8 @@ public sealed class SettingsTests
     [InlineData(typeof(ImageGuardOptions), "Pipeline__Images__")]
     [InlineData(typeof(PipelineStorageOptions), "Pipeline__Storage__")]
     [InlineData(typeof(Pipeline.Core.Ingest.IngestOptions), "Pipeline__Ingest__")]
+    [InlineData(typeof(Pipeline.Core.Labels.LabelQaOptions), "Pipeline__Labels__")]
+    [InlineData(typeof(Pipeline.Workflows.Ingest.ReconcileOptions), "Pipeline__Reconcile__")]
     public void The_sample_settings_name_every_option_the_app_reads(Type options, string prefix)
     {
         var values = SampleValues();

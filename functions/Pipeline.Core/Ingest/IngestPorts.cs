@@ -5,7 +5,8 @@ namespace Pipeline.Core.Ingest;
 /// <param name="Length">Length in bytes.</param>
 /// <param name="ETag">The version read; every later read is conditioned on it.</param>
 /// <param name="Dataset">The <c>dataset</c> metadata the uploader set, if any (validated by the service).</param>
-public sealed record IncomingBlob(string Name, long Length, string ETag, string? Dataset = null);
+/// <param name="LastModified">When the blob was last written, when the listing says.</param>
+public sealed record IncomingBlob(string Name, long Length, string ETag, string? Dataset = null, DateTimeOffset? LastModified = null);
 
 /// <summary>One page of a listing of <c>incoming</c>.</summary>
 /// <param name="Blobs">The blobs on this page.</param>

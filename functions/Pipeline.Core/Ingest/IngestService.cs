@@ -136,20 +136,33 @@ public sealed partial class IngestService(
     }
 
     /// <summary>
-    /// One page of the blobs under <c>incoming/{batch}/</c> that have no verdict for their current version: never
-    /// ingested (their event was lost, or they existed before the subscription), overwritten since, or failed.
+    /// One page of the blobs under <c>incoming/{batch}/</c> (every batch when <paramref name="batch"/> is empty)
+    /// that have no verdict for their current version: never ingested (their event was lost, or they existed
+    /// before the subscription), overwritten since, or failed. Blobs written after <paramref name="olderThan"/>
+    /// are left alone: their events may still be on the way. Each one found is counted in
+    /// <c>pipeline.reconcile.found</c>: a non-zero count means events were lost.
     /// </summary>
-    public async Task<UnjudgedPage> FindUnjudgedAsync(string batch, string? continuation, int pageSize, CancellationToken cancellationToken)
+    public async Task<UnjudgedPage> FindUnjudgedAsync(string batch, string? continuation, int pageSize, CancellationToken cancellationToken, DateTimeOffset? olderThan = null)
     {
-        var page = await store.ListIncomingAsync(batch + "/", continuation, pageSize, cancellationToken);
+        var page = await store.ListIncomingAsync(batch.Length == 0 ? string.Empty : batch + "/", continuation, pageSize, cancellationToken);
         var unjudged = new List<string>();
         foreach (var blob in page.Blobs)
         {
+            if (olderThan is { } cutoff && blob.LastModified is { } written && written > cutoff)
+            {
+                continue;
+            }
+
             var row = await catalog.GetAsync(blob.Name, cancellationToken);
             if (row is null || row.Value.SourceETag != blob.ETag || row.Value.Status == IngestStatus.Failed)
             {
                 unjudged.Add(blob.Name);
             }
+        }
+
+        if (unjudged.Count > 0)
+        {
+            telemetry.ReconcileFound.Add(unjudged.Count, new KeyValuePair<string, object?>("pipeline.batch.scope", batch.Length == 0 ? "all" : "batch"));
         }
 
         return new UnjudgedPage(unjudged, page.Continuation, page.Blobs.Count);

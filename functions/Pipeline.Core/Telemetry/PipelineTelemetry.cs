@@ -28,6 +28,7 @@ public sealed class PipelineTelemetry : IDisposable
         Bytes = meter.CreateCounter<long>("pipeline.ingest.bytes", "By", "Bytes of the files judged by ingest, by outcome.");
         DecodeDuration = meter.CreateHistogram<double>("pipeline.ingest.decode.duration", "s", "Time spent identifying and decoding one image.");
         Duration = meter.CreateHistogram<double>("pipeline.ingest.duration", "s", "Time to judge and file one upload, by outcome.");
+        ReconcileFound = meter.CreateCounter<long>("pipeline.reconcile.found", "{blob}", "Blobs in incoming found without a verdict by reconciliation (non-zero: events were lost).");
     }
 
     /// <summary><c>pipeline.ingest.images</c>.</summary>
@@ -44,6 +45,9 @@ public sealed class PipelineTelemetry : IDisposable
 
     /// <summary><c>pipeline.ingest.duration</c>.</summary>
     public Histogram<double> Duration { get; }
+
+    /// <summary>Blobs reconciliation found without a verdict.</summary>
+    public Counter<long> ReconcileFound { get; }
 
     /// <inheritdoc />
     public void Dispose() => meter.Dispose();

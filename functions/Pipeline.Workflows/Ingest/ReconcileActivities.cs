@@ -10,7 +10,7 @@ public sealed class ReconcileActivities(IngestService ingest)
 
     public async Task<FindUnjudgedOutput> FindUnjudgedAsync(FindUnjudgedInput input, CancellationToken cancellationToken)
     {
-        var page = await ingest.FindUnjudgedAsync(input.Batch, input.Continuation, ReconcileBatchOrchestration.PageSize, cancellationToken);
+        var page = await ingest.FindUnjudgedAsync(input.Batch, input.Continuation, ReconcileBatchOrchestration.PageSize, cancellationToken, input.OlderThan);
         var names = new List<string>();
         var characters = 0;
         foreach (var name in page.Names)

@@ -23,7 +23,7 @@ public static class ReconcileBatchOrchestration
     {
         var totals = input.Totals ?? ReconcileTotals.Zero;
         var page = await context.CallActivityAsync<FindUnjudgedOutput>(
-            TaskNames.FindUnjudgedBlobs, new FindUnjudgedInput(input.Batch, input.Continuation), Retry);
+            TaskNames.FindUnjudgedBlobs, new FindUnjudgedInput(input.Batch, input.Continuation, input.OlderThan), Retry);
         totals = totals with { Scanned = totals.Scanned + page.Scanned, Pages = totals.Pages + 1 };
 
         foreach (var chunk in page.Names.Chunk(Parallelism))

@@ -1,0 +1,67 @@
+using System.Diagnostics.Metrics;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Pipeline.Core.Telemetry;
+using Pipeline.Testing;
+using Pipeline.Workflows.Ingest;
+
+namespace Pipeline.Workflows.Tests;
+
+/// <summary>The reconciliation timer's round over every batch, in the in-process Durable Task engine on Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ReconcileTimerTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_round_ingests_old_unjudged_blobs_of_every_batch_leaves_young_ones_and_counts_what_it_found()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("b1/lost.png", TestFiles.Png(24, 16, seed: 1));
+        await storage.UploadAsync("b2/deep/lost.png", TestFiles.Png(24, 16, seed: 2));
+        await storage.UploadAsync("b2/delivered.png", TestFiles.Png(24, 16, seed: 3));
+        await storage.Ingest.IngestAsync("b2/delivered.png", CancellationToken.None); // its event arrived
+        var found = 0L;
+        using var meters = new MeterListener();
+        var telemetry = storage.Services.GetRequiredService<PipelineTelemetry>();
+        meters.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument == telemetry.ReconcileFound)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref found, value));
+        meters.Start();
+
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var scheduler = new ReconcileScheduler(clock, Options.Create(new ReconcileOptions { MinAgeMinutes = 10 }));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var activities = new ReconcileActivities(storage.Ingest);
+        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => activities), timeout.Token);
+
+        // Now: every blob is younger than ten minutes, so their events may still come; nothing is touched.
+        var young = await RunRoundAsync(host.Client, scheduler, timeout.Token);
+        Assert.Equal((3, 0), (young.Scanned, young.Ingested));
+        Assert.Equal(0, Interlocked.Read(ref found));
+
+        // Eleven minutes on: the two blobs whose events were lost are found in both batches and ingested.
+        clock.Advance(TimeSpan.FromMinutes(11));
+        var late = await RunRoundAsync(host.Client, scheduler, timeout.Token);
+        Assert.Equal((3, 2, 2), (late.Scanned, late.Ingested, late.Accepted));
+        Assert.Equal(2, Interlocked.Read(ref found));
+        Assert.Equal(3, (await storage.CatalogRowsAsync()).Count);
+
+        // The next round finds nothing left.
+        Assert.Equal(0, (await RunRoundAsync(host.Client, scheduler, timeout.Token)).Ingested);
+    }
+
+    private static async Task<ReconcileTotals> RunRoundAsync(DurableTaskClient client, ReconcileScheduler scheduler, CancellationToken cancellationToken)
+    {
+        var id = await scheduler.StartAsync(client, cancellationToken);
+        Assert.Equal(ReconcileScheduler.InstanceId, id);
+        var done = await client.WaitForInstanceCompletionAsync(id!, getInputsAndOutputs: true, cancellationToken);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());
+        return done.ReadOutputAs<ReconcileTotals>()!;
+    }
+}
