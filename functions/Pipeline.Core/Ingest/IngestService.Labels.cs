@@ -62,7 +62,10 @@ public sealed partial class IngestService
 
     private static LabelDocument Read(LabelFormat format, string name, ReadOnlyMemory<byte> data)
     {
-        using var stream = new MemoryStream(data.ToArray(), writable: false);
+        // Read in place: the downloaded buffer is one array already (up to the 256 MiB cap: no second copy).
+        using var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(data.ToArray(), writable: false);
         var fileName = BlobNames.FileNameOf(name);
         switch (format)
         {
