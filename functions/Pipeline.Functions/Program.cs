@@ -10,6 +10,7 @@ var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPipelineIngest(builder.Configuration);
 builder.Services.AddSingleton<ReconcileActivities>();
+builder.Services.AddSingleton<Pipeline.Workflows.Labels.LabelQaActivities>();
 builder.Services.AddOptions<ReconcileOptions>().Bind(builder.Configuration.GetSection(ReconcileOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<ReconcileScheduler>();
 builder.Services.AddPipelineTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();

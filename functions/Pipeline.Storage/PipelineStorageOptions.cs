@@ -19,6 +19,10 @@ public sealed class PipelineStorageOptions
     [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
     public string QuarantineContainer { get; set; } = "quarantine";
 
+    /// <summary>Label QA plans, unit results and reports.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string ReportsContainer { get; set; } = "reports";
+
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string CatalogTable { get; set; } = "catalog";
 

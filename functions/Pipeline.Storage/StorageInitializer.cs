@@ -10,7 +10,7 @@ public sealed class StorageInitializer(BlobServiceClient blobs, TableServiceClie
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        foreach (var container in new[] { o.IncomingContainer, o.StagingContainer, o.QuarantineContainer })
+        foreach (var container in new[] { o.IncomingContainer, o.StagingContainer, o.QuarantineContainer, o.ReportsContainer })
         {
             await blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         }

@@ -38,6 +38,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IDatasetStatistics, TableDatasetStatistics>();
         services.TryAddSingleton<INearHashStore, TableNearHashStore>();
         services.TryAddSingleton<NearDuplicateIndex>();
+        services.TryAddSingleton<Pipeline.Core.Labels.ILabelQaStore, BlobLabelQaStore>();
+        services.TryAddSingleton<Pipeline.Core.Labels.LabelQaService>();
         services.TryAddSingleton<StorageInitializer>();
         services.AddMetrics();
         services.TryAddSingleton<PipelineTelemetry>();

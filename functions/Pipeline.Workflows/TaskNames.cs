@@ -12,4 +12,14 @@ public static class TaskNames
     public const string FindUnjudgedBlobs = nameof(FindUnjudgedBlobs);
 
     public const string IngestIncomingBlob = nameof(IngestIncomingBlob);
+
+    public const string LabelQa = nameof(LabelQa);
+
+    public const string LabelQaUnits = nameof(LabelQaUnits);
+
+    public const string PlanLabelQa = nameof(PlanLabelQa);
+
+    public const string CheckLabelUnit = nameof(CheckLabelUnit);
+
+    public const string FinishLabelQa = nameof(FinishLabelQa);
 }

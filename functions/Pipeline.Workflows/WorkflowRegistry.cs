@@ -1,5 +1,7 @@
 using Microsoft.DurableTask;
+using Pipeline.Core.Labels;
 using Pipeline.Workflows.Ingest;
+using Pipeline.Workflows.Labels;
 
 namespace Pipeline.Workflows;
 
@@ -12,12 +14,23 @@ public static class WorkflowRegistry
         new(TaskNames.ReconcileBatch, TaskKind.Orchestration, typeof(ReconcileBatchInput), typeof(ReconcileTotals)),
         new(TaskNames.FindUnjudgedBlobs, TaskKind.Activity, typeof(FindUnjudgedInput), typeof(FindUnjudgedOutput)),
         new(TaskNames.IngestIncomingBlob, TaskKind.Activity, typeof(string), typeof(IngestBlobOutput)),
+        new(TaskNames.LabelQa, TaskKind.Orchestration, typeof(LabelQaInput), typeof(LabelQaSummary)),
+        new(TaskNames.LabelQaUnits, TaskKind.Orchestration, typeof(LabelQaUnitsInput), typeof(int)),
+        new(TaskNames.PlanLabelQa, TaskKind.Activity, typeof(string), typeof(LabelQaPlanOutput)),
+        new(TaskNames.CheckLabelUnit, TaskKind.Activity, typeof(LabelQaUnitInput), typeof(LabelQaUnitOutput)),
+        new(TaskNames.FinishLabelQa, TaskKind.Activity, typeof(LabelQaFinishInput), typeof(LabelQaSummary)),
     ];
 
     /// <param name="registry">The worker's registry.</param>
-    /// <param name="reconcile">Resolves the activities' service (from the host's container).</param>
-    public static DurableTaskRegistry AddPipelineWorkflows(this DurableTaskRegistry registry, Func<ReconcileActivities> reconcile)
+    /// <param name="reconcile">Resolves the reconciliation activities (from the host's container).</param>
+    /// <param name="labels">Resolves the label QA activities.</param>
+    public static DurableTaskRegistry AddPipelineWorkflows(this DurableTaskRegistry registry, Func<ReconcileActivities> reconcile, Func<LabelQaActivities> labels)
     {
+        registry.AddOrchestratorFunc<LabelQaInput, LabelQaSummary>(TaskNames.LabelQa, LabelQaOrchestration.RunAsync);
+        registry.AddOrchestratorFunc<LabelQaUnitsInput, int>(TaskNames.LabelQaUnits, LabelQaOrchestration.RunUnitsAsync);
+        registry.AddActivityFunc<string, LabelQaPlanOutput>(TaskNames.PlanLabelQa, (context, batch) => labels().PlanAsync(batch, CancellationToken.None));
+        registry.AddActivityFunc<LabelQaUnitInput, LabelQaUnitOutput>(TaskNames.CheckLabelUnit, (context, input) => labels().CheckUnitAsync(input, CancellationToken.None));
+        registry.AddActivityFunc<LabelQaFinishInput, LabelQaSummary>(TaskNames.FinishLabelQa, (context, input) => labels().FinishAsync(input, CancellationToken.None));
         registry.AddOrchestratorFunc<ReconcileBatchInput, ReconcileTotals>(TaskNames.ReconcileBatch, ReconcileBatchOrchestration.RunAsync);
         registry.AddActivityFunc<FindUnjudgedInput, FindUnjudgedOutput>(
             TaskNames.FindUnjudgedBlobs, (context, input) => reconcile().FindUnjudgedAsync(input, CancellationToken.None));

@@ -36,6 +36,18 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public void Label_qa_starts_by_a_post_to_the_batch_route_through_the_durable_client()
+    {
+        var method = typeof(LabelQaHttp).GetMethod(nameof(LabelQaHttp.StartLabelQa))!;
+        var trigger = method.GetParameters()[0].GetCustomAttribute<HttpTriggerAttribute>()!;
+
+        Assert.Equal("batches/{batch}/label-qa", trigger.Route);
+        Assert.Equal(["post"], trigger.Methods!);
+        Assert.Equal(AuthorizationLevel.Function, trigger.AuthLevel);
+        Assert.NotNull(method.GetParameters()[2].GetCustomAttribute<DurableClientAttribute>());
+    }
+
+    [Fact]
     public async Task Calling_the_trigger_ingests_the_blob()
     {
         await using var storage = azurite.CreateStorage();

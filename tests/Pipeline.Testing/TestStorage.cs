@@ -24,6 +24,7 @@ public sealed class TestStorage : IAsyncDisposable
             ["Pipeline:Storage:IncomingContainer"] = $"{id}-incoming",
             ["Pipeline:Storage:StagingContainer"] = $"{id}-staging",
             ["Pipeline:Storage:QuarantineContainer"] = $"{id}-quarantine",
+            ["Pipeline:Storage:ReportsContainer"] = $"{id}-reports",
             ["Pipeline:Storage:CatalogTable"] = $"{id}catalog",
             ["Pipeline:Storage:ContentTable"] = $"{id}contents",
             ["Pipeline:Storage:StatisticsTable"] = $"{id}statistics",
@@ -66,6 +67,8 @@ public sealed class TestStorage : IAsyncDisposable
 
     public BlobContainerClient Quarantine => Blobs.GetBlobContainerClient(Options.QuarantineContainer);
 
+    public BlobContainerClient Reports => Blobs.GetBlobContainerClient(Options.ReportsContainer);
+
     public async Task UploadAsync(string name, byte[] bytes, string? dataset = null) =>
         await Incoming.GetBlobClient(name).UploadAsync(
             BinaryData.FromBytes(bytes),
@@ -98,7 +101,7 @@ public sealed class TestStorage : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var container in new[] { Options.IncomingContainer, Options.StagingContainer, Options.QuarantineContainer })
+        foreach (var container in new[] { Options.IncomingContainer, Options.StagingContainer, Options.QuarantineContainer, Options.ReportsContainer })
         {
             await Blobs.GetBlobContainerClient(container).DeleteIfExistsAsync();
         }

@@ -12,6 +12,12 @@ namespace Pipeline.Workflows.Tests;
 /// </summary>
 internal static class TestHosts
 {
+    /// <summary>For tests that run no label QA: the registry needs a factory, which must then never be called.</summary>
+    public static Labels.LabelQaActivities NoLabelQa() => throw new InvalidOperationException("This test runs no label QA.");
+
+    /// <summary>For tests that run no reconciliation.</summary>
+    public static Ingest.ReconcileActivities NoReconcile() => throw new InvalidOperationException("This test runs no reconciliation.");
+
     public static async Task<DurableTaskTestHost> StartAsync(Action<DurableTaskRegistry> configure, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)

@@ -251,28 +251,7 @@ public static class LabelChecks
         List<(LabelBox Box, double Width, double Height)> valid, Dictionary<long, int> counts, Dictionary<long, LabelCategory> categories,
         LabelQaOptions options, Func<long, string> labelOf, Func<long, string> imageOf, List<LabelFinding> findings)
     {
-        foreach (var (id, count) in counts.Where(c => c.Value <= options.FewSamples))
-        {
-            findings.Add(new(new Finding(FindingCodes.LabelFewSamples, Severity.Warning, count, options.FewSamples, $"Label '{labelOf(id)}' has only {count} annotation(s).", null), labelOf(id)));
-        }
-
-        if (counts.Count >= 2)
-        {
-            var max = counts.MaxBy(c => c.Value);
-            var min = counts.MinBy(c => c.Value);
-            var ratio = (double)max.Value / min.Value;
-            if (ratio >= options.ImbalanceRatio)
-            {
-                findings.Add(new(new Finding(FindingCodes.LabelImbalance, Severity.Warning, ratio, options.ImbalanceRatio, $"'{labelOf(max.Key)}' has {max.Value} annotations and '{labelOf(min.Key)}' {min.Value}: {ratio:0.#}× apart.", null), labelOf(min.Key)));
-            }
-
-            var total = counts.Values.Sum();
-            var share = (double)max.Value / total;
-            if (share >= options.DominanceShare)
-            {
-                findings.Add(new(new Finding(FindingCodes.LabelDominance, Severity.Warning, share, options.DominanceShare, $"'{labelOf(max.Key)}' holds {share:P0} of all {total} annotations.", null), labelOf(max.Key)));
-            }
-        }
+        findings.AddRange(CountStatistics(counts.GroupBy(c => labelOf(c.Key), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Value), StringComparer.Ordinal), options));
 
         // Far from the mean: area and aspect ratio per label, in log space (sizes are log-normal, not normal).
         foreach (var group in valid.Where(v => v.Width > 0 && v.Height > 0 && categories.ContainsKey(v.Box.CategoryId)).GroupBy(v => v.Box.CategoryId))
@@ -300,6 +279,39 @@ public static class LabelChecks
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The statistics of label counts alone (few samples, imbalance, dominance), over boxes per label name; label
+    /// QA runs them once over a whole batch after its units are merged.
+    /// </summary>
+    public static List<LabelFinding> CountStatistics(IReadOnlyDictionary<string, int> counts, LabelQaOptions options)
+    {
+        var findings = new List<LabelFinding>();
+        foreach (var (label, count) in counts.Where(c => c.Value <= options.FewSamples).OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            findings.Add(new(new Finding(FindingCodes.LabelFewSamples, Severity.Warning, count, options.FewSamples, $"Label '{label}' has only {count} annotation(s).", null), label));
+        }
+
+        if (counts.Count >= 2)
+        {
+            var max = counts.MaxBy(c => c.Value);
+            var min = counts.MinBy(c => c.Value);
+            var ratio = (double)max.Value / min.Value;
+            if (ratio >= options.ImbalanceRatio)
+            {
+                findings.Add(new(new Finding(FindingCodes.LabelImbalance, Severity.Warning, ratio, options.ImbalanceRatio, $"'{max.Key}' has {max.Value} annotations and '{min.Key}' {min.Value}: {ratio:0.#}× apart.", null), min.Key));
+            }
+
+            var total = counts.Values.Sum();
+            var share = (double)max.Value / total;
+            if (share >= options.DominanceShare)
+            {
+                findings.Add(new(new Finding(FindingCodes.LabelDominance, Severity.Warning, share, options.DominanceShare, $"'{max.Key}' holds {share:P0} of all {total} annotations.", null), max.Key));
+            }
+        }
+
+        return findings;
     }
 
     private static (double Mean, double Sd) MeanSd(double[] values)

@@ -1,0 +1,208 @@
+using System.Text.Json;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Ingest;
+
+namespace Pipeline.Core.Labels;
+
+/// <summary>Where label QA reads staged files and writes its reports. Implemented over Blob and Table storage in Pipeline.Storage.</summary>
+public interface ILabelQaStore
+{
+    /// <summary>Opens a staged blob (<c>staging/{path}</c>) for reading.</summary>
+    Task<Stream> OpenStagedAsync(string stagedPath, CancellationToken cancellationToken);
+
+    /// <summary>Writes <c>reports/{name}</c> whole (a single PUT: readers never see half of it).</summary>
+    Task WriteReportAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>Reads <c>reports/{name}</c>, or null.</summary>
+    Task<byte[]?> ReadReportAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Records the batch's summary row (replacing an earlier run's).</summary>
+    Task RecordSummaryAsync(LabelQaSummary summary, CancellationToken cancellationToken);
+}
+
+/// <summary>An image of the batch, as label QA pairs annotations with it.</summary>
+public sealed record PlannedImage(string Name, int Width, int Height);
+
+/// <summary>An accepted annotation file of the batch.</summary>
+public sealed record PlannedLabelFile(string Name, string StagedPath);
+
+/// <summary>The plan of one label QA run, written to <c>reports/{batch}/qa-plan.json</c>: what each unit reads.</summary>
+/// <param name="Batch">The batch.</param>
+/// <param name="Images">Its accepted images.</param>
+/// <param name="Files">Its accepted annotation files.</param>
+/// <param name="Units">Per unit, indexes into <paramref name="Files"/>.</param>
+public sealed record LabelQaPlan(string Batch, IReadOnlyList<PlannedImage> Images, IReadOnlyList<PlannedLabelFile> Files, IReadOnlyList<int[]> Units);
+
+/// <summary>What one unit found, written to <c>reports/{batch}/qa-units/{index}.json</c>.</summary>
+public sealed record LabelQaUnitResult(
+    int Index, IReadOnlyList<string> Files, int Boxes, IReadOnlyDictionary<string, int> BoxesPerLabel,
+    IReadOnlyList<CodeSummary> Codes, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed);
+
+/// <summary>The batch's label QA result, <c>reports/{batch}/qa.json</c>.</summary>
+public sealed record LabelQaResult(
+    string Batch, int Images, int LabelFiles, int Boxes, int Errors, int Warnings, int Infos,
+    IReadOnlyList<CodeSummary> Codes, IReadOnlyDictionary<string, int> BoxesPerLabel,
+    IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed, DateTimeOffset CheckedAt);
+
+/// <summary>The batch's summary row: counts only.</summary>
+public sealed record LabelQaSummary(string Batch, int Images, int LabelFiles, int Boxes, int Errors, int Warnings, int Infos, DateTimeOffset CheckedAt);
+
+/// <summary>
+/// Label QA over one batch in three steps, each small enough for one activity: plan (the batch's accepted
+/// images and annotation files, cut into units), check one unit (its files read and checked against the
+/// batch's images; agreement when boxes carry annotators), and finish (units merged; label-count
+/// statistics — few samples, imbalance, dominance — recomputed over the whole batch). Everything passes
+/// through report blobs, so activity inputs and outputs are names and counts.
+/// </summary>
+public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, Microsoft.Extensions.Options.IOptions<LabelQaOptions> options, TimeProvider time)
+{
+    /// <summary>YOLO label files or VOC files read by one unit.</summary>
+    public const int FilesPerUnit = 500;
+
+    /// <summary>The codes finish recomputes over the whole batch (a unit sees only part of it).</summary>
+    private static readonly HashSet<string> BatchStatistics = [FindingCodes.LabelFewSamples, FindingCodes.LabelImbalance, FindingCodes.LabelDominance];
+
+    /// <summary>The report blob names of a batch.</summary>
+    public static string PlanName(string batch) => $"{Escape(batch)}/qa-plan.json";
+
+    /// <inheritdoc cref="PlanName"/>
+    public static string UnitName(string batch, int index) => $"{Escape(batch)}/qa-units/{index:D6}.json";
+
+    /// <inheritdoc cref="PlanName"/>
+    public static string ResultName(string batch) => $"{Escape(batch)}/qa.json";
+
+    /// <summary>Plans the run: returns the number of units.</summary>
+    public async Task<LabelQaPlan> PlanAsync(string batch, CancellationToken cancellationToken)
+    {
+        var images = new List<PlannedImage>();
+        var files = new List<PlannedLabelFile>();
+        await foreach (var row in catalog.ListBatchAsync(batch, cancellationToken))
+        {
+            if (row.Status != IngestStatus.Accepted || row.StagedPath is null)
+            {
+                continue;
+            }
+
+            if (row.Kind == CatalogKinds.Labels)
+            {
+                files.Add(new PlannedLabelFile(row.Name, row.StagedPath));
+            }
+            else if (row is { Width: { } w, Height: { } h })
+            {
+                images.Add(new PlannedImage(row.Name, w, h));
+            }
+        }
+
+        images.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        var units = new List<int[]>();
+        var indexed = files.Select((f, i) => (File: f, Index: i)).ToList();
+        units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Coco).Select(f => new[] { f.Index }));
+        units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Voc).Chunk(FilesPerUnit).Select(c => c.Select(f => f.Index).ToArray()));
+        var yolo = indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Yolo).ToList();
+        var classLists = yolo.Where(f => Path.GetFileName(f.File.Name) is "classes.txt" or "obj.names" or "data.yaml" or "data.yml").Select(f => f.Index).ToArray();
+        units.AddRange(yolo.Where(f => !classLists.Contains(f.Index)).Chunk(FilesPerUnit).Select(c => classLists.Concat(c.Select(f => f.Index)).ToArray()));
+
+        var plan = new LabelQaPlan(batch, images, files, units);
+        await store.WriteReportAsync(PlanName(batch), JsonSerializer.SerializeToUtf8Bytes(plan, PipelineJson.Options), cancellationToken);
+        return plan;
+    }
+
+    /// <summary>Checks one unit of the plan and writes its result; returns it.</summary>
+    public async Task<LabelQaUnitResult> CheckUnitAsync(string batch, int index, CancellationToken cancellationToken)
+    {
+        var plan = await ReadAsync<LabelQaPlan>(PlanName(batch), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
+        var prefix = batch + "/";
+        string Relative(string name) => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
+
+        var real = new Dictionary<string, (int Width, int Height)>(StringComparer.Ordinal);
+        foreach (var image in plan.Images)
+        {
+            real.TryAdd(Relative(image.Name), (image.Width, image.Height));
+            real.TryAdd(Path.GetFileName(image.Name), (image.Width, image.Height));
+        }
+
+        var files = new List<LabelFile>();
+        foreach (var file in plan.Units[index].Select(i => plan.Files[i]))
+        {
+            // Staged files are read whole here; a COCO file is its own unit and is streamed by the reader.
+            await using var stream = await store.OpenStagedAsync(file.StagedPath, cancellationToken);
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy, cancellationToken);
+            var bytes = copy.ToArray();
+            files.Add(new LabelFile(Relative(file.Name), bytes.Length, () => new MemoryStream(bytes, writable: false)));
+        }
+
+        var codes = new List<LabelFinding>();
+        var boxesPerLabel = new Dictionary<string, int>(StringComparer.Ordinal);
+        var annotators = new List<AnnotatorScore>();
+        var disputed = new List<DisputedImage>();
+        var boxes = 0;
+        foreach (var source in LabelFiles.Read(files, [.. plan.Images.Select(i => Relative(i.Name))], options.Value))
+        {
+            var document = source.Document;
+            boxes += document.Boxes.Count;
+            codes.AddRange(LabelChecks.Run(document, real, options.Value).Where(f => !BatchStatistics.Contains(f.Finding.Code)));
+            var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+            foreach (var box in document.Boxes)
+            {
+                var label = names.GetValueOrDefault(box.CategoryId) ?? $"#{box.CategoryId}";
+                boxesPerLabel[label] = boxesPerLabel.GetValueOrDefault(label) + 1;
+            }
+
+            if (document.Boxes.Any(b => b.Annotator is not null))
+            {
+                var agreement = Agreement.Score(document, null, new AgreementOptions());
+                annotators.AddRange(agreement.Annotators);
+                disputed.AddRange(agreement.Disputed);
+            }
+        }
+
+        var report = LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, codes);
+        var result = new LabelQaUnitResult(index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, report.Codes, annotators, disputed);
+        await store.WriteReportAsync(UnitName(batch, index), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
+        return result;
+    }
+
+    /// <summary>Merges the units' results into <c>qa.json</c> and the summary row.</summary>
+    public async Task<LabelQaSummary> FinishAsync(string batch, int units, CancellationToken cancellationToken)
+    {
+        var plan = await ReadAsync<LabelQaPlan>(PlanName(batch), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
+        var results = new List<LabelQaUnitResult>();
+        for (var i = 0; i < units; i++)
+        {
+            results.Add(await ReadAsync<LabelQaUnitResult>(UnitName(batch, i), cancellationToken) ?? throw new InvalidOperationException($"Unit {i} of batch '{batch}' has no result."));
+        }
+
+        var boxesPerLabel = results.SelectMany(r => r.BoxesPerLabel).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
+        var statistics = LabelChecks.CountStatistics(boxesPerLabel, options.Value);
+        var codes = results.SelectMany(r => r.Codes)
+            .Concat(LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, statistics).Codes)
+            .GroupBy(c => c.Code, StringComparer.Ordinal)
+            .Select(g => new CodeSummary(
+                g.Key, g.Max(c => c.Severity), g.Sum(c => c.Count),
+                [.. g.SelectMany(c => c.Examples).OrderByDescending(f => f.Finding.Value is { } v ? Math.Abs(v) : double.NegativeInfinity).Take(LabelReport.ExamplesPerCode)]))
+            .OrderByDescending(c => c.Severity).ThenByDescending(c => c.Count).ThenBy(c => c.Code, StringComparer.Ordinal)
+            .ToList();
+        var annotators = results.SelectMany(r => r.Annotators).GroupBy(a => a.Annotator, StringComparer.Ordinal)
+            .Select(g => new AnnotatorScore(g.Key, g.Sum(a => a.Images), g.Sum(a => a.Boxes), g.Sum(a => a.TruePositives), g.Sum(a => a.FalsePositives), g.Sum(a => a.FalseNegatives)))
+            .OrderByDescending(a => a.F1).ThenBy(a => a.Annotator, StringComparer.Ordinal).ToList();
+        var disputed = results.SelectMany(r => r.Disputed).OrderBy(d => d.MeanF1).ThenBy(d => d.Image, StringComparer.Ordinal).Take(new AgreementOptions().WorstImages).ToList();
+        int Count(Severity severity) => codes.Where(c => c.Severity == severity).Sum(c => c.Count);
+
+        var now = time.GetUtcNow();
+        var result = new LabelQaResult(
+            batch, plan.Images.Count, plan.Files.Count, results.Sum(r => r.Boxes), Count(Severity.Error), Count(Severity.Warning), Count(Severity.Info),
+            codes, boxesPerLabel, annotators, disputed, now);
+        await store.WriteReportAsync(ResultName(batch), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
+        var summary = new LabelQaSummary(batch, result.Images, result.LabelFiles, result.Boxes, result.Errors, result.Warnings, result.Infos, now);
+        await store.RecordSummaryAsync(summary, cancellationToken);
+        return summary;
+    }
+
+    private async Task<T?> ReadAsync<T>(string name, CancellationToken cancellationToken) =>
+        await store.ReadReportAsync(name, cancellationToken) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, PipelineJson.Options) : default;
+
+    /// <summary>Batch names may hold characters a blob path would misread ('/' among them); escape them once.</summary>
+    private static string Escape(string batch) => Uri.EscapeDataString(batch);
+}

@@ -1,0 +1,129 @@
+using Microsoft.DurableTask;
+using Pipeline.Core.Labels;
+
+namespace Pipeline.Workflows.Labels;
+
+/// <summary>Input of <see cref="LabelQaOrchestration"/>: the batch, and how many units one sub-orchestration runs.</summary>
+public sealed record LabelQaInput(string Batch, int UnitsPerSubOrchestration = LabelQaOrchestration.DefaultUnitsPerSubOrchestration);
+
+/// <summary>Input of the units sub-orchestration: units [From, To) of the batch's plan.</summary>
+public sealed record LabelQaUnitsInput(string Batch, int From, int To);
+
+/// <summary>Input of the CheckLabelUnit activity.</summary>
+public sealed record LabelQaUnitInput(string Batch, int Index);
+
+/// <summary>Output of the PlanLabelQa activity: counts only (the plan itself is a report blob).</summary>
+public sealed record LabelQaPlanOutput(int Units, int Images, int LabelFiles);
+
+/// <summary>Output of the CheckLabelUnit activity: counts only (the unit's result is a report blob).</summary>
+public sealed record LabelQaUnitOutput(int Index, int Boxes, int Findings);
+
+/// <summary>Input of the FinishLabelQa activity.</summary>
+public sealed record LabelQaFinishInput(string Batch, int Units);
+
+/// <summary>The orchestration's custom status: units done of the total.</summary>
+public sealed record LabelQaProgress(int Done, int Total);
+
+/// <summary>
+/// Label QA for one batch (instance id <c>labelqa:{batch}</c>): plan, check the units in bounded fan-outs
+/// (sub-orchestrations of <see cref="LabelQaInput.UnitsPerSubOrchestration"/> units above that many), then
+/// merge into <c>reports/{batch}/qa.json</c> and the summary row. Activities pass names and counts; progress
+/// is in the custom status.
+/// </summary>
+public static class LabelQaOrchestration
+{
+    /// <summary>Units run by one (sub-)orchestration before the work is split into sub-orchestrations.</summary>
+    public const int DefaultUnitsPerSubOrchestration = 100;
+
+    /// <summary>Activities (or sub-orchestrations) in flight at once.</summary>
+    public const int Parallelism = 8;
+
+    /// <summary>The instance id of a batch's label QA.</summary>
+    public static string InstanceIdFor(string batch) => $"labelqa:{batch}";
+
+    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2));
+
+    public static async Task<LabelQaSummary> RunAsync(TaskOrchestrationContext context, LabelQaInput input)
+    {
+        var plan = await context.CallActivityAsync<LabelQaPlanOutput>(TaskNames.PlanLabelQa, input.Batch, Retry);
+        var done = 0;
+        context.SetCustomStatus(new LabelQaProgress(done, plan.Units));
+        var size = Math.Max(1, input.UnitsPerSubOrchestration);
+        if (plan.Units <= size)
+        {
+            foreach (var chunk in Enumerable.Range(0, plan.Units).Chunk(Parallelism))
+            {
+                await Task.WhenAll(chunk.Select(i => context.CallActivityAsync<LabelQaUnitOutput>(TaskNames.CheckLabelUnit, new LabelQaUnitInput(input.Batch, i), Retry)));
+                done += chunk.Length;
+                context.SetCustomStatus(new LabelQaProgress(done, plan.Units));
+            }
+        }
+        else
+        {
+            var ranges = Enumerable.Range(0, (plan.Units + size - 1) / size).Select(r => new LabelQaUnitsInput(input.Batch, r * size, Math.Min(plan.Units, (r + 1) * size)));
+            foreach (var chunk in ranges.Chunk(Parallelism))
+            {
+                var counts = await Task.WhenAll(chunk.Select(range => context.CallSubOrchestratorAsync<int>(
+                    TaskNames.LabelQaUnits, range, Retry.WithInstanceId($"{context.InstanceId}:units:{range.From}"))));
+                done += counts.Sum();
+                context.SetCustomStatus(new LabelQaProgress(done, plan.Units));
+            }
+        }
+
+        return await context.CallActivityAsync<LabelQaSummary>(TaskNames.FinishLabelQa, new LabelQaFinishInput(input.Batch, plan.Units), Retry);
+    }
+
+    /// <summary>The sub-orchestration: units [From, To), <see cref="Parallelism"/> at a time; returns how many ran.</summary>
+    public static async Task<int> RunUnitsAsync(TaskOrchestrationContext context, LabelQaUnitsInput input)
+    {
+        foreach (var chunk in Enumerable.Range(input.From, input.To - input.From).Chunk(Parallelism))
+        {
+            await Task.WhenAll(chunk.Select(i => context.CallActivityAsync<LabelQaUnitOutput>(TaskNames.CheckLabelUnit, new LabelQaUnitInput(input.Batch, i), Retry)));
+        }
+
+        return input.To - input.From;
+    }
+}
+
+/// <summary>The activities of <see cref="LabelQaOrchestration"/>: thin calls into <see cref="LabelQaService"/>.</summary>
+public sealed class LabelQaActivities(LabelQaService qa)
+{
+    public async Task<LabelQaPlanOutput> PlanAsync(string batch, CancellationToken cancellationToken)
+    {
+        var plan = await qa.PlanAsync(batch, cancellationToken);
+        return new LabelQaPlanOutput(plan.Units.Count, plan.Images.Count, plan.Files.Count);
+    }
+
+    public async Task<LabelQaUnitOutput> CheckUnitAsync(LabelQaUnitInput input, CancellationToken cancellationToken)
+    {
+        var result = await qa.CheckUnitAsync(input.Batch, input.Index, cancellationToken);
+        return new LabelQaUnitOutput(result.Index, result.Boxes, result.Codes.Sum(c => c.Count));
+    }
+
+    public Task<LabelQaSummary> FinishAsync(LabelQaFinishInput input, CancellationToken cancellationToken) =>
+        qa.FinishAsync(input.Batch, input.Units, cancellationToken);
+}
+
+/// <summary>Starts a batch's label QA unless one is running for it (HTTP and the CLI call this).</summary>
+public static class LabelQaStarter
+{
+    /// <summary>The instance id and whether this call started it (false: a run for the batch is in progress).</summary>
+    public static async Task<(string InstanceId, bool Started)> StartAsync(Microsoft.DurableTask.Client.DurableTaskClient client, string batch, CancellationToken cancellationToken)
+    {
+        var id = LabelQaOrchestration.InstanceIdFor(batch);
+        var previous = await client.GetInstanceAsync(id, cancellationToken);
+        if (previous is { RuntimeStatus: Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running or Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Pending })
+        {
+            return (id, false);
+        }
+
+        if (previous is not null)
+        {
+            await client.PurgeInstanceAsync(id, cancellation: cancellationToken); // the result of that run is in reports/
+        }
+
+        await client.ScheduleNewOrchestrationInstanceAsync(TaskNames.LabelQa, new LabelQaInput(batch), new StartOrchestrationOptions(id), cancellationToken);
+        return (id, true);
+    }
+}
