@@ -156,3 +156,93 @@ public static class Agreement
         return matched;
     }
 }
+
+/// <summary>
+/// Annotations of the same images delivered as one file per annotator (<c>annotators/{name}/…</c>), and
+/// optionally a ground-truth file (<c>ground-truth/…</c>), merged into one model for <see cref="Agreement"/>:
+/// labels unified by name, images by file name, every box marked with its annotator.
+/// </summary>
+public static class AnnotatorFiles
+{
+    /// <summary>The folder that names an annotator.</summary>
+    public const string AnnotatorsFolder = "annotators/";
+
+    /// <summary>The folder of the reference annotations.</summary>
+    public const string GroundTruthFolder = "ground-truth/";
+
+    /// <summary>The annotator a file's path names (<c>…annotators/{name}/…</c>), or null.</summary>
+    public static string? AnnotatorOf(string path)
+    {
+        var at = path.IndexOf(AnnotatorsFolder, StringComparison.Ordinal);
+        if (at < 0 || (at > 0 && path[at - 1] != '/'))
+        {
+            return null;
+        }
+
+        var rest = path[(at + AnnotatorsFolder.Length)..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 ? rest[..slash] : null;
+    }
+
+    /// <summary>Whether a file's path is under <c>ground-truth/</c>.</summary>
+    public static bool IsGroundTruth(string path) => path.StartsWith(GroundTruthFolder, StringComparison.Ordinal) || path.Contains("/" + GroundTruthFolder, StringComparison.Ordinal);
+
+    /// <summary>Merges the annotators' documents (and the ground truth, kept apart by image id) into one id space.</summary>
+    public static (LabelDocument Merged, Dictionary<long, IReadOnlyList<LabelBox>>? GroundTruth) Merge(
+        IReadOnlyList<(string Annotator, LabelDocument Document)> annotators, LabelDocument? groundTruth)
+    {
+        var merged = new LabelDocument { Format = annotators.Count > 0 ? annotators[0].Document.Format : LabelFormat.Coco };
+        var categories = new Dictionary<string, long>(StringComparer.Ordinal);
+        var images = new Dictionary<string, long>(StringComparer.Ordinal);
+        long CategoryOf(string name)
+        {
+            if (!categories.TryGetValue(name, out var id))
+            {
+                categories[name] = id = categories.Count + 1;
+                merged.Categories.Add(new LabelCategory(id, name));
+            }
+
+            return id;
+        }
+
+        long ImageOf(LabelImage image)
+        {
+            if (!images.TryGetValue(image.FileName, out var id))
+            {
+                images[image.FileName] = id = images.Count + 1;
+                merged.Images.Add(image with { Id = id });
+            }
+
+            return id;
+        }
+
+        List<LabelBox> Map(LabelDocument document, string? annotator)
+        {
+            var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+            var files = document.Images.GroupBy(i => i.Id).ToDictionary(g => g.Key, g => g.First());
+            return
+            [
+                .. document.Boxes.Where(b => files.ContainsKey(b.ImageId)).Select(b => b with
+                {
+                    ImageId = ImageOf(files[b.ImageId]),
+                    CategoryId = CategoryOf(names.GetValueOrDefault(b.CategoryId) ?? $"#{b.CategoryId}"),
+                    Annotator = annotator ?? b.Annotator,
+                }),
+            ];
+        }
+
+        foreach (var (annotator, document) in annotators)
+        {
+            merged.Boxes.AddRange(Map(document, annotator));
+            merged.Findings.AddRange(document.Findings);
+        }
+
+        Dictionary<long, IReadOnlyList<LabelBox>>? truth = null;
+        if (groundTruth is not null)
+        {
+            truth = Map(groundTruth, null).GroupBy(b => b.ImageId).ToDictionary(g => g.Key, g => (IReadOnlyList<LabelBox>)[.. g]);
+        }
+
+        return (merged, truth);
+    }
+}

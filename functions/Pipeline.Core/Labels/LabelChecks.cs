@@ -45,6 +45,14 @@ public sealed class LabelQaOptions
     [Range(2, int.MaxValue)]
     public int FarFromMeanMinimumBoxes { get; set; } = 20;
 
+    /// <summary>Agreement: boxes of two annotators are the same object at this IoU or above.</summary>
+    [Range(0.01, 1.0)]
+    public double AgreementIou { get; set; } = 0.5;
+
+    /// <summary>Agreement: annotators who must have drawn an object for the consensus; 0 for a majority of those who annotated the image.</summary>
+    [Range(0, 1000)]
+    public int AgreementQuorum { get; set; }
+
     /// <summary>Boxes per image beyond which the pairwise duplicate check stops (and says so).</summary>
     [Range(2, 100_000)]
     public int MaxBoxesPairedPerImage { get; set; } = 2000;

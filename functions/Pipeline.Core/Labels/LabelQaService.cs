@@ -97,7 +97,15 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         var units = new List<int[]>();
         var indexed = files.Select((f, i) => (File: f, Index: i)).ToList();
-        units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Coco).Select(f => new[] { f.Index }));
+        // COCO: a unit per file, except the files of annotators and the ground truth, read together for agreement.
+        bool Agreement(string name) => AnnotatorFiles.AnnotatorOf(name) is not null || AnnotatorFiles.IsGroundTruth(name);
+        var coco = indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Coco).ToList();
+        units.AddRange(coco.Where(f => !Agreement(f.File.Name)).Select(f => new[] { f.Index }));
+        if (coco.Where(f => Agreement(f.File.Name)).Select(f => f.Index).ToArray() is { Length: > 0 } panel)
+        {
+            units.Add(panel);
+        }
+
         units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Voc).Chunk(FilesPerUnit).Select(c => c.Select(f => f.Index).ToArray()));
         var yolo = indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Yolo).ToList();
         var classLists = yolo.Where(f => Path.GetFileName(f.File.Name) is "classes.txt" or "obj.names" or "data.yaml" or "data.yml").Select(f => f.Index).ToArray();
@@ -138,8 +146,20 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         var annotators = new List<AnnotatorScore>();
         var disputed = new List<DisputedImage>();
         var boxes = 0;
+        var panel = new List<(string Annotator, LabelDocument Document)>();
+        LabelDocument? truth = null;
+        var agreementOptions = new AgreementOptions { Iou = options.Value.AgreementIou, Quorum = options.Value.AgreementQuorum };
         foreach (var source in LabelFiles.Read(files, [.. plan.Images.Select(i => Relative(i.Name))], options.Value))
         {
+            if (AnnotatorFiles.AnnotatorOf(source.Source) is { } annotator)
+            {
+                panel.Add((annotator, source.Document));
+            }
+            else if (AnnotatorFiles.IsGroundTruth(source.Source))
+            {
+                truth = source.Document;
+            }
+
             var document = source.Document;
             boxes += document.Boxes.Count;
             codes.AddRange(LabelChecks.Run(document, real, options.Value).Where(f => !BatchStatistics.Contains(f.Finding.Code)));
@@ -150,12 +170,21 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
                 boxesPerLabel[label] = boxesPerLabel.GetValueOrDefault(label) + 1;
             }
 
-            if (document.Boxes.Any(b => b.Annotator is not null))
+            if (AnnotatorFiles.AnnotatorOf(source.Source) is null && !AnnotatorFiles.IsGroundTruth(source.Source) && document.Boxes.Any(b => b.Annotator is not null))
             {
-                var agreement = Agreement.Score(document, null, new AgreementOptions());
+                var agreement = Agreement.Score(document, null, agreementOptions);
                 annotators.AddRange(agreement.Annotators);
                 disputed.AddRange(agreement.Disputed);
             }
+        }
+
+        if (panel.Count > 0)
+        {
+            // One file per annotator: merged into one model, scored against the ground truth when there is one.
+            var (merged, reference) = AnnotatorFiles.Merge(panel, truth);
+            var agreement = Agreement.Score(merged, reference, agreementOptions);
+            annotators.AddRange(agreement.Annotators);
+            disputed.AddRange(agreement.Disputed);
         }
 
         var report = LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, codes);
