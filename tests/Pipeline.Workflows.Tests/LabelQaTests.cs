@@ -75,6 +75,8 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         Assert.Contains(codes[FindingCodes.LabelAnnotationWithoutImage].Examples, e => e.Finding.Subject == "missing.jpg");
         // Label counts merged over the whole batch: 'ear' (1 box, COCO) is few; 'cat' counts COCO's 4 boxes.
         Assert.Equal(4, result.BoxesPerLabel["cat"]);
+        Assert.Equal(1, result.FindingsPerLabel["ear"][FindingCodes.LabelFewSamples]);
+        Assert.Equal(1, result.FindingsPerLabel["dog"][FindingCodes.LabelBoxOutOfBounds]);
         Assert.Equal("ear", Assert.Single(codes[FindingCodes.LabelFewSamples].Examples).Label);
         Assert.Equal(["ann", "bob"], result.Annotators.Select(a => a.Annotator).Order());
         Assert.Equal(summary.Errors, result.Errors);

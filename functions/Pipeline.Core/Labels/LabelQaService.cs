@@ -24,7 +24,7 @@ public interface ILabelQaStore
 public sealed record PlannedImage(string Name, int Width, int Height);
 
 /// <summary>An accepted annotation file of the batch.</summary>
-public sealed record PlannedLabelFile(string Name, string StagedPath);
+public sealed record PlannedLabelFile(string Name, string StagedPath, long Length);
 
 /// <summary>The plan of one label QA run, written to <c>reports/{batch}/qa-plan.json</c>: what each unit reads.</summary>
 /// <param name="Batch">The batch.</param>
@@ -36,13 +36,13 @@ public sealed record LabelQaPlan(string Batch, IReadOnlyList<PlannedImage> Image
 /// <summary>What one unit found, written to <c>reports/{batch}/qa-units/{index}.json</c>.</summary>
 public sealed record LabelQaUnitResult(
     int Index, IReadOnlyList<string> Files, int Boxes, IReadOnlyDictionary<string, int> BoxesPerLabel,
-    IReadOnlyList<CodeSummary> Codes, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed);
+    IReadOnlyDictionary<string, Dictionary<string, int>> FindingsPerLabel, IReadOnlyList<CodeSummary> Codes, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed);
 
 /// <summary>The batch's label QA result, <c>reports/{batch}/qa.json</c>.</summary>
 public sealed record LabelQaResult(
     string Batch, int Images, int LabelFiles, int Boxes, int Errors, int Warnings, int Infos,
     IReadOnlyList<CodeSummary> Codes, IReadOnlyDictionary<string, int> BoxesPerLabel,
-    IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed, DateTimeOffset CheckedAt);
+    IReadOnlyDictionary<string, Dictionary<string, int>> FindingsPerLabel, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed, DateTimeOffset CheckedAt);
 
 /// <summary>The batch's summary row: counts only.</summary>
 public sealed record LabelQaSummary(string Batch, int Images, int LabelFiles, int Boxes, int Errors, int Warnings, int Infos, DateTimeOffset CheckedAt);
@@ -85,7 +85,7 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
 
             if (row.Kind == CatalogKinds.Labels)
             {
-                files.Add(new PlannedLabelFile(row.Name, row.StagedPath));
+                files.Add(new PlannedLabelFile(row.Name, row.StagedPath, row.Length));
             }
             else if (row is { Width: { } w, Height: { } h })
             {
@@ -123,22 +123,36 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         var prefix = batch + "/";
         string Relative(string name) => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
 
-        var real = new Dictionary<string, (int Width, int Height)>(StringComparer.Ordinal);
-        foreach (var image in plan.Images)
-        {
-            real.TryAdd(Relative(image.Name), (image.Width, image.Height));
-            real.TryAdd(Path.GetFileName(image.Name), (image.Width, image.Height));
-        }
-
+        // Each staged file is opened as a stream the readers consume once (a COCO file is never held whole).
+        var streams = new List<Stream>();
         var files = new List<LabelFile>();
         foreach (var file in plan.Units[index].Select(i => plan.Files[i]))
         {
-            // Staged files are read whole here; a COCO file is its own unit and is streamed by the reader.
-            await using var stream = await store.OpenStagedAsync(file.StagedPath, cancellationToken);
-            using var copy = new MemoryStream();
-            await stream.CopyToAsync(copy, cancellationToken);
-            var bytes = copy.ToArray();
-            files.Add(new LabelFile(Relative(file.Name), bytes.Length, () => new MemoryStream(bytes, writable: false)));
+            var stream = await store.OpenStagedAsync(file.StagedPath, cancellationToken);
+            streams.Add(stream);
+            files.Add(new LabelFile(Relative(file.Name), file.Length, () => stream));
+        }
+
+        try
+        {
+            return await CheckFilesAsync(batch, index, plan, files, Relative, cancellationToken);
+        }
+        finally
+        {
+            foreach (var stream in streams)
+            {
+                await stream.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<LabelQaUnitResult> CheckFilesAsync(string batch, int index, LabelQaPlan plan, List<LabelFile> files, Func<string, string> relative, CancellationToken cancellationToken)
+    {
+        var real = new Dictionary<string, (int Width, int Height)>(StringComparer.Ordinal);
+        foreach (var image in plan.Images)
+        {
+            real.TryAdd(relative(image.Name), (image.Width, image.Height));
+            real.TryAdd(Path.GetFileName(image.Name), (image.Width, image.Height));
         }
 
         var codes = new List<LabelFinding>();
@@ -149,13 +163,15 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         var panel = new List<(string Annotator, LabelDocument Document)>();
         LabelDocument? truth = null;
         var agreementOptions = new AgreementOptions { Iou = options.Value.AgreementIou, Quorum = options.Value.AgreementQuorum };
-        foreach (var source in LabelFiles.Read(files, [.. plan.Images.Select(i => Relative(i.Name))], options.Value))
+        foreach (var source in LabelFiles.Read(files, [.. plan.Images.Select(i => relative(i.Name))], options.Value))
         {
-            if (AnnotatorFiles.AnnotatorOf(source.Source) is { } annotator)
+            // One file per annotator is a COCO convention here (a YOLO or VOC source spans many files).
+            var coco = source.Document.Format == LabelFormat.Coco;
+            if (coco && AnnotatorFiles.AnnotatorOf(source.Source) is { } annotator)
             {
                 panel.Add((annotator, source.Document));
             }
-            else if (AnnotatorFiles.IsGroundTruth(source.Source))
+            else if (coco && AnnotatorFiles.IsGroundTruth(source.Source))
             {
                 truth = source.Document;
             }
@@ -170,7 +186,7 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
                 boxesPerLabel[label] = boxesPerLabel.GetValueOrDefault(label) + 1;
             }
 
-            if (AnnotatorFiles.AnnotatorOf(source.Source) is null && !AnnotatorFiles.IsGroundTruth(source.Source) && document.Boxes.Any(b => b.Annotator is not null))
+            if (!(coco && (AnnotatorFiles.AnnotatorOf(source.Source) is not null || AnnotatorFiles.IsGroundTruth(source.Source))) && document.Boxes.Any(b => b.Annotator is not null))
             {
                 var agreement = Agreement.Score(document, null, agreementOptions);
                 annotators.AddRange(agreement.Annotators);
@@ -188,7 +204,9 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         }
 
         var report = LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, codes);
-        var result = new LabelQaUnitResult(index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, report.Codes, annotators, disputed);
+        var perLabel = codes.Where(f => f.Label is not null).GroupBy(f => f.Label!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.GroupBy(f => f.Finding.Code, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Count(), StringComparer.Ordinal), StringComparer.Ordinal);
+        var result = new LabelQaUnitResult(index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, perLabel, report.Codes, annotators, disputed);
         await store.WriteReportAsync(UnitName(batch, index), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
         return result;
     }
@@ -213,6 +231,13 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
                 [.. g.SelectMany(c => c.Examples).OrderByDescending(f => f.Finding.Value is { } v ? Math.Abs(v) : double.NegativeInfinity).Take(LabelReport.ExamplesPerCode)]))
             .OrderByDescending(c => c.Severity).ThenByDescending(c => c.Count).ThenBy(c => c.Code, StringComparer.Ordinal)
             .ToList();
+        var findingsPerLabel = results.SelectMany(r => r.FindingsPerLabel)
+            .Concat(statistics.Where(f => f.Label is not null).Select(f => new KeyValuePair<string, Dictionary<string, int>>(f.Label!, new() { [f.Finding.Code] = 1 })))
+            .GroupBy(p => p.Key, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => g.SelectMany(p => p.Value).GroupBy(c => c.Key, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Sum(x => x.Value), StringComparer.Ordinal),
+                StringComparer.Ordinal);
         var annotators = results.SelectMany(r => r.Annotators).GroupBy(a => a.Annotator, StringComparer.Ordinal)
             .Select(g => new AnnotatorScore(g.Key, g.Sum(a => a.Images), g.Sum(a => a.Boxes), g.Sum(a => a.TruePositives), g.Sum(a => a.FalsePositives), g.Sum(a => a.FalseNegatives)))
             .OrderByDescending(a => a.F1).ThenBy(a => a.Annotator, StringComparer.Ordinal).ToList();
@@ -222,7 +247,7 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         var now = time.GetUtcNow();
         var result = new LabelQaResult(
             batch, plan.Images.Count, plan.Files.Count, results.Sum(r => r.Boxes), Count(Severity.Error), Count(Severity.Warning), Count(Severity.Info),
-            codes, boxesPerLabel, annotators, disputed, now);
+            codes, boxesPerLabel, findingsPerLabel, annotators, disputed, now);
         await store.WriteReportAsync(ResultName(batch), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
         var summary = new LabelQaSummary(batch, result.Images, result.LabelFiles, result.Boxes, result.Errors, result.Warnings, result.Infos, now);
         await store.RecordSummaryAsync(summary, cancellationToken);

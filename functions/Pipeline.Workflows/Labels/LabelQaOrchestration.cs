@@ -33,7 +33,7 @@ public sealed record LabelQaProgress(int Done, int Total);
 public static class LabelQaOrchestration
 {
     /// <summary>Units run by one (sub-)orchestration before the work is split into sub-orchestrations.</summary>
-    public const int DefaultUnitsPerSubOrchestration = 100;
+    public const int DefaultUnitsPerSubOrchestration = 10;
 
     /// <summary>Activities (or sub-orchestrations) in flight at once.</summary>
     public const int Parallelism = 8;
