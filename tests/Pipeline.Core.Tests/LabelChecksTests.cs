@@ -115,6 +115,19 @@ public sealed class LabelChecksTests
     }
 
     [Fact]
+    public void Images_named_without_their_folder_pair_by_file_name_when_it_is_unique()
+    {
+        var document = Document(Box(1, 1, 1, 5, 5), Box(2, 1, 1, 5, 5, image: 2, category: 2));
+        var real = new Dictionary<string, (int, int)> { ["photos/a.jpg"] = (200, 100), ["photos/b.jpg"] = (64, 48), ["x/c.jpg"] = (9, 9), ["y/c.jpg"] = (9, 9) };
+
+        var findings = Run(document, real);
+
+        Assert.Empty(Of(findings, FindingCodes.LabelAnnotationWithoutImage));
+        Assert.Empty(Of(findings, FindingCodes.LabelImageSizeMismatch));
+        Assert.Equal(["x/c.jpg", "y/c.jpg"], Of(findings, FindingCodes.LabelImageWithoutAnnotations).Select(f => f.Finding.Subject).Order());
+    }
+
+    [Fact]
     public void Statistics_few_samples_imbalance_dominance_and_far_from_mean()
     {
         var random = new Random(3);

@@ -58,5 +58,41 @@ public sealed class LabelQaAgreementTests(AzuriteFixture azurite)
         Assert.Equal((0.5, 0.5), (scores["cyd"].Precision, scores["cyd"].Recall)); // called the dog a cat
         Assert.Equal("cat.jpg", Assert.Single(result.Disputed).Image);
         Assert.Equal(1, done.ReadCustomStatusAs<LabelQaProgress>()!.Total); // the four files are one unit
+        Assert.DoesNotContain(result.Codes, c => c.Severity == Pipeline.Core.Findings.Severity.Error);
+    }
+
+    [Fact]
+    public async Task Yolo_folders_per_annotator_pair_with_the_batch_images_and_share_its_class_list()
+    {
+        await using var storage = azurite.CreateStorage();
+        var uploads = new Dictionary<string, string>
+        {
+            ["y/classes.txt"] = "dog\ncat\n",
+            ["y/ground-truth/labels/dog.txt"] = "0 0.5 0.5 0.2 0.2\n1 0.2 0.2 0.1 0.1\n",
+            ["y/annotators/ann/labels/dog.txt"] = "0 0.5 0.5 0.2 0.2\n1 0.2 0.2 0.1 0.1\n",
+            ["y/annotators/bob/labels/dog.txt"] = "0 0.501 0.5 0.2 0.2\n",
+        };
+        foreach (var (name, text) in uploads)
+        {
+            await storage.UploadAsync(name, Encoding.UTF8.GetBytes(text));
+            await storage.Ingest.IngestAsync(name, CancellationToken.None);
+        }
+
+        await storage.UploadAsync("y/images/dog.jpg", TestFiles.Jpeg(320, 240));
+        await storage.Ingest.IngestAsync("y/images/dog.jpg", CancellationToken.None);
+        var service = storage.Services.GetRequiredService<LabelQaService>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(TestHosts.NoReconcile, () => new LabelQaActivities(service)), timeout.Token);
+
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.LabelQa, new LabelQaInput("y"), new StartOrchestrationOptions(LabelQaOrchestration.InstanceIdFor("y")), timeout.Token);
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());
+
+        var result = JsonSerializer.Deserialize<LabelQaResult>((await storage.Reports.GetBlobClient("y/qa.json").DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!;
+        var scores = result.Annotators.ToDictionary(a => a.Annotator);
+        Assert.Equal((1.0, 1.0), (scores["ann"].Precision, scores["ann"].Recall));
+        Assert.Equal((1.0, 0.5), (scores["bob"].Precision, scores["bob"].Recall));
+        Assert.DoesNotContain(result.Codes, c => c.Code == Pipeline.Core.Findings.FindingCodes.LabelAnnotationWithoutImage); // labels/dog.txt paired with images/dog.jpg in every folder
+        Assert.Equal(5, result.Boxes);
     }
 }

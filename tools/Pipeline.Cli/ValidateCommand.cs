@@ -98,7 +98,6 @@ internal static class ValidateCommand
         foreach (var image in images.Where(i => i is { Status: "accepted", Width: not null, Height: not null }))
         {
             real.TryAdd(image.Path, (image.Width!.Value, image.Height!.Value));
-            real.TryAdd(System.IO.Path.GetFileName(image.Path), (image.Width!.Value, image.Height!.Value));
         }
 
         var files = labels.Select(l => new LabelFile(l.RelativePath, new FileInfo(l.FullPath).Length, () => File.OpenRead(l.FullPath))).ToList();

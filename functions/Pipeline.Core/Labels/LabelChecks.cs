@@ -97,7 +97,15 @@ public static class LabelChecks
         void Add(string code, Severity severity, string message, string? subject, string? label, long? annotation, double? value = null, double? threshold = null) =>
             findings.Add(new LabelFinding(new Finding(code, severity, value, threshold, message, subject), label, annotation));
 
-        // Images: recorded size against the real one, and pairing with the real images.
+        // Images: recorded size against the real one, and pairing with the real images (by path, or by file name
+        // when only one real image has it: COCO files usually name images without their folder).
+        var byFileName = realImages?.Keys.GroupBy(k => Path.GetFileName(k), StringComparer.Ordinal).Where(g => g.Count() == 1)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal) ?? [];
+        string? Resolve(string fileName) =>
+            realImages is null ? null
+            : realImages.ContainsKey(fileName) ? fileName
+            : byFileName.GetValueOrDefault(Path.GetFileName(fileName));
+        var resolved = new HashSet<string>(StringComparer.Ordinal);
         foreach (var image in images.Values)
         {
             if (realImages is null)
@@ -105,7 +113,12 @@ public static class LabelChecks
                 continue;
             }
 
-            if (!realImages.TryGetValue(image.FileName, out var real))
+            if (Resolve(image.FileName) is { } path)
+            {
+                resolved.Add(path);
+            }
+
+            if (Resolve(image.FileName) is not { } found || !realImages.TryGetValue(found, out var real))
             {
                 Add(FindingCodes.LabelAnnotationWithoutImage, Severity.Error, $"Annotations refer to '{image.FileName}', which is not among the images.", image.FileName, null, null);
             }
@@ -115,14 +128,13 @@ public static class LabelChecks
             }
         }
 
-        var annotatedNames = images.Values.Select(i => i.FileName).ToHashSet(StringComparer.Ordinal);
         var boxesPerImage = document.Boxes.GroupBy(b => b.ImageId).ToDictionary(g => g.Key, g => g.ToList());
         foreach (var image in images.Values.Where(i => !boxesPerImage.ContainsKey(i.Id)))
         {
             Add(FindingCodes.LabelImageWithoutAnnotations, Severity.Info, $"'{image.FileName}' has no annotations.", image.FileName, null, null);
         }
 
-        foreach (var name in realImages?.Keys.Where(n => !annotatedNames.Contains(n)) ?? [])
+        foreach (var name in realImages?.Keys.Where(n => !resolved.Contains(n)) ?? [])
         {
             Add(FindingCodes.LabelImageWithoutAnnotations, Severity.Info, $"'{name}' is not in any annotation file.", name, null, null);
         }
@@ -173,7 +185,7 @@ public static class LabelChecks
             }
 
             // Bounds, in the image's own units.
-            var (width, height, tolerance) = Frame(document, image, realImages, options);
+            var (width, height, tolerance) = Frame(document, image, image is null ? null : Resolve(image.FileName) is { } at ? realImages![at] : null, options);
             if (width is { } fw && height is { } fh)
             {
                 var over = Math.Max(Math.Max(-box.X, -box.Y), Math.Max(box.X + box.Width - fw, box.Y + box.Height - fh));
@@ -197,10 +209,9 @@ public static class LabelChecks
     }
 
     /// <summary>The image frame a box must lie in (its size in the box's units) and the tolerance in those units.</summary>
-    private static (double? Width, double? Height, double Tolerance) Frame(LabelDocument document, LabelImage? image, IReadOnlyDictionary<string, (int Width, int Height)>? realImages, LabelQaOptions options)
+    private static (double? Width, double? Height, double Tolerance) Frame(LabelDocument document, LabelImage? image, (int Width, int Height)? real, LabelQaOptions options)
     {
-        (int Width, int Height)? size = image is { Width: { } w, Height: { } h } ? (w, h)
-            : image is not null && realImages?.TryGetValue(image.FileName, out var real) == true ? real : null;
+        var size = image is { Width: { } w, Height: { } h } ? (w, h) : real;
         if (document.Normalized)
         {
             return (1, 1, size is { } s ? options.BoundsTolerancePixels / Math.Min(s.Width, s.Height) : options.BoundsToleranceFraction);

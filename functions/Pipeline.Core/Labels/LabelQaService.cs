@@ -97,19 +97,22 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         var units = new List<int[]>();
         var indexed = files.Select((f, i) => (File: f, Index: i)).ToList();
-        // COCO: a unit per file, except the files of annotators and the ground truth, read together for agreement.
+        // A COCO file per unit, YOLO and VOC files 500 to a unit; the files of annotators and the ground truth
+        // (annotators/{name}/…, ground-truth/…) all in one unit, read together for agreement.
         bool Agreement(string name) => AnnotatorFiles.AnnotatorOf(name) is not null || AnnotatorFiles.IsGroundTruth(name);
-        var coco = indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Coco).ToList();
-        units.AddRange(coco.Where(f => !Agreement(f.File.Name)).Select(f => new[] { f.Index }));
-        if (coco.Where(f => Agreement(f.File.Name)).Select(f => f.Index).ToArray() is { Length: > 0 } panel)
-        {
-            units.Add(panel);
-        }
+        var panel = indexed.Where(f => Agreement(f.File.Name)).ToList();
+        indexed = [.. indexed.Except(panel)];
+        units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Coco).Select(f => new[] { f.Index }));
 
         units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Voc).Chunk(FilesPerUnit).Select(c => c.Select(f => f.Index).ToArray()));
         var yolo = indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Yolo).ToList();
-        var classLists = yolo.Where(f => Path.GetFileName(f.File.Name) is "classes.txt" or "obj.names" or "data.yaml" or "data.yml").Select(f => f.Index).ToArray();
+        var classLists = yolo.Where(f => IsClassList(f.File.Name)).Select(f => f.Index).ToArray();
         units.AddRange(yolo.Where(f => !classLists.Contains(f.Index)).Chunk(FilesPerUnit).Select(c => classLists.Concat(c.Select(f => f.Index)).ToArray()));
+        if (panel.Count > 0)
+        {
+            // The annotators' files (any format) and the ground truth are read together, with the batch's class lists.
+            units.Add([.. classLists, .. panel.Select(f => f.Index)]);
+        }
 
         var plan = new LabelQaPlan(batch, images, files, units);
         await store.WriteReportAsync(PlanName(batch), JsonSerializer.SerializeToUtf8Bytes(plan, PipelineJson.Options), cancellationToken);
@@ -130,7 +133,18 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         {
             var stream = await store.OpenStagedAsync(file.StagedPath, cancellationToken);
             streams.Add(stream);
-            files.Add(new LabelFile(Relative(file.Name), file.Length, () => stream));
+            if (IsClassList(file.Name))
+            {
+                // A class list may serve several groups of the unit: held (it is small) and opened afresh each time.
+                using var copy = new MemoryStream();
+                await stream.CopyToAsync(copy, cancellationToken);
+                var bytes = copy.ToArray();
+                files.Add(new LabelFile(Relative(file.Name), file.Length, () => new MemoryStream(bytes, writable: false)));
+            }
+            else
+            {
+                files.Add(new LabelFile(Relative(file.Name), file.Length, () => stream));
+            }
         }
 
         try
@@ -152,7 +166,6 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         foreach (var image in plan.Images)
         {
             real.TryAdd(relative(image.Name), (image.Width, image.Height));
-            real.TryAdd(Path.GetFileName(image.Name), (image.Width, image.Height));
         }
 
         var codes = new List<LabelFinding>();
@@ -163,34 +176,55 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         var panel = new List<(string Annotator, LabelDocument Document)>();
         LabelDocument? truth = null;
         var agreementOptions = new AgreementOptions { Iou = options.Value.AgreementIou, Quorum = options.Value.AgreementQuorum };
-        foreach (var source in LabelFiles.Read(files, [.. plan.Images.Select(i => relative(i.Name))], options.Value))
+        // Files are read in groups: each annotator's, the ground truth's, and the rest; a group's paths are taken
+        // relative to its folder (so annotators/ann/labels/x.txt pairs with images/x.jpg like labels/x.txt does),
+        // and a group without a class list of its own uses the batch's.
+        static string GroupOf(string path) => AnnotatorFiles.AnnotatorOf(path) is { } a ? "a:" + a : AnnotatorFiles.IsGroundTruth(path) ? "t" : string.Empty;
+        var groups = files.GroupBy(f => GroupOf(f.Path)).ToList();
+        var shared = groups.Where(g => g.Key.Length == 0).SelectMany(g => g).Where(f => IsClassList(f.Path)).ToList();
+        var imageNames = plan.Images.Select(i => relative(i.Name)).ToList();
+        foreach (var group in groups)
         {
-            // One file per annotator is a COCO convention here (a YOLO or VOC source spans many files).
-            var coco = source.Document.Format == LabelFormat.Coco;
-            if (coco && AnnotatorFiles.AnnotatorOf(source.Source) is { } annotator)
+            var members = group.Key.Length == 0
+                ? group.Where(f => groups.Count == 1 || !IsClassList(f.Path)).ToList() // shared class lists serve the other groups
+                : [.. group.Select(f => f with { Path = WithinGroup(f.Path) })];
+            if (group.Key.Length > 0 && !members.Any(f => IsClassList(f.Path)) && members.Any(f => LabelFiles.FormatOf(f.Path) == LabelFormat.Yolo))
             {
-                panel.Add((annotator, source.Document));
-            }
-            else if (coco && AnnotatorFiles.IsGroundTruth(source.Source))
-            {
-                truth = source.Document;
+                members.AddRange(shared);
             }
 
-            var document = source.Document;
-            boxes += document.Boxes.Count;
-            codes.AddRange(LabelChecks.Run(document, real, options.Value).Where(f => !BatchStatistics.Contains(f.Finding.Code)));
-            var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
-            foreach (var box in document.Boxes)
+            if (members.All(f => IsClassList(f.Path)))
             {
-                var label = names.GetValueOrDefault(box.CategoryId) ?? $"#{box.CategoryId}";
-                boxesPerLabel[label] = boxesPerLabel.GetValueOrDefault(label) + 1;
+                continue;
             }
 
-            if (!(coco && (AnnotatorFiles.AnnotatorOf(source.Source) is not null || AnnotatorFiles.IsGroundTruth(source.Source))) && document.Boxes.Any(b => b.Annotator is not null))
+            foreach (var source in LabelFiles.Read(members, imageNames, options.Value))
             {
-                var agreement = Agreement.Score(document, null, agreementOptions);
-                annotators.AddRange(agreement.Annotators);
-                disputed.AddRange(agreement.Disputed);
+                var document = source.Document;
+                if (group.Key.StartsWith("a:", StringComparison.Ordinal))
+                {
+                    panel.Add((group.Key[2..], document));
+                }
+                else if (group.Key == "t")
+                {
+                    truth ??= document;
+                }
+
+                boxes += document.Boxes.Count;
+                codes.AddRange(LabelChecks.Run(document, real, options.Value).Where(f => !BatchStatistics.Contains(f.Finding.Code)));
+                var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+                foreach (var box in document.Boxes)
+                {
+                    var label = names.GetValueOrDefault(box.CategoryId) ?? $"#{box.CategoryId}";
+                    boxesPerLabel[label] = boxesPerLabel.GetValueOrDefault(label) + 1;
+                }
+
+                if (group.Key.Length == 0 && document.Boxes.Any(b => b.Annotator is not null))
+                {
+                    var agreement = Agreement.Score(document, null, agreementOptions);
+                    annotators.AddRange(agreement.Annotators);
+                    disputed.AddRange(agreement.Disputed);
+                }
             }
         }
 
@@ -252,6 +286,21 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         var summary = new LabelQaSummary(batch, result.Images, result.LabelFiles, result.Boxes, result.Errors, result.Warnings, result.Infos, now);
         await store.RecordSummaryAsync(summary, cancellationToken);
         return summary;
+    }
+
+    private static bool IsClassList(string path) => Path.GetFileName(path) is "classes.txt" or "obj.names" or "data.yaml" or "data.yml";
+
+    /// <summary>A path inside an annotator's or the ground truth's folder, relative to that folder.</summary>
+    private static string WithinGroup(string path)
+    {
+        if (AnnotatorFiles.AnnotatorOf(path) is { } annotator)
+        {
+            var marker = AnnotatorFiles.AnnotatorsFolder + annotator + "/";
+            return path[(path.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..];
+        }
+
+        var truth = path.IndexOf(AnnotatorFiles.GroundTruthFolder, StringComparison.Ordinal);
+        return truth >= 0 ? path[(truth + AnnotatorFiles.GroundTruthFolder.Length)..] : path;
     }
 
     private async Task<T?> ReadAsync<T>(string name, CancellationToken cancellationToken) =>
