@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Pipeline.Workflows.Labels;
 using Pipeline.Core.Ingest;
 
 namespace Pipeline.Functions;
@@ -13,13 +15,23 @@ public sealed class IngestFunctions(IngestService ingest)
 
     /// <summary>
     /// One upload to <c>incoming</c>, delivered by Event Grid (the only blob trigger Flex Consumption supports).
-    /// A malformed file is a verdict, not an exception; storage faults throw so the platform retries.
+    /// A malformed file is a verdict, not an exception; storage faults throw so the platform retries. A batch's
+    /// seal marker (<c>{batch}/_SEALED</c>) starts the batch's label QA instead.
     /// </summary>
     [Function(nameof(IngestBlob))]
-    public Task IngestBlob(
+    public async Task IngestBlob(
         [BlobTrigger("incoming/{name}", Source = BlobTriggerSource.EventGrid, Connection = "PipelineStorage")] BlobClient blob,
-        CancellationToken cancellationToken) =>
-        ingest.IngestAsync(blob.Name, cancellationToken);
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        if (BlobNames.IsSealMarker(blob.Name))
+        {
+            await LabelQaStarter.StartAsync(client, BlobNames.BatchOf(blob.Name), cancellationToken);
+            return;
+        }
+
+        await ingest.IngestAsync(blob.Name, cancellationToken);
+    }
 
     /// <summary>A blob whose ingest failed on every retry: its catalog row says so.</summary>
     [Function(nameof(IngestPoison))]

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Findings;
 using Pipeline.Core.Ingest;
 using Pipeline.Testing;
@@ -48,13 +49,33 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task The_seal_marker_starts_the_batch_label_qa_instead_of_being_ingested()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("s/coco.json", System.Text.Encoding.UTF8.GetBytes("{\"images\": [], \"categories\": [{\"id\": 1, \"name\": \"cat\"}], \"annotations\": []}"));
+        await storage.UploadAsync("s/_SEALED", []);
+        var labels = new Pipeline.Workflows.Labels.LabelQaActivities(storage.Services.GetRequiredService<Pipeline.Core.Labels.LabelQaService>());
+        var reconcile = new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await DurableTestHosts.StartAsync(registry => Pipeline.Workflows.WorkflowRegistry.AddPipelineWorkflows(registry, () => reconcile, () => labels), timeout.Token);
+        var function = new IngestFunctions(storage.Ingest);
+
+        await function.IngestBlob(storage.Incoming.GetBlobClient("s/_SEALED"), host.Client, timeout.Token);
+
+        var done = await host.Client.WaitForInstanceCompletionAsync(Pipeline.Workflows.Labels.LabelQaOrchestration.InstanceIdFor("s"), getInputsAndOutputs: true, timeout.Token);
+        Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.True(await storage.Reports.GetBlobClient("s/qa.json").ExistsAsync());
+        Assert.Equal(["s/coco.json"], (await storage.CatalogRowsAsync()).Select(r => r.GetString("Name"))); // the marker has no row
+    }
+
+    [Fact]
     public async Task Calling_the_trigger_ingests_the_blob()
     {
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("b/photo.jpg", TestFiles.Jpeg());
         var function = new IngestFunctions(storage.Ingest);
 
-        await function.IngestBlob(storage.Incoming.GetBlobClient("b/photo.jpg"), Timeout);
+        await function.IngestBlob(storage.Incoming.GetBlobClient("b/photo.jpg"), null!, Timeout); // a file: the durable client is not used
 
         Assert.Equal(IngestStatus.Accepted, (await storage.Catalog.GetAsync("b/photo.jpg", Timeout))!.Value.Status);
         Assert.Single(await storage.ListAsync(storage.Staging));
@@ -67,7 +88,7 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
         await storage.UploadAsync("b/cut.png", TestFiles.Truncate(TestFiles.Png()));
         var function = new IngestFunctions(storage.Ingest);
 
-        await function.IngestBlob(storage.Incoming.GetBlobClient("b/cut.png"), Timeout); // no exception
+        await function.IngestBlob(storage.Incoming.GetBlobClient("b/cut.png"), null!, Timeout); // no exception
 
         var entry = (await storage.Catalog.GetAsync("b/cut.png", Timeout))!.Value;
         Assert.Equal(IngestStatus.Rejected, entry.Status);

@@ -59,7 +59,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         await UploadBatchAsync(storage);
         var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(TestHosts.NoReconcile, () => new LabelQaActivities(service)), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest), () => new LabelQaActivities(service)), timeout.Token);
 
         var done = await RunAsync(host.Client, new LabelQaInput("qa", unitsPerSubOrchestration), timeout.Token);
 
@@ -93,7 +93,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         var flaky = new FailFirstOpen(storage.Services.GetRequiredService<ILabelQaStore>());
         var service = new LabelQaService(storage.Catalog, flaky, storage.Services.GetRequiredService<IOptions<LabelQaOptions>>(), TimeProvider.System);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(TestHosts.NoReconcile, () => new LabelQaActivities(service)), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest), () => new LabelQaActivities(service)), timeout.Token);
 
         var (id, started) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
         var (_, again) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
@@ -112,6 +112,25 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         Assert.True(rerun);
         Assert.Equal(first.ReadOutputAs<LabelQaSummary>()! with { CheckedAt = default }, second.ReadOutputAs<LabelQaSummary>()! with { CheckedAt = default });
         Assert.Equal(Strip(firstJson), Strip(secondJson));
+    }
+
+    [Fact]
+    public async Task Files_whose_events_never_came_are_judged_first_and_the_seal_marker_is_never_a_file()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("late/coco.json", Encoding.UTF8.GetBytes(Coco));
+        await storage.UploadAsync("late/cat.jpg", TestFiles.Jpeg(320, 240, seed: 1));
+        await storage.UploadAsync("late/_SEALED", []);
+        var service = storage.Services.GetRequiredService<LabelQaService>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest), () => new LabelQaActivities(service)), timeout.Token);
+
+        var summary = (await RunAsync(host.Client, new LabelQaInput("late"), timeout.Token)).ReadOutputAs<LabelQaSummary>()!;
+
+        Assert.Equal((1, 1, 5), (summary.Images, summary.LabelFiles, summary.Boxes)); // none was ingested before
+        var rows = await storage.CatalogRowsAsync();
+        Assert.Equal(["late/cat.jpg", "late/coco.json"], rows.Select(r => r.GetString("Name")).Order());
+        Assert.Empty(await storage.ListAsync(storage.Quarantine)); // the marker is not judged as a file
     }
 
     /// <summary>The result without its timestamp.</summary>

@@ -1,42 +1,11 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Testing;
-
 namespace Pipeline.Workflows.Tests;
 
-/// <summary>
-/// Starts the in-process Durable Task engine on a port the kernel says is free. Left to itself the test host
-/// picks a random port between 30000 and 40000 without checking it, which overlaps Linux's ephemeral range
-/// (where Azurite's ports come from) and failed a run with "address already in use".
-/// </summary>
+/// <summary>The in-process Durable Task engine for these tests (see <see cref="Pipeline.Testing.DurableTestHosts"/>).</summary>
 internal static class TestHosts
 {
     /// <summary>For tests that run no label QA: the registry needs a factory, which must then never be called.</summary>
     public static Labels.LabelQaActivities NoLabelQa() => throw new InvalidOperationException("This test runs no label QA.");
 
-    /// <summary>For tests that run no reconciliation.</summary>
-    public static Ingest.ReconcileActivities NoReconcile() => throw new InvalidOperationException("This test runs no reconciliation.");
-
-    public static async Task<DurableTaskTestHost> StartAsync(Action<DurableTaskRegistry> configure, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await DurableTaskTestHost.StartAsync(configure, new DurableTaskTestHostOptions { Port = FreePort() }, cancellationToken);
-            }
-            catch (IOException ex) when (attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-            {
-                // Taken between our check and the host's bind: try another.
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static Task<Microsoft.DurableTask.Testing.DurableTaskTestHost> StartAsync(Action<Microsoft.DurableTask.DurableTaskRegistry> configure, CancellationToken cancellationToken) =>
+        Pipeline.Testing.DurableTestHosts.StartAsync(configure, cancellationToken);
 }

@@ -13,7 +13,13 @@ public static class BlobNames
     /// <summary>The batch of a file uploaded to the container's root.</summary>
     public const string Unbatched = "unbatched";
 
+    /// <summary>The name of the empty blob that seals a batch: <c>incoming/{batch}/_SEALED</c> starts its label QA.</summary>
+    public const string SealMarker = "_SEALED";
+
     private const string ReasonsSuffix = ".reasons.json";
+
+    /// <summary>Whether <paramref name="name"/> is a batch's seal marker (a signal, not a file to judge).</summary>
+    public static bool IsSealMarker(string name) => name.Length > SealMarker.Length + 1 && name == BatchOf(name) + "/" + SealMarker;
 
     /// <summary>The batch a blob belongs to: its first path segment.</summary>
     public static string BatchOf(string name)

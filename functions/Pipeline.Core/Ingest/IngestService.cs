@@ -86,6 +86,11 @@ public sealed partial class IngestService(
 
     private async Task<IngestOutcome> IngestCoreAsync(string name, CancellationToken cancellationToken)
     {
+        if (BlobNames.IsSealMarker(name))
+        {
+            return new IngestOutcome(null, Redelivery: true); // a signal for label QA, not a file: nothing to judge or write
+        }
+
         if (BlobNames.Check(name) is { } unsafeName)
         {
             return await RejectUnsafeNameAsync(name, unsafeName, cancellationToken);
@@ -148,7 +153,7 @@ public sealed partial class IngestService(
         var unjudged = new List<string>();
         foreach (var blob in page.Blobs)
         {
-            if (olderThan is { } cutoff && blob.LastModified is { } written && written > cutoff)
+            if (BlobNames.IsSealMarker(blob.Name) || (olderThan is { } cutoff && blob.LastModified is { } written && written > cutoff))
             {
                 continue;
             }

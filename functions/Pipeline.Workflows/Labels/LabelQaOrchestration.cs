@@ -25,7 +25,8 @@ public sealed record LabelQaFinishInput(string Batch, int Units);
 public sealed record LabelQaProgress(int Done, int Total);
 
 /// <summary>
-/// Label QA for one batch (instance id <c>labelqa:{batch}</c>): plan, check the units in bounded fan-outs
+/// Label QA for one batch (instance id <c>labelqa:{batch}</c>): reconcile the batch (so every file has its
+/// verdict), plan, check the units in bounded fan-outs
 /// (sub-orchestrations of <see cref="LabelQaInput.UnitsPerSubOrchestration"/> units above that many), then
 /// merge into <c>reports/{batch}/qa.json</c> and the summary row. Activities pass names and counts; progress
 /// is in the custom status.
@@ -46,6 +47,10 @@ public static class LabelQaOrchestration
 
     public static async Task<LabelQaSummary> RunAsync(TaskOrchestrationContext context, LabelQaInput input)
     {
+        // First every file of the batch gets its verdict: a seal marker's event can overtake the events of the
+        // files uploaded before it, and a lost event would leave a file out of the check.
+        await context.CallSubOrchestratorAsync<Pipeline.Workflows.Ingest.ReconcileTotals>(
+            TaskNames.ReconcileBatch, new Pipeline.Workflows.Ingest.ReconcileBatchInput(input.Batch), Retry.WithInstanceId($"{context.InstanceId}:reconcile"));
         var plan = await context.CallActivityAsync<LabelQaPlanOutput>(TaskNames.PlanLabelQa, input.Batch, Retry);
         var done = 0;
         context.SetCustomStatus(new LabelQaProgress(done, plan.Units));
