@@ -103,7 +103,6 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         var panel = indexed.Where(f => Agreement(f.File.Name)).ToList();
         indexed = [.. indexed.Except(panel)];
         units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Coco).Select(f => new[] { f.Index }));
-
         units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Voc).Chunk(FilesPerUnit).Select(c => c.Select(f => f.Index).ToArray()));
         var yolo = indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Yolo).ToList();
         var classLists = yolo.Where(f => IsClassList(f.File.Name)).Select(f => f.Index).ToArray();
