@@ -25,7 +25,7 @@ public sealed class LabelChecksTests
     private static List<LabelFinding> Of(List<LabelFinding> findings, string code) => [.. findings.Where(f => f.Finding.Code == code)];
 
     [Fact]
-    public void A_clean_document_has_no_findings_but_the_label_statistics_it_must_have()
+    public void A_clean_document_has_no_findings()
     {
         var findings = Run(Document(Box(1, 10, 10, 20, 20), Box(2, 5, 5, 10, 10, image: 2, category: 2), Box(3, 100, 50, 30, 30), Box(4, 1, 1, 5, 5, image: 2, category: 2)));
 

@@ -1,19 +1,10 @@
 using Pipeline.Core.Images;
+using Pipeline.Testing;
 
 namespace Pipeline.Core.Tests;
 
 public sealed class NearDuplicateIndexTests
 {
-    private static ulong Flip(ulong hash, Random random, int bits)
-    {
-        foreach (var bit in Enumerable.Range(0, 64).OrderBy(_ => random.Next()).Take(bits))
-        {
-            hash ^= 1UL << bit;
-        }
-
-        return hash;
-    }
-
     private static ulong RandomHash(Random random) => (ulong)random.NextInt64() ^ ((ulong)random.Next(2) << 63);
 
     [Theory]
@@ -42,7 +33,7 @@ public sealed class NearDuplicateIndexTests
         for (var trial = 0; trial < 2000; trial++)
         {
             var query = RandomHash(random);
-            var other = Flip(query, random, random.Next(radius + 1));
+            var other = HashEdits.Flip(query, random, random.Next(radius + 1));
             var probes = MultiIndexHash.Probes(query, radius).ToHashSet();
 
             Assert.Contains(MultiIndexHash.Keys(other), probes.Contains);
@@ -95,7 +86,7 @@ public sealed class NearDuplicateIndexTests
         for (var i = 0; i < 4000; i++)
         {
             // A third are edits of an earlier image (up to 14 bits), the rest unrelated.
-            hashes.Add(i > 0 && random.Next(3) == 0 ? Flip(hashes[random.Next(i)], random, random.Next(15)) : RandomHash(random));
+            hashes.Add(i > 0 && random.Next(3) == 0 ? HashEdits.Flip(hashes[random.Next(i)], random, random.Next(15)) : RandomHash(random));
         }
 
         var index = new NearDuplicateIndex(new InMemoryNearHashStore());

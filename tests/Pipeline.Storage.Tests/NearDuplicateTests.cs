@@ -16,16 +16,6 @@ public sealed class NearDuplicateTests(AzuriteFixture azurite)
 {
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
 
-    private static ulong Flip(ulong hash, Random random, int bits)
-    {
-        foreach (var bit in Enumerable.Range(0, 64).OrderBy(_ => random.Next()).Take(bits))
-        {
-            hash ^= 1UL << bit;
-        }
-
-        return hash;
-    }
-
     /// <summary>A sample photograph re-encoded as JPEG at <paramref name="quality"/> and resized by <paramref name="scale"/>.</summary>
     private static byte[] Edited(string sample, double scale, int quality)
     {
@@ -46,7 +36,7 @@ public sealed class NearDuplicateTests(AzuriteFixture azurite)
         var hashes = new List<ulong>();
         for (var i = 0; i < 40; i++)
         {
-            hashes.Add(i > 0 && random.Next(2) == 0 ? Flip(hashes[random.Next(i)], random, random.Next(13)) : (ulong)random.NextInt64());
+            hashes.Add(i > 0 && random.Next(2) == 0 ? HashEdits.Flip(hashes[random.Next(i)], random, random.Next(13)) : (ulong)random.NextInt64());
         }
 
         var found = 0;

@@ -75,13 +75,10 @@ public sealed partial class IngestService
                 return VocReader.Read([(fileName, stream)]);
             default:
                 var text = System.Text.Encoding.UTF8.GetString(data.Span);
-                if (fileName is "classes.txt" or "obj.names" || Path.GetExtension(fileName) is ".yaml" or ".yml")
+                if (YoloFormat.IsClassList(fileName))
                 {
                     // A class list: read for its names; it has no boxes of its own.
-                    var classes = fileName.EndsWith(".txt", StringComparison.Ordinal) || fileName.EndsWith(".names", StringComparison.Ordinal)
-                        ? YoloFormat.ReadClassesTxt(text)
-                        : YoloFormat.ReadDataYaml(text);
-                    return YoloFormat.Read(classes, Array.Empty<(string, string)>(), fileName);
+                    return YoloFormat.Read(YoloFormat.ReadClassList(fileName, text), Array.Empty<(string, string)>(), fileName);
                 }
 
                 // One image's label lines; the class list is another file of the batch, judged by label QA.

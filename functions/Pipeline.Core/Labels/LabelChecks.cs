@@ -113,12 +113,13 @@ public static class LabelChecks
                 continue;
             }
 
-            if (Resolve(image.FileName) is { } path)
+            var found = Resolve(image.FileName);
+            if (found is not null)
             {
-                resolved.Add(path);
+                resolved.Add(found);
             }
 
-            if (Resolve(image.FileName) is not { } found || !realImages.TryGetValue(found, out var real))
+            if (found is null || !realImages.TryGetValue(found, out var real))
             {
                 Add(FindingCodes.LabelAnnotationWithoutImage, Severity.Error, $"Annotations refer to '{image.FileName}', which is not among the images.", image.FileName, null, null);
             }

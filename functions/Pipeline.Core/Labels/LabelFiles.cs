@@ -58,19 +58,15 @@ public static class LabelFiles
             }
         }
 
-        var classFile = readable.FirstOrDefault(f => System.IO.Path.GetFileName(f.Path) is "classes.txt" or "obj.names")
-            ?? readable.FirstOrDefault(f => System.IO.Path.GetFileName(f.Path) is "data.yaml" or "data.yml");
-        var labelTexts = readable.Where(f => FormatOf(f.Path) == LabelFormat.Yolo && f != classFile).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        // The class list: classes.txt or obj.names first, then data.yaml, then any other YAML file.
+        var classFile = readable.Where(f => FormatOf(f.Path) == LabelFormat.Yolo && YoloFormat.IsClassList(f.Path))
+            .OrderBy(f => System.IO.Path.GetFileName(f.Path) switch { "classes.txt" or "obj.names" => 0, "data.yaml" or "data.yml" => 1, _ => 2 })
+            .ThenBy(f => f.Path, StringComparer.Ordinal)
+            .FirstOrDefault();
+        var labelTexts = readable.Where(f => FormatOf(f.Path) == LabelFormat.Yolo && !YoloFormat.IsClassList(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         if (labelTexts.Count > 0 || classFile is not null)
         {
-            List<string>? classes = null;
-            if (classFile is not null)
-            {
-                var text = ReadText(classFile);
-                classes = classFile.Path.EndsWith(".txt", StringComparison.Ordinal) || classFile.Path.EndsWith(".names", StringComparison.Ordinal)
-                    ? YoloFormat.ReadClassesTxt(text)
-                    : YoloFormat.ReadDataYaml(text);
-            }
+            var classes = classFile is null ? null : YoloFormat.ReadClassList(classFile.Path, ReadText(classFile));
 
             var byStem = imageNames.GroupBy(StemOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var pairs = labelTexts.Select(f => (byStem.GetValueOrDefault(StemOf(f.Path)) ?? System.IO.Path.ChangeExtension(f.Path, ".jpg"), ReadText(f), (string?)f.Path));

@@ -105,7 +105,7 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Coco).Select(f => new[] { f.Index }));
         units.AddRange(indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Voc).Chunk(FilesPerUnit).Select(c => c.Select(f => f.Index).ToArray()));
         var yolo = indexed.Where(f => LabelFiles.FormatOf(f.File.Name) == LabelFormat.Yolo).ToList();
-        var classLists = yolo.Where(f => IsClassList(f.File.Name)).Select(f => f.Index).ToArray();
+        var classLists = yolo.Where(f => YoloFormat.IsClassList(f.File.Name)).Select(f => f.Index).ToArray();
         units.AddRange(yolo.Where(f => !classLists.Contains(f.Index)).Chunk(FilesPerUnit).Select(c => classLists.Concat(c.Select(f => f.Index)).ToArray()));
         if (panel.Count > 0)
         {
@@ -132,7 +132,7 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         {
             var stream = await store.OpenStagedAsync(file.StagedPath, cancellationToken);
             streams.Add(stream);
-            if (IsClassList(file.Name))
+            if (YoloFormat.IsClassList(file.Name))
             {
                 // A class list may serve several groups of the unit: held (it is small) and opened afresh each time.
                 using var copy = new MemoryStream();
@@ -180,19 +180,19 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         // and a group without a class list of its own uses the batch's.
         static string GroupOf(string path) => AnnotatorFiles.AnnotatorOf(path) is { } a ? "a:" + a : AnnotatorFiles.IsGroundTruth(path) ? "t" : string.Empty;
         var groups = files.GroupBy(f => GroupOf(f.Path)).ToList();
-        var shared = groups.Where(g => g.Key.Length == 0).SelectMany(g => g).Where(f => IsClassList(f.Path)).ToList();
+        var shared = groups.Where(g => g.Key.Length == 0).SelectMany(g => g).Where(f => YoloFormat.IsClassList(f.Path)).ToList();
         var imageNames = plan.Images.Select(i => relative(i.Name)).ToList();
         foreach (var group in groups)
         {
             var members = group.Key.Length == 0
-                ? group.Where(f => groups.Count == 1 || !IsClassList(f.Path)).ToList() // shared class lists serve the other groups
+                ? group.Where(f => groups.Count == 1 || !YoloFormat.IsClassList(f.Path)).ToList() // shared class lists serve the other groups
                 : [.. group.Select(f => f with { Path = WithinGroup(f.Path) })];
-            if (group.Key.Length > 0 && !members.Any(f => IsClassList(f.Path)) && members.Any(f => LabelFiles.FormatOf(f.Path) == LabelFormat.Yolo))
+            if (group.Key.Length > 0 && !members.Any(f => YoloFormat.IsClassList(f.Path)) && members.Any(f => LabelFiles.FormatOf(f.Path) == LabelFormat.Yolo))
             {
                 members.AddRange(shared);
             }
 
-            if (members.All(f => IsClassList(f.Path)))
+            if (members.All(f => YoloFormat.IsClassList(f.Path)))
             {
                 continue;
             }
@@ -286,8 +286,6 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         await store.RecordSummaryAsync(summary, cancellationToken);
         return summary;
     }
-
-    private static bool IsClassList(string path) => Path.GetFileName(path) is "classes.txt" or "obj.names" or "data.yaml" or "data.yml";
 
     /// <summary>A path inside an annotator's or the ground truth's folder, relative to that folder.</summary>
     private static string WithinGroup(string path)

@@ -14,6 +14,17 @@ public static class YoloFormat
 {
     private const int MaxExamples = 20;
 
+    /// <summary>
+    /// Whether a file is a YOLO class list rather than an image's label lines: <c>classes.txt</c>,
+    /// <c>obj.names</c>, or a YAML file (<c>data.yaml</c> and the like; a YAML file never holds label lines).
+    /// </summary>
+    public static bool IsClassList(string path) =>
+        Path.GetFileName(path) is "classes.txt" or "obj.names" || Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml";
+
+    /// <summary>The class names of a class list file (see <see cref="IsClassList"/>): null when a YAML file has no <c>names</c>.</summary>
+    public static List<string>? ReadClassList(string path, string text) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml" ? ReadDataYaml(text) : ReadClassesTxt(text);
+
     /// <summary>Class names from <c>classes.txt</c> text: one per non-empty line, in index order.</summary>
     public static List<string> ReadClassesTxt(string text) =>
         [.. text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)];

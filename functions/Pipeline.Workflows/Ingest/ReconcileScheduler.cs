@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
@@ -29,19 +28,9 @@ public sealed class ReconcileScheduler(TimeProvider time, IOptions<ReconcileOpti
     /// <summary>Schedules a round; null when the previous one is still running.</summary>
     public async Task<string?> StartAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
-        var previous = await client.GetInstanceAsync(InstanceId, cancellationToken);
-        if (previous is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
-        {
-            return null;
-        }
-
-        if (previous is not null)
-        {
-            await client.PurgeInstanceAsync(InstanceId, cancellation: cancellationToken); // the last round's history; its totals are in telemetry
-        }
-
         var cutoff = time.GetUtcNow() - TimeSpan.FromMinutes(options.Value.MinAgeMinutes);
-        return await client.ScheduleNewOrchestrationInstanceAsync(
-            TaskNames.ReconcileBatch, new ReconcileBatchInput(string.Empty, OlderThan: cutoff), new StartOrchestrationOptions(InstanceId), cancellationToken);
+        var started = await SingleInstance.StartAsync(
+            client, TaskNames.ReconcileBatch, new ReconcileBatchInput(string.Empty, OlderThan: cutoff), InstanceId, cancellationToken);
+        return started ? InstanceId : null;
     }
 }

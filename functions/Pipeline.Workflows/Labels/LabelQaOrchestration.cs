@@ -117,18 +117,6 @@ public static class LabelQaStarter
     public static async Task<(string InstanceId, bool Started)> StartAsync(Microsoft.DurableTask.Client.DurableTaskClient client, string batch, CancellationToken cancellationToken)
     {
         var id = LabelQaOrchestration.InstanceIdFor(batch);
-        var previous = await client.GetInstanceAsync(id, cancellationToken);
-        if (previous is { RuntimeStatus: Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running or Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Pending })
-        {
-            return (id, false);
-        }
-
-        if (previous is not null)
-        {
-            await client.PurgeInstanceAsync(id, cancellation: cancellationToken); // the result of that run is in reports/
-        }
-
-        await client.ScheduleNewOrchestrationInstanceAsync(TaskNames.LabelQa, new LabelQaInput(batch), new StartOrchestrationOptions(id), cancellationToken);
-        return (id, true);
+        return (id, await SingleInstance.StartAsync(client, TaskNames.LabelQa, new LabelQaInput(batch), id, cancellationToken));
     }
 }
