@@ -11,6 +11,8 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPipelineIngest(builder.Configuration);
 builder.Services.AddSingleton<ReconcileActivities>();
 builder.Services.AddSingleton<Pipeline.Workflows.Labels.LabelQaActivities>();
+builder.Services.AddSingleton<Pipeline.Workflows.Promotion.PromotionActivities>();
+builder.Services.AddSingleton<Pipeline.Workflows.Promotion.DatasetApi>();
 builder.Services.AddOptions<ReconcileOptions>().Bind(builder.Configuration.GetSection(ReconcileOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<ReconcileScheduler>();
 builder.Services.AddPipelineTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();

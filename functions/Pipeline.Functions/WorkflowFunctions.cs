@@ -4,11 +4,14 @@ using Pipeline.Workflows;
 using Pipeline.Core.Labels;
 using Pipeline.Workflows.Ingest;
 using Pipeline.Workflows.Labels;
+using Pipeline.Workflows.Promotion;
+using Pipeline.Core.Datasets;
+using Pipeline.Core.Lineage;
 
 namespace Pipeline.Functions;
 
 /// <summary>Durable Functions shims over the orchestrations and activities of Pipeline.Workflows, one per <see cref="TaskNames"/> entry.</summary>
-public sealed class WorkflowFunctions(ReconcileActivities reconcile, LabelQaActivities labels)
+public sealed class WorkflowFunctions(ReconcileActivities reconcile, LabelQaActivities labels, PromotionActivities promotion)
 {
     [Function(TaskNames.ReconcileBatch)]
     public static Task<ReconcileTotals> ReconcileBatch([OrchestrationTrigger] TaskOrchestrationContext context, ReconcileBatchInput input) =>
@@ -41,4 +44,32 @@ public sealed class WorkflowFunctions(ReconcileActivities reconcile, LabelQaActi
     [Function(TaskNames.FinishLabelQa)]
     public Task<LabelQaSummary> FinishLabelQa([ActivityTrigger] LabelQaFinishInput input, CancellationToken cancellationToken) =>
         labels.FinishAsync(input, cancellationToken);
+
+    [Function(TaskNames.Promote)]
+    public static Task<PromotionResult> Promote([OrchestrationTrigger] TaskOrchestrationContext context, PromoteInput input) =>
+        PromoteOrchestration.RunAsync(context, input);
+
+    [Function(TaskNames.PromoteChunks)]
+    public static Task<int> PromoteChunks([OrchestrationTrigger] TaskOrchestrationContext context, PromoteChunksInput input) =>
+        PromoteOrchestration.RunChunksAsync(context, input);
+
+    [Function(TaskNames.PlanPromotion)]
+    public Task<PromotionPlan> PlanPromotion([ActivityTrigger] PromotionRequest input, CancellationToken cancellationToken) =>
+        promotion.PlanAsync(input, cancellationToken);
+
+    [Function(TaskNames.PromoteChunk)]
+    public Task<ChunkOutcome> PromoteChunk([ActivityTrigger] PromoteChunkInput input, CancellationToken cancellationToken) =>
+        promotion.ChunkAsync(input, cancellationToken);
+
+    [Function(TaskNames.WriteVersion)]
+    public Task<DatasetVersion> WriteVersion([ActivityTrigger] WriteVersionInput input, CancellationToken cancellationToken) =>
+        promotion.WriteVersionAsync(input, cancellationToken);
+
+    [Function(TaskNames.PublishVersion)]
+    public Task<PublishOutcome> PublishVersion([ActivityTrigger] PromotionPlan input, CancellationToken cancellationToken) =>
+        promotion.PublishAsync(input, cancellationToken);
+
+    [Function(TaskNames.EmitLineage)]
+    public Task<string> EmitLineage([ActivityTrigger] LineageEventInput input, CancellationToken cancellationToken) =>
+        promotion.EmitLineageAsync(input, cancellationToken);
 }

@@ -23,6 +23,14 @@ public sealed class PipelineStorageOptions
     [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
     public string ReportsContainer { get; set; } = "reports";
 
+    /// <summary>Published dataset versions: images by content hash, and each version's manifest and exports.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string ProductionContainer { get; set; } = "production";
+
+    /// <summary>OpenLineage run events, one JSON line each.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string LineageContainer { get; set; } = "lineage";
+
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string CatalogTable { get; set; } = "catalog";
 
@@ -35,6 +43,16 @@ public sealed class PipelineStorageOptions
     /// <summary>The near-duplicate index: perceptual-hash owners and multi-index buckets per dataset.</summary>
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string NearHashTable { get; set; } = "nearhashes";
+
+    /// <summary>The dataset registry: each dataset's batches, published versions and <c>current</c> pointer.</summary>
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string DatasetsTable { get; set; } = "datasets";
+
+    /// <summary>Every container the pipeline uses.</summary>
+    public IReadOnlyList<string> Containers => [IncomingContainer, StagingContainer, QuarantineContainer, ReportsContainer, ProductionContainer, LineageContainer];
+
+    /// <summary>Every table the pipeline uses.</summary>
+    public IReadOnlyList<string> Tables => [CatalogTable, ContentTable, StatisticsTable, NearHashTable, DatasetsTable];
 
     /// <summary>Create missing containers and tables at start (local runs); in Azure the templates create them.</summary>
     public bool CreateIfMissing { get; set; } = true;

@@ -10,7 +10,7 @@ using Pipeline.Core.Telemetry;
 
 namespace Pipeline.Storage;
 
-/// <summary>Registers the ingest service, its guard and its storage in one call, for every host.</summary>
+/// <summary>Registers the ingest, label QA and promotion services and their storage in one call, for every host.</summary>
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
@@ -40,6 +40,12 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<NearDuplicateIndex>();
         services.TryAddSingleton<Pipeline.Core.Labels.ILabelQaStore, BlobLabelQaStore>();
         services.TryAddSingleton<Pipeline.Core.Labels.LabelQaService>();
+        services.TryAddSingleton<Pipeline.Core.Datasets.IDatasetRegistry, TableDatasetRegistry>();
+        services.TryAddSingleton<Pipeline.Core.Datasets.IPromotionBlobs, BlobPromotionStore>();
+        services.TryAddSingleton<Pipeline.Core.Lineage.ILineageStore, BlobLineageStore>();
+        services.TryAddSingleton<Pipeline.Core.Lineage.LineageService>();
+        services.TryAddSingleton<Pipeline.Core.Datasets.PromotionService>();
+        services.TryAddSingleton<Pipeline.Core.Datasets.DatasetVersions>();
         services.TryAddSingleton<StorageInitializer>();
         services.AddMetrics();
         services.TryAddSingleton<PipelineTelemetry>();

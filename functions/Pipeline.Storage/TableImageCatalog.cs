@@ -115,6 +115,21 @@ public sealed class TableImageCatalog : IImageCatalog
         }
     }
 
+    public async Task MarkPromotedAsync(IReadOnlyList<string> names, string dataset, int version, CancellationToken cancellationToken)
+    {
+        // One merge of one column per row, a transaction per batch partition and hundred rows.
+        var promoted = $"{dataset}@{version}";
+        foreach (var partition in names.Distinct(StringComparer.Ordinal).Select(TableKeys.ForBlob).GroupBy(k => k.PartitionKey))
+        {
+            foreach (var chunk in partition.Chunk(100))
+            {
+                await catalog.SubmitTransactionAsync(
+                    chunk.Select(k => new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(k.PartitionKey, k.RowKey) { ["Promoted"] = promoted }, ETag.All)),
+                    cancellationToken);
+            }
+        }
+    }
+
     private static TableEntity ToEntity(CatalogEntry entry)
     {
         var (pk, rk) = TableKeys.ForBlob(entry.Name);
@@ -142,6 +157,7 @@ public sealed class TableImageCatalog : IImageCatalog
             ["IngestedAt"] = entry.IngestedAt,
             ["Kind"] = entry.Kind,
             ["Annotations"] = entry.Annotations,
+            ["Promoted"] = entry.Promoted,
         };
     }
 
@@ -165,7 +181,8 @@ public sealed class TableImageCatalog : IImageCatalog
         e.GetString("DuplicateOf"),
         e.GetDateTimeOffset("IngestedAt") ?? DateTimeOffset.MinValue,
         e.GetString("Kind") ?? CatalogKinds.Image,
-        e.GetInt32("Annotations"));
+        e.GetInt32("Annotations"),
+        e.GetString("Promoted"));
 
     private static T? Json<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, PipelineJson.Options);
 }

@@ -22,4 +22,18 @@ public static class TaskNames
     public const string CheckLabelUnit = nameof(CheckLabelUnit);
 
     public const string FinishLabelQa = nameof(FinishLabelQa);
+
+    public const string Promote = nameof(Promote);
+
+    public const string PromoteChunks = nameof(PromoteChunks);
+
+    public const string PlanPromotion = nameof(PlanPromotion);
+
+    public const string PromoteChunk = nameof(PromoteChunk);
+
+    public const string WriteVersion = nameof(WriteVersion);
+
+    public const string PublishVersion = nameof(PublishVersion);
+
+    public const string EmitLineage = nameof(EmitLineage);
 }

@@ -1,7 +1,10 @@
 using Microsoft.DurableTask;
+using Pipeline.Core.Datasets;
 using Pipeline.Core.Labels;
+using Pipeline.Core.Lineage;
 using Pipeline.Workflows.Ingest;
 using Pipeline.Workflows.Labels;
+using Pipeline.Workflows.Promotion;
 
 namespace Pipeline.Workflows;
 
@@ -19,13 +22,28 @@ public static class WorkflowRegistry
         new(TaskNames.PlanLabelQa, TaskKind.Activity, typeof(string), typeof(LabelQaPlanOutput)),
         new(TaskNames.CheckLabelUnit, TaskKind.Activity, typeof(LabelQaUnitInput), typeof(LabelQaUnitOutput)),
         new(TaskNames.FinishLabelQa, TaskKind.Activity, typeof(LabelQaFinishInput), typeof(LabelQaSummary)),
+        new(TaskNames.Promote, TaskKind.Orchestration, typeof(PromoteInput), typeof(PromotionResult)),
+        new(TaskNames.PromoteChunks, TaskKind.Orchestration, typeof(PromoteChunksInput), typeof(int)),
+        new(TaskNames.PlanPromotion, TaskKind.Activity, typeof(PromotionRequest), typeof(PromotionPlan)),
+        new(TaskNames.PromoteChunk, TaskKind.Activity, typeof(PromoteChunkInput), typeof(ChunkOutcome)),
+        new(TaskNames.WriteVersion, TaskKind.Activity, typeof(WriteVersionInput), typeof(DatasetVersion)),
+        new(TaskNames.PublishVersion, TaskKind.Activity, typeof(PromotionPlan), typeof(PublishOutcome)),
+        new(TaskNames.EmitLineage, TaskKind.Activity, typeof(LineageEventInput), typeof(string)),
     ];
 
     /// <param name="registry">The worker's registry.</param>
     /// <param name="reconcile">Resolves the reconciliation activities (from the host's container).</param>
     /// <param name="labels">Resolves the label QA activities.</param>
-    public static DurableTaskRegistry AddPipelineWorkflows(this DurableTaskRegistry registry, Func<ReconcileActivities> reconcile, Func<LabelQaActivities> labels)
+    /// <param name="promotion">Resolves the promotion activities.</param>
+    public static DurableTaskRegistry AddPipelineWorkflows(this DurableTaskRegistry registry, Func<ReconcileActivities> reconcile, Func<LabelQaActivities> labels, Func<PromotionActivities> promotion)
     {
+        registry.AddOrchestratorFunc<PromoteInput, PromotionResult>(TaskNames.Promote, PromoteOrchestration.RunAsync);
+        registry.AddOrchestratorFunc<PromoteChunksInput, int>(TaskNames.PromoteChunks, PromoteOrchestration.RunChunksAsync);
+        registry.AddActivityFunc<PromotionRequest, PromotionPlan>(TaskNames.PlanPromotion, (context, input) => promotion().PlanAsync(input, CancellationToken.None));
+        registry.AddActivityFunc<PromoteChunkInput, ChunkOutcome>(TaskNames.PromoteChunk, (context, input) => promotion().ChunkAsync(input, CancellationToken.None));
+        registry.AddActivityFunc<WriteVersionInput, DatasetVersion>(TaskNames.WriteVersion, (context, input) => promotion().WriteVersionAsync(input, CancellationToken.None));
+        registry.AddActivityFunc<PromotionPlan, PublishOutcome>(TaskNames.PublishVersion, (context, input) => promotion().PublishAsync(input, CancellationToken.None));
+        registry.AddActivityFunc<LineageEventInput, string>(TaskNames.EmitLineage, (context, input) => promotion().EmitLineageAsync(input, CancellationToken.None));
         registry.AddOrchestratorFunc<LabelQaInput, LabelQaSummary>(TaskNames.LabelQa, LabelQaOrchestration.RunAsync);
         registry.AddOrchestratorFunc<LabelQaUnitsInput, int>(TaskNames.LabelQaUnits, LabelQaOrchestration.RunUnitsAsync);
         registry.AddActivityFunc<string, LabelQaPlanOutput>(TaskNames.PlanLabelQa, (context, batch) => labels().PlanAsync(batch, CancellationToken.None));

@@ -54,10 +54,8 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("s/coco.json", System.Text.Encoding.UTF8.GetBytes("{\"images\": [], \"categories\": [{\"id\": 1, \"name\": \"cat\"}], \"annotations\": []}"));
         await storage.UploadAsync("s/_SEALED", []);
-        var labels = new Pipeline.Workflows.Labels.LabelQaActivities(storage.Services.GetRequiredService<Pipeline.Core.Labels.LabelQaService>());
-        var reconcile = new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await DurableTestHosts.StartAsync(registry => Pipeline.Workflows.WorkflowRegistry.AddPipelineWorkflows(registry, () => reconcile, () => labels), timeout.Token);
+        await using var host = await DurableTestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
         var function = new IngestFunctions(storage.Ingest);
 
         await function.IngestBlob(storage.Incoming.GetBlobClient("s/_SEALED"), host.Client, timeout.Token);

@@ -1,11 +1,13 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Ingest;
 using Pipeline.Storage;
+using Pipeline.Workflows;
 
 namespace Pipeline.Testing;
 
@@ -29,6 +31,9 @@ public sealed class TestStorage : IAsyncDisposable
             ["Pipeline:Storage:ContentTable"] = $"{id}contents",
             ["Pipeline:Storage:StatisticsTable"] = $"{id}statistics",
             ["Pipeline:Storage:NearHashTable"] = $"{id}nearhashes",
+            ["Pipeline:Storage:ProductionContainer"] = $"{id}-production",
+            ["Pipeline:Storage:LineageContainer"] = $"{id}-lineage",
+            ["Pipeline:Storage:DatasetsTable"] = $"{id}datasets",
             ["Pipeline:Images:MaxConcurrentDecodes"] = "2",
         };
         configure?.Invoke(settings);
@@ -69,6 +74,31 @@ public sealed class TestStorage : IAsyncDisposable
 
     public BlobContainerClient Reports => Blobs.GetBlobContainerClient(Options.ReportsContainer);
 
+    public BlobContainerClient Production => Blobs.GetBlobContainerClient(Options.ProductionContainer);
+
+    public BlobContainerClient Lineage => Blobs.GetBlobContainerClient(Options.LineageContainer);
+
+    /// <summary>
+    /// Registers every workflow with activities built from this storage's services (the local runner's wiring);
+    /// <paramref name="promotion"/> replaces the promotion activities (a fault injected).
+    /// </summary>
+    public DurableTaskRegistry RegisterWorkflows(DurableTaskRegistry registry, Pipeline.Workflows.Promotion.PromotionActivities? promotion = null)
+    {
+        var reconcile = new Pipeline.Workflows.Ingest.ReconcileActivities(Ingest);
+        var labels = new Pipeline.Workflows.Labels.LabelQaActivities(Services.GetRequiredService<Pipeline.Core.Labels.LabelQaService>());
+        promotion ??= PromotionActivitiesOver(Services.GetRequiredService<Pipeline.Core.Datasets.IPromotionBlobs>());
+        return registry.AddPipelineWorkflows(() => reconcile, () => labels, () => promotion);
+    }
+
+    /// <summary>Promotion activities wired like production's but over another blob store (a fault injected).</summary>
+    public Pipeline.Workflows.Promotion.PromotionActivities PromotionActivitiesOver(Pipeline.Core.Datasets.IPromotionBlobs blobs, Pipeline.Core.Datasets.IDatasetRegistry? registry = null)
+    {
+        registry ??= Services.GetRequiredService<Pipeline.Core.Datasets.IDatasetRegistry>();
+        var promotion = ActivatorUtilities.CreateInstance<Pipeline.Core.Datasets.PromotionService>(Services, blobs, registry);
+        var lineage = ActivatorUtilities.CreateInstance<Pipeline.Core.Lineage.LineageService>(Services, blobs);
+        return new Pipeline.Workflows.Promotion.PromotionActivities(promotion, lineage);
+    }
+
     public async Task UploadAsync(string name, byte[] bytes, string? dataset = null) =>
         await Incoming.GetBlobClient(name).UploadAsync(
             BinaryData.FromBytes(bytes),
@@ -101,12 +131,12 @@ public sealed class TestStorage : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var container in new[] { Options.IncomingContainer, Options.StagingContainer, Options.QuarantineContainer, Options.ReportsContainer })
+        foreach (var container in Options.Containers)
         {
             await Blobs.GetBlobContainerClient(container).DeleteIfExistsAsync();
         }
 
-        foreach (var table in new[] { Options.CatalogTable, Options.ContentTable, Options.StatisticsTable, Options.NearHashTable })
+        foreach (var table in Options.Tables)
         {
             await Tables.DeleteTableAsync(table);
         }

@@ -44,7 +44,7 @@ public sealed class LabelQaAgreementTests(AzuriteFixture azurite)
         await storage.Ingest.IngestAsync("qa/cat.jpg", CancellationToken.None);
         var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest), () => new LabelQaActivities(service)), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.LabelQa, new LabelQaInput("qa"), new StartOrchestrationOptions(LabelQaOrchestration.InstanceIdFor("qa")), timeout.Token);
         var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
@@ -82,7 +82,7 @@ public sealed class LabelQaAgreementTests(AzuriteFixture azurite)
         await storage.Ingest.IngestAsync("y/images/dog.jpg", CancellationToken.None);
         var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest), () => new LabelQaActivities(service)), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.LabelQa, new LabelQaInput("y"), new StartOrchestrationOptions(LabelQaOrchestration.InstanceIdFor("y")), timeout.Token);
         var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);

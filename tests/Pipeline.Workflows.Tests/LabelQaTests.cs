@@ -59,7 +59,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         await UploadBatchAsync(storage);
         var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest), () => new LabelQaActivities(service)), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
         var done = await RunAsync(host.Client, new LabelQaInput("qa", unitsPerSubOrchestration), timeout.Token);
 
@@ -93,7 +93,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         var flaky = new FailFirstOpen(storage.Services.GetRequiredService<ILabelQaStore>());
         var service = new LabelQaService(storage.Catalog, flaky, storage.Services.GetRequiredService<IOptions<LabelQaOptions>>(), TimeProvider.System);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest), () => new LabelQaActivities(service)), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
         var (id, started) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
         var (_, again) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
@@ -123,7 +123,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         await storage.UploadAsync("late/_SEALED", []);
         var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => new Pipeline.Workflows.Ingest.ReconcileActivities(storage.Ingest), () => new LabelQaActivities(service)), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
         var summary = (await RunAsync(host.Client, new LabelQaInput("late"), timeout.Token)).ReadOutputAs<LabelQaSummary>()!;
 

@@ -54,6 +54,7 @@ public static class IngestStatuses
 /// <param name="IngestedAt">When the verdict was written.</param>
 /// <param name="Kind">"image", or "labels" for an annotation file (then <paramref name="Format"/> is coco, yolo or voc).</param>
 /// <param name="Annotations">For an annotation file: the boxes it holds.</param>
+/// <param name="Promoted">The first dataset version its image was published in (<c>{dataset}@{n}</c>), once promoted.</param>
 public sealed record CatalogEntry(
     string Name,
     string Batch,
@@ -74,7 +75,8 @@ public sealed record CatalogEntry(
     string? DuplicateOf,
     DateTimeOffset IngestedAt,
     string Kind = CatalogKinds.Image,
-    int? Annotations = null);
+    int? Annotations = null,
+    string? Promoted = null);
 
 /// <summary>The kinds of file the catalog records.</summary>
 public static class CatalogKinds

@@ -73,6 +73,12 @@ public interface IImageCatalog
 
     /// <summary>Every row of a batch.</summary>
     IAsyncEnumerable<CatalogEntry> ListBatchAsync(string batch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records on the rows of <paramref name="names"/> (incoming blobs) that their images are in
+    /// <paramref name="dataset"/> version <paramref name="version"/> (idempotent; other columns untouched).
+    /// </summary>
+    Task MarkPromotedAsync(IReadOnlyList<string> names, string dataset, int version, CancellationToken cancellationToken);
 }
 
 /// <summary>

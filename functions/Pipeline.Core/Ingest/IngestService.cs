@@ -20,6 +20,8 @@ public sealed partial class IngestService(
     IImageCatalog catalog,
     IDatasetStatistics statistics,
     NearDuplicateIndex nearDuplicates,
+    Pipeline.Core.Datasets.IDatasetRegistry registry,
+    Pipeline.Core.Lineage.LineageService lineage,
     ImageGuard guard,
     Microsoft.Extensions.Options.IOptions<IngestOptions> options,
     Microsoft.Extensions.Options.IOptions<LabelQaOptions> labelOptions,
@@ -112,11 +114,20 @@ public sealed partial class IngestService(
                 return new IngestOutcome(row.Value, Redelivery: true);
             }
 
+            var startedAt = time.GetUtcNow();
             var entry = LabelFiles.FormatOf(name) is { } labelFormat
                 ? await JudgeLabelsAsync(blob, labelFormat, cancellationToken)
                 : await JudgeAsync(blob, cancellationToken);
             if (entry is not null)
             {
+                // Both before the verdict is written, so a crash between them repeats them rather than losing them:
+                // the registry write is idempotent, and a repeated lineage event has the same run id.
+                if (entry.Status == IngestStatus.Accepted)
+                {
+                    await registry.RecordBatchAsync(entry.Dataset, entry.Batch, cancellationToken);
+                }
+
+                await EmitLineageAsync(entry, startedAt, null, cancellationToken);
                 var outcome = await WriteAsync(entry, existing, cancellationToken);
                 if (outcome is not null)
                 {
@@ -194,6 +205,7 @@ public sealed partial class IngestService(
                 ImageFormat.Unknown.Name(), null, null, 0, null, null, [finding], null, null, null, time.GetUtcNow());
             if (await WriteAsync(entry, existing, cancellationToken) is { Entry: { } written })
             {
+                await EmitLineageAsync(written, written.IngestedAt, reason, cancellationToken);
                 LogPoison(logger, name, reason);
                 return written;
             }
@@ -353,6 +365,27 @@ public sealed partial class IngestService(
         var json = JsonSerializer.SerializeToUtf8Bytes(reasons, PipelineJson.Options);
         await store.WriteQuarantineJsonAsync(BlobNames.ReasonsNameFor(entry.QuarantinePath!), json, cancellationToken);
         return entry;
+    }
+
+    /// <summary>
+    /// The ingest run's OpenLineage events: START, then COMPLETE (the file was judged, whatever the verdict) or
+    /// FAIL (the poison path, <paramref name="error"/> set). The run is the judged version of the blob.
+    /// </summary>
+    private async Task EmitLineageAsync(CatalogEntry entry, DateTimeOffset startedAt, string? error, CancellationToken cancellationToken)
+    {
+        var run = $"ingest:{entry.Name}@{entry.SourceETag}";
+        string[] inputs = [$"incoming/{entry.Batch}"];
+        string[] outputs = entry.Status switch
+        {
+            IngestStatus.Accepted => [$"staging/{entry.Dataset}/{entry.Batch}"],
+            IngestStatus.Rejected => [$"quarantine/{entry.Batch}"],
+            _ => [],
+        };
+        var job = Pipeline.Core.Lineage.LineageJobs.Ingest;
+        await lineage.EmitAsync(new(job, Pipeline.Core.Lineage.RunEventTypes.Start, run, startedAt, startedAt, inputs, []), cancellationToken);
+        await lineage.EmitAsync(
+            new(job, error is null ? Pipeline.Core.Lineage.RunEventTypes.Complete : Pipeline.Core.Lineage.RunEventTypes.Fail, run, startedAt, entry.IngestedAt, inputs, outputs, Error: error),
+            cancellationToken);
     }
 
     private async Task<IngestOutcome?> WriteAsync(CatalogEntry entry, Versioned<CatalogEntry>? existing, CancellationToken cancellationToken)

@@ -184,6 +184,19 @@ public static class AnnotatorFiles
         return slash > 0 ? rest[..slash] : null;
     }
 
+    /// <summary>A path inside an annotator's or the ground truth's folder, relative to that folder.</summary>
+    public static string WithinFolder(string path)
+    {
+        if (AnnotatorOf(path) is { } annotator)
+        {
+            var marker = AnnotatorsFolder + annotator + "/";
+            return path[(path.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..];
+        }
+
+        var truth = path.IndexOf(GroundTruthFolder, StringComparison.Ordinal);
+        return truth >= 0 ? path[(truth + GroundTruthFolder.Length)..] : path;
+    }
+
     /// <summary>Whether a file's path is under <c>ground-truth/</c>.</summary>
     public static bool IsGroundTruth(string path) => path.StartsWith(GroundTruthFolder, StringComparison.Ordinal) || path.Contains("/" + GroundTruthFolder, StringComparison.Ordinal);
 

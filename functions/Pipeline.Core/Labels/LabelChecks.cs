@@ -99,12 +99,8 @@ public static class LabelChecks
 
         // Images: recorded size against the real one, and pairing with the real images (by path, or by file name
         // when only one real image has it: COCO files usually name images without their folder).
-        var byFileName = realImages?.Keys.GroupBy(k => Path.GetFileName(k), StringComparer.Ordinal).Where(g => g.Count() == 1)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal) ?? [];
-        string? Resolve(string fileName) =>
-            realImages is null ? null
-            : realImages.ContainsKey(fileName) ? fileName
-            : byFileName.GetValueOrDefault(Path.GetFileName(fileName));
+        var pairing = realImages is null ? null : new ImagePairing(realImages.Keys);
+        string? Resolve(string fileName) => pairing?.Resolve(fileName);
         var resolved = new HashSet<string>(StringComparer.Ordinal);
         foreach (var image in images.Values)
         {

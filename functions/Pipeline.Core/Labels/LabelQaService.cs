@@ -186,7 +186,7 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         {
             var members = group.Key.Length == 0
                 ? group.Where(f => groups.Count == 1 || !YoloFormat.IsClassList(f.Path)).ToList() // shared class lists serve the other groups
-                : [.. group.Select(f => f with { Path = WithinGroup(f.Path) })];
+                : [.. group.Select(f => f with { Path = AnnotatorFiles.WithinFolder(f.Path) })];
             if (group.Key.Length > 0 && !members.Any(f => YoloFormat.IsClassList(f.Path)) && members.Any(f => LabelFiles.FormatOf(f.Path) == LabelFormat.Yolo))
             {
                 members.AddRange(shared);
@@ -285,19 +285,6 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         var summary = new LabelQaSummary(batch, result.Images, result.LabelFiles, result.Boxes, result.Errors, result.Warnings, result.Infos, now);
         await store.RecordSummaryAsync(summary, cancellationToken);
         return summary;
-    }
-
-    /// <summary>A path inside an annotator's or the ground truth's folder, relative to that folder.</summary>
-    private static string WithinGroup(string path)
-    {
-        if (AnnotatorFiles.AnnotatorOf(path) is { } annotator)
-        {
-            var marker = AnnotatorFiles.AnnotatorsFolder + annotator + "/";
-            return path[(path.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..];
-        }
-
-        var truth = path.IndexOf(AnnotatorFiles.GroundTruthFolder, StringComparison.Ordinal);
-        return truth >= 0 ? path[(truth + AnnotatorFiles.GroundTruthFolder.Length)..] : path;
     }
 
     private async Task<T?> ReadAsync<T>(string name, CancellationToken cancellationToken) =>

@@ -29,7 +29,7 @@ public sealed record LabelQaProgress(int Done, int Total);
 /// verdict), plan, check the units in bounded fan-outs
 /// (sub-orchestrations of <see cref="LabelQaInput.UnitsPerSubOrchestration"/> units above that many), then
 /// merge into <c>reports/{batch}/qa.json</c> and the summary row. Activities pass names and counts; progress
-/// is in the custom status.
+/// is in the custom status. OpenLineage START and COMPLETE or FAIL events bracket the run.
 /// </summary>
 public static class LabelQaOrchestration
 {
@@ -46,6 +46,28 @@ public static class LabelQaOrchestration
         maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2));
 
     public static async Task<LabelQaSummary> RunAsync(TaskOrchestrationContext context, LabelQaInput input)
+    {
+        var startedAt = context.CurrentUtcDateTime;
+        string[] inputs = [$"staging/{input.Batch}"];
+        string[] outputs = [$"reports/{input.Batch}"];
+        Pipeline.Core.Lineage.LineageEventInput Event(string type, string? error = null) =>
+            new(Pipeline.Core.Lineage.LineageJobs.LabelQa, type, context.InstanceId, startedAt, context.CurrentUtcDateTime, inputs, type == Pipeline.Core.Lineage.RunEventTypes.Complete ? outputs : [], Error: error);
+
+        await context.CallActivityAsync<string>(TaskNames.EmitLineage, Event(Pipeline.Core.Lineage.RunEventTypes.Start), Retry);
+        try
+        {
+            var summary = await CheckAsync(context, input);
+            await context.CallActivityAsync<string>(TaskNames.EmitLineage, Event(Pipeline.Core.Lineage.RunEventTypes.Complete), Retry);
+            return summary;
+        }
+        catch (TaskFailedException ex)
+        {
+            await context.CallActivityAsync<string>(TaskNames.EmitLineage, Event(Pipeline.Core.Lineage.RunEventTypes.Fail, ex.FailureDetails?.ErrorMessage ?? ex.Message), Retry);
+            throw;
+        }
+    }
+
+    private static async Task<LabelQaSummary> CheckAsync(TaskOrchestrationContext context, LabelQaInput input)
     {
         // First every file of the batch gets its verdict: a seal marker's event can overtake the events of the
         // files uploaded before it, and a lost event would leave a file out of the check.

@@ -1,0 +1,85 @@
+namespace Pipeline.Core.Datasets;
+
+/// <summary>Where the dataset's pointer is, and the version it guards.</summary>
+/// <param name="Current">The version the pointer is on, or null before the first publish.</param>
+/// <param name="ETag">The pointer row's ETag (null when there is no row yet).</param>
+/// <param name="Latest">The highest version number published (the next is Latest + 1), 0 before the first.</param>
+public sealed record DatasetPointer(int? Current, string? ETag, int Latest);
+
+/// <summary>What a publish did.</summary>
+public enum PublishOutcome
+{
+    /// <summary>The version row was added and the pointer moved, in one transaction.</summary>
+    Published,
+
+    /// <summary>The same version (same number, same id) was published before: nothing changed.</summary>
+    AlreadyPublished,
+
+    /// <summary>The pointer moved since it was read (a rollback, or another publish): nothing changed.</summary>
+    PointerMoved,
+}
+
+/// <summary>
+/// The dataset registry (the <c>datasets</c> table): which batches hold a dataset's images, its published
+/// versions, and the <c>current</c> pointer, which only an ETag-guarded write moves.
+/// </summary>
+public interface IDatasetRegistry
+{
+    /// <summary>Records that <paramref name="batch"/> holds images of <paramref name="dataset"/> (idempotent, cheap to repeat).</summary>
+    Task RecordBatchAsync(string dataset, string batch, CancellationToken cancellationToken);
+
+    /// <summary>The batches recorded for a dataset.</summary>
+    IAsyncEnumerable<string> ListBatchesAsync(string dataset, CancellationToken cancellationToken);
+
+    /// <summary>The pointer and the latest version number.</summary>
+    Task<DatasetPointer> GetPointerAsync(string dataset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds the version row and moves the pointer to it in one transaction, if the pointer still has
+    /// <paramref name="pointerETag"/> (null: if there is no pointer yet).
+    /// </summary>
+    Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, string? pointerETag, CancellationToken cancellationToken);
+
+    /// <summary>Moves the pointer to an already published version if it still has <paramref name="pointerETag"/>; false when it moved meanwhile.</summary>
+    Task<bool> MovePointerAsync(string dataset, int version, string pointerETag, CancellationToken cancellationToken);
+
+    /// <summary>The published versions, oldest first.</summary>
+    IAsyncEnumerable<VersionListing> ListVersionsAsync(string dataset, CancellationToken cancellationToken);
+}
+
+/// <summary>The blobs a promotion reads and writes.</summary>
+public interface IPromotionBlobs
+{
+    /// <summary>A staged blob's bytes, or null when it is missing.</summary>
+    Task<byte[]?> ReadStagedAsync(string stagedPath, CancellationToken cancellationToken);
+
+    /// <summary>Opens a staged blob, or null when it is missing.</summary>
+    Task<Stream?> OpenStagedAsync(string stagedPath, CancellationToken cancellationToken);
+
+    /// <summary>The dataset's gate file (<c>staging/gates/{dataset}.json</c>), or null when it has none.</summary>
+    Task<byte[]?> ReadGateAsync(string dataset, CancellationToken cancellationToken);
+
+    /// <summary>Writes the dataset's gate file (replacing the previous one).</summary>
+    Task WriteGateAsync(string dataset, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>Writes a promotion's working file (<c>reports/promotions/…</c>) whole, replacing an earlier attempt's.</summary>
+    Task WriteWorkAsync(string name, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>Opens a working file, or null.</summary>
+    Task<Stream?> OpenWorkAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Writes <c>production/{name}</c> only if no blob has that name (If-None-Match: *); false when one did.</summary>
+    Task<bool> PutProductionIfAbsentAsync(string name, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken);
+
+    /// <summary>Writes <c>production/{name}</c> whole (a version's files, before the pointer names the version).</summary>
+    Task WriteProductionAsync(string name, Stream content, string contentType, CancellationToken cancellationToken);
+
+    /// <summary>Opens <c>production/{name}</c>, or null.</summary>
+    Task<Stream?> OpenProductionAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>The length of <c>production/{name}</c>, or null when it does not exist.</summary>
+    Task<long?> GetProductionLengthAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Deletes <c>production/{name}</c> (a copy that failed verification).</summary>
+    Task DeleteProductionAsync(string name, CancellationToken cancellationToken);
+}

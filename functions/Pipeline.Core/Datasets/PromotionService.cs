@@ -1,0 +1,667 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Gates;
+using Pipeline.Core.Images;
+using Pipeline.Core.Ingest;
+using Pipeline.Core.Labels;
+
+namespace Pipeline.Core.Datasets;
+
+/// <summary>
+/// The steps of a promotion, each small enough for one activity and each idempotent, so a crash anywhere is
+/// repaired by running the promotion again: plan and gate (a pure function of storage), copy a chunk (If-None-Match
+/// on names that are content hashes), verify a chunk (size and SHA-256, repairing a bad copy), write the version's
+/// files (before the pointer names it, a version is a draft nobody reads), publish (the version row and the
+/// pointer in one ETag-guarded transaction), and mark the catalog rows promoted. Bulky data goes through the
+/// work folder; steps take and return small records.
+/// </summary>
+public sealed class PromotionService(
+    IImageCatalog catalog,
+    IDatasetRegistry registry,
+    IPromotionBlobs blobs,
+    ILabelQaStore reports,
+    IOptions<IngestOptions> ingestOptions,
+    IOptions<LabelQaOptions> labelOptions,
+    TimeProvider time)
+{
+    /// <summary>Images per copy, verify and mark chunk.</summary>
+    public const int ChunkSize = 100;
+
+    /// <summary>How many blobs one chunk step moves at once.</summary>
+    private const int Parallelism = 8;
+
+    /// <summary>A dataset's folder in <c>production</c>.</summary>
+    public static string DatasetFolder(string dataset) => dataset + "/";
+
+    /// <summary>The work folder of version <paramref name="version"/> of a dataset's promotion, in <c>reports</c>.</summary>
+    public static string WorkFolder(string dataset, int version) => $"promotions/{dataset}/v{version}/";
+
+    /// <summary>Where the gate result of a planned version is kept.</summary>
+    public static string GateResultName(string workFolder) => workFolder + "gate-result.json";
+
+    private static string PlanLinesName(string workFolder) => workFolder + "plan.jsonl";
+
+    private static string ChunkName(string workFolder, int chunk) => $"{workFolder}chunks/{chunk:D6}.json";
+
+    private static string CopiedName(string workFolder, int chunk) => $"{workFolder}copied/{chunk:D6}.json";
+
+    /// <summary>One line of the plan: the version's entry (published hash, path and size empty for a new image) and whether it is new.</summary>
+    private sealed record PlanLine(ManifestEntry Entry, bool New);
+
+    private sealed class Candidate
+    {
+        public required CatalogEntry Row { get; init; }
+
+        public required string FileName { get; init; }
+
+        public List<string> Names { get; } = [];
+
+        public List<ManifestBox>? Labels { get; set; }
+    }
+
+    /// <summary>
+    /// Plans the next version of <paramref name="request"/>'s dataset and evaluates its gate: reads the current
+    /// version's manifest, the batches' catalog rows, annotation files and label QA reports, writes the plan
+    /// (one line per image, ordered by ingested hash), the copy chunks and the gate result to the work folder.
+    /// </summary>
+    public async Task<PromotionPlan> PlanAsync(PromotionRequest request, CancellationToken cancellationToken)
+    {
+        var dataset = request.Dataset;
+        var pointer = await registry.GetPointerAsync(dataset, cancellationToken);
+        var version = pointer.Latest + 1;
+        var folder = WorkFolder(dataset, version);
+        PromotionPlan Invalid(string problem) =>
+            new(dataset, version, pointer.Current, null, folder, 0, 0, 0, 0, 0, false, 0, false, [], 0, [], problem);
+
+        // The gate: the dataset's file, or the built-in default.
+        var gateBytes = await blobs.ReadGateAsync(dataset, cancellationToken);
+        var gate = QualityGate.Default;
+        var gateFile = "default";
+        var gateSha = string.Empty;
+        if (gateBytes is not null)
+        {
+            var parsed = QualityGate.Parse(gateBytes);
+            if (parsed.Gate is null)
+            {
+                return Invalid($"The gate file gates/{dataset}.json is invalid: {string.Join("; ", parsed.Problems)}.");
+            }
+
+            (gate, gateFile, gateSha) = (parsed.Gate, $"staging/gates/{dataset}.json", Convert.ToHexStringLower(SHA256.HashData(gateBytes)));
+        }
+
+        var removals = new HashSet<string>(request.Remove ?? [], StringComparer.Ordinal);
+        var known = new List<string>();
+        await foreach (var b in registry.ListBatchesAsync(dataset, cancellationToken))
+        {
+            known.Add(b);
+        }
+
+        var batches = (request.Batches ?? known).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var unknown = batches.Except(known, StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+        {
+            return Invalid($"No images of dataset '{dataset}' were ingested from batch(es) {string.Join(", ", unknown.Select(b => $"'{b}'"))}.");
+        }
+
+        // The batches' accepted images (one candidate per content; later uploads of the same bytes add their names).
+        var seen = new GateObservations();
+        var candidates = new Dictionary<string, Candidate>(StringComparer.Ordinal);
+        var qaReports = new List<string>();
+        foreach (var batch in batches)
+        {
+            var labelFiles = new List<CatalogEntry>();
+            var images = new List<Candidate>();
+            await foreach (var row in catalog.ListBatchAsync(batch, cancellationToken))
+            {
+                if (row.Status != IngestStatus.Accepted || row.Dataset != dataset || row.StagedPath is null)
+                {
+                    continue;
+                }
+
+                if (row.Kind == CatalogKinds.Labels)
+                {
+                    labelFiles.Add(row);
+                }
+                else if (candidates.TryGetValue(row.Sha256, out var known2))
+                {
+                    known2.Names.Add(row.Name);
+                }
+                else if (row is { Width: not null, Height: not null })
+                {
+                    var candidate = new Candidate { Row = row, FileName = Relative(batch, row.Name) };
+                    candidate.Names.Add(row.Name);
+                    candidates[row.Sha256] = candidate;
+                    images.Add(candidate);
+                }
+            }
+
+            if (labelFiles.Count > 0)
+            {
+                await AttachLabelsAsync(batch, images, labelFiles, cancellationToken);
+            }
+
+            var qaName = LabelQaService.ResultName(batch);
+            if (await reports.ReadReportAsync(qaName, cancellationToken) is { } qa && JsonSerializer.Deserialize<LabelQaResult>(qa, PipelineJson.Options) is { } result)
+            {
+                seen.AddLabelReport(result);
+                qaReports.Add(qaName);
+            }
+        }
+
+        // Near-duplicate partners, by hash (the finding names the earlier upload's incoming blob).
+        var partners = new Dictionary<string, List<(string Sha, string FileName)>>(StringComparer.Ordinal);
+        foreach (var candidate in candidates.Values)
+        {
+            foreach (var subject in candidate.Row.Findings.Where(f => f.Code == FindingCodes.ImageNearDuplicate && f.Subject is not null).Select(f => f.Subject!).Distinct())
+            {
+                if (await catalog.GetAsync(subject, cancellationToken) is { Value: { Status: IngestStatus.Accepted } other } && other.Sha256 != candidate.Row.Sha256)
+                {
+                    (partners.TryGetValue(other.Sha256, out var list) ? list : partners[other.Sha256] = []).Add((candidate.Row.Sha256, candidate.FileName));
+                }
+            }
+        }
+
+        // Merge the parent's manifest with the candidates, both in hash order, writing the plan as it goes.
+        var ratios = gate.SplitRatios;
+        var totals = new ManifestTotals();
+        int added = 0, removed = 0, relabelled = 0, parentImages = 0;
+        var copies = new List<PlannedCopy>();
+        var inVersion = new HashSet<string>(StringComparer.Ordinal);
+        string? parentId = null;
+        var ordered = candidates.Values.OrderBy(c => c.Row.Sha256, StringComparer.Ordinal).ToList();
+        var tempPath = Path.GetTempFileName();
+        try
+        {
+            await using (var planFile = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                async Task WriteLine(ManifestEntry entry, bool isNew)
+                {
+                    await JsonSerializer.SerializeAsync(planFile, new PlanLine(entry, isNew), PipelineJson.Options, cancellationToken);
+                    planFile.WriteByte((byte)'\n');
+                    totals.Add(entry);
+                    if (partners.ContainsKey(entry.OriginalSha256))
+                    {
+                        inVersion.Add(entry.OriginalSha256);
+                    }
+                }
+
+                IAsyncEnumerable<ManifestEntry> parent = AsyncEnumerable.Empty<ManifestEntry>();
+                Stream? parentStream = null;
+                if (pointer.Current is { } current)
+                {
+                    parentId = (await ReadVersionAsync(dataset, current, cancellationToken))?.Id;
+                    parentStream = await blobs.OpenProductionAsync(VersionFile(dataset, current, "manifest.jsonl"), cancellationToken)
+                        ?? throw new InvalidOperationException($"Version {current} of '{dataset}' has no manifest.");
+                    parent = DatasetManifest.ReadAsync(parentStream, cancellationToken);
+                }
+
+                await using (parentStream)
+                {
+                    await using var p = parent.GetAsyncEnumerator(cancellationToken);
+                    var hasP = await p.MoveNextAsync();
+                    var i = 0;
+                    while (hasP || i < ordered.Count)
+                    {
+                        var order = !hasP ? 1 : i >= ordered.Count ? -1 : string.CompareOrdinal(p.Current.OriginalSha256, ordered[i].Row.Sha256);
+                        if (order <= 0)
+                        {
+                            parentImages++;
+                        }
+
+                        if (order < 0)
+                        {
+                            if (removals.Remove(p.Current.OriginalSha256))
+                            {
+                                removed++;
+                            }
+                            else
+                            {
+                                await WriteLine(p.Current with { Split = ratios.Assign(p.Current.OriginalSha256) }, false);
+                            }
+
+                            hasP = await p.MoveNextAsync();
+                        }
+                        else if (order > 0)
+                        {
+                            var c = ordered[i++];
+                            var entry = new ManifestEntry(string.Empty, c.Row.Sha256, string.Empty, 0, ExtensionOf(c.Row.StagedPath!), c.Row.Width!.Value, c.Row.Height!.Value,
+                                ratios.Assign(c.Row.Sha256), c.Labels ?? [], c.Row.Name, c.FileName);
+                            await WriteLine(entry, true);
+                            added++;
+                            seen.AddImage(c.FileName, c.Row.Findings);
+                            copies.Add(new PlannedCopy(c.Row.Sha256, c.Row.StagedPath!, entry.Format, c.Names));
+                        }
+                        else
+                        {
+                            var c = ordered[i++];
+                            var entry = p.Current with { Split = ratios.Assign(p.Current.OriginalSha256) };
+                            if (removals.Remove(entry.OriginalSha256))
+                            {
+                                removed++;
+                            }
+                            else
+                            {
+                                if (c.Labels is not null && !entry.SameLabels(entry with { Labels = c.Labels }))
+                                {
+                                    entry = entry with { Labels = c.Labels };
+                                    relabelled++;
+                                }
+
+                                await WriteLine(entry, false);
+                            }
+
+                            hasP = await p.MoveNextAsync();
+                        }
+                    }
+                }
+            }
+
+            if (removals.Count > 0)
+            {
+                return Invalid($"Cannot remove {string.Join(", ", removals.Take(5))}: not in the current version of '{dataset}'.");
+            }
+
+            await using (var planRead = File.OpenRead(tempPath))
+            {
+                await blobs.WriteWorkAsync(PlanLinesName(folder), planRead, cancellationToken);
+            }
+        }
+        finally
+        {
+            File.Delete(tempPath);
+        }
+
+        // Leakage: near-duplicate pairs with both images in the version, split apart.
+        foreach (var (earlier, laters) in partners)
+        {
+            if (!inVersion.Contains(earlier))
+            {
+                continue;
+            }
+
+            foreach (var (sha, fileName) in laters)
+            {
+                seen.AddNearDuplicatePair(fileName, ratios.Assign(sha), earlier[..12], ratios.Assign(earlier));
+            }
+        }
+
+        seen.VersionImages = totals.Images;
+        seen.ParentImages = parentImages;
+        foreach (var (label, count) in totals.ImagesPerLabel)
+        {
+            seen.ImagesPerLabel[label] = count;
+        }
+
+        foreach (var (label, count) in totals.BoxesPerLabel)
+        {
+            seen.BoxesPerLabel[label] = count;
+        }
+
+        var gateResult = GateEvaluator.Evaluate(dataset, gate, gateFile, gateSha, seen, time.GetUtcNow());
+        await WriteJsonAsync(GateResultName(folder), gateResult, cancellationToken);
+
+        var chunks = copies.Chunk(ChunkSize).ToList();
+        for (var k = 0; k < chunks.Count; k++)
+        {
+            await WriteJsonAsync(ChunkName(folder, k), chunks[k], cancellationToken);
+        }
+
+        return new PromotionPlan(
+            dataset, version, pointer.Current, parentId, folder, totals.Images, added, removed, relabelled, chunks.Count,
+            gateResult.Passed, gateResult.Warnings, gateResult.ApprovalRequired, gateResult.ApprovalReasons, gate.ApprovalPolicy.TimeoutHours,
+            [.. batches]);
+    }
+
+    /// <summary>
+    /// Copies a chunk's images to <c>production/{dataset}/images/{sha256}.{ext}</c>, location
+    /// stripped when the dataset says so, each written only if absent; records the published hashes.
+    /// </summary>
+    public async Task<ChunkOutcome> CopyChunkAsync(ChunkRef plan, CancellationToken cancellationToken)
+    {
+        var items = await ReadJsonAsync<List<PlannedCopy>>(ChunkName(plan.WorkFolder, plan.Chunk), cancellationToken);
+        var strip = ingestOptions.Value.StripsLocation(plan.Dataset);
+        var copied = new CopiedImage[items.Count];
+        var written = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var (image, bytes) = await PublishedBytesAsync(items[i], strip, ct);
+            copied[i] = image;
+            if (await blobs.PutProductionIfAbsentAsync(ImageBlob(plan.Dataset, image.Sha256, items[i].Format), bytes, ContentTypeOf(items[i].Format), ct))
+            {
+                Interlocked.Increment(ref written);
+            }
+        });
+
+        await WriteJsonAsync(CopiedName(plan.WorkFolder, plan.Chunk), copied, cancellationToken);
+        return new ChunkOutcome(items.Count, written, copied.Sum(c => c.Size));
+    }
+
+    /// <summary>
+    /// Reads back every image of a copied chunk and checks its size and SHA-256. A blob that does not match (a
+    /// torn or tampered copy) is deleted and written again from staging, then checked once more; a second
+    /// mismatch is an error.
+    /// </summary>
+    public async Task<ChunkOutcome> VerifyChunkAsync(ChunkRef plan, CancellationToken cancellationToken)
+    {
+        var items = await ReadJsonAsync<List<PlannedCopy>>(ChunkName(plan.WorkFolder, plan.Chunk), cancellationToken);
+        var copied = await ReadJsonAsync<List<CopiedImage>>(CopiedName(plan.WorkFolder, plan.Chunk), cancellationToken);
+        var strip = ingestOptions.Value.StripsLocation(plan.Dataset);
+        var repaired = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var name = ImageBlob(plan.Dataset, copied[i].Sha256, items[i].Format);
+            if (await MatchesAsync(name, copied[i], ct))
+            {
+                return;
+            }
+
+            await blobs.DeleteProductionAsync(name, ct);
+            var (_, bytes) = await PublishedBytesAsync(items[i], strip, ct);
+            await blobs.PutProductionIfAbsentAsync(name, bytes, ContentTypeOf(items[i].Format), ct);
+            if (!await MatchesAsync(name, copied[i], ct))
+            {
+                throw new InvalidDataException($"production/{name} does not match its size and SHA-256 even after it was written again.");
+            }
+
+            Interlocked.Increment(ref repaired);
+        });
+
+        return new ChunkOutcome(items.Count, repaired, copied.Sum(c => c.Size));
+    }
+
+    /// <summary>
+    /// Writes the version's files: <c>manifest.jsonl</c> (the plan with the published hashes), <c>annotations.coco.json</c>,
+    /// <c>yolo.tar</c>, the gate and its result, and <c>dataset.json</c> last. A version the pointer has ever named is
+    /// never written again: its <c>dataset.json</c> is returned as it is.
+    /// </summary>
+    public async Task<DatasetVersion> WriteVersionAsync(WriteVersionInput input, CancellationToken cancellationToken)
+    {
+        var plan = input.Plan;
+        await foreach (var listed in registry.ListVersionsAsync(plan.Dataset, cancellationToken))
+        {
+            if (listed.Version == plan.Version)
+            {
+                return await ReadVersionAsync(plan.Dataset, plan.Version, cancellationToken)
+                    ?? throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' is published but has no dataset.json.");
+            }
+        }
+
+        var manifestPath = Path.GetTempFileName();
+        try
+        {
+            ManifestTotals totals;
+            var stripped = 0;
+            await using (var manifest = new FileStream(manifestPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                totals = await DatasetManifest.WriteAsync(PublishedEntriesAsync(plan, () => stripped++, cancellationToken), manifest, cancellationToken);
+            }
+
+            await UploadFileAsync(VersionFile(plan.Dataset, plan.Version, "manifest.jsonl"), manifestPath, "application/x-ndjson", cancellationToken);
+            await WriteExportAsync(plan, "annotations.coco.json", "application/json", manifestPath, VersionExports.WriteCocoAsync, cancellationToken);
+            await WriteExportAsync(plan, "yolo.tar", "application/x-tar", manifestPath, VersionExports.WriteYoloAsync, cancellationToken);
+
+            var gateResult = await ReadJsonAsync<GateResult>(GateResultName(plan.WorkFolder), cancellationToken);
+            await using (var gateResultStream = await blobs.OpenWorkAsync(GateResultName(plan.WorkFolder), cancellationToken))
+            {
+                await blobs.WriteProductionAsync(VersionFile(plan.Dataset, plan.Version, "gate-result.json"), gateResultStream!, "application/json", cancellationToken);
+            }
+
+            if (await blobs.ReadGateAsync(plan.Dataset, cancellationToken) is { } gateBytes)
+            {
+                await blobs.WriteProductionAsync(VersionFile(plan.Dataset, plan.Version, "gate.json"), new MemoryStream(gateBytes), "application/json", cancellationToken);
+            }
+
+            var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["manifest"] = $"{DatasetVersion.Folder(plan.Version)}/manifest.jsonl",
+                ["coco"] = $"{DatasetVersion.Folder(plan.Version)}/annotations.coco.json",
+                ["yolo"] = $"{DatasetVersion.Folder(plan.Version)}/yolo.tar",
+                ["gateResult"] = $"{DatasetVersion.Folder(plan.Version)}/gate-result.json",
+            };
+            var version = new DatasetVersion(
+                totals.Id, plan.Dataset, plan.Version, plan.Parent, plan.ParentId, time.GetUtcNow(), gateResult.Passed, gateResult.Warnings, input.Approval,
+                new VersionCounts(totals.Images, totals.Bytes, totals.Boxes, plan.Added, plan.Removed, plan.Relabelled, stripped, totals.Splits, totals.BoxesPerLabel),
+                files,
+                new VersionLineage(plan.Batches, await QaReportsAsync(plan.Batches, cancellationToken), gateResult.GateFile, GateResultName(plan.WorkFolder), input.RunId, input.InstanceId),
+                DatasetVersion.CurrentCodeVersion);
+            await blobs.WriteProductionAsync(
+                VersionFile(plan.Dataset, plan.Version, "dataset.json"),
+                new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(version, PipelineJson.Options)), "application/json", cancellationToken);
+            return version;
+        }
+        finally
+        {
+            File.Delete(manifestPath);
+        }
+    }
+
+    /// <summary>
+    /// Publishes the written version: its row and the pointer, in one transaction guarded by the pointer's ETag.
+    /// Publishing a version that is already published changes nothing; a pointer moved since the plan (a
+    /// rollback meanwhile) is refused.
+    /// </summary>
+    public async Task<PublishOutcome> PublishAsync(PromotionPlan plan, CancellationToken cancellationToken)
+    {
+        var version = await ReadVersionAsync(plan.Dataset, plan.Version, cancellationToken)
+            ?? throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' has no dataset.json; it cannot be published.");
+        var pointer = await registry.GetPointerAsync(plan.Dataset, cancellationToken);
+        await foreach (var listed in registry.ListVersionsAsync(plan.Dataset, cancellationToken))
+        {
+            if (listed.Version == plan.Version)
+            {
+                return listed.Id == version.Id ? PublishOutcome.AlreadyPublished
+                    : throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' was published with another id ({listed.Id}).");
+            }
+        }
+
+        if (pointer.Current != plan.Parent)
+        {
+            return PublishOutcome.PointerMoved;
+        }
+
+        return await registry.PublishAsync(plan.Dataset, new VersionListing(plan.Version, version.Id, version.CreatedAt, version.Counts.Images, true), pointer.ETag, cancellationToken);
+    }
+
+    /// <summary>Marks the catalog rows of a chunk's images as promoted into the version.</summary>
+    public async Task<ChunkOutcome> MarkChunkAsync(ChunkRef plan, CancellationToken cancellationToken)
+    {
+        var items = await ReadJsonAsync<List<PlannedCopy>>(ChunkName(plan.WorkFolder, plan.Chunk), cancellationToken);
+        var names = items.SelectMany(i => i.CatalogNames).ToList();
+        await catalog.MarkPromotedAsync(names, plan.Dataset, plan.Version, cancellationToken);
+        return new ChunkOutcome(items.Count, names.Count, 0);
+    }
+
+    /// <summary>The <c>dataset.json</c> of a version, or null.</summary>
+    public async Task<DatasetVersion?> ReadVersionAsync(string dataset, int version, CancellationToken cancellationToken)
+    {
+        await using var stream = await blobs.OpenProductionAsync(VersionFile(dataset, version, "dataset.json"), cancellationToken);
+        return stream is null ? null : await JsonSerializer.DeserializeAsync<DatasetVersion>(stream, PipelineJson.Options, cancellationToken);
+    }
+
+    /// <summary>A file of a version, as a <c>production</c> blob name.</summary>
+    public static string VersionFile(string dataset, int version, string file) => $"{DatasetFolder(dataset)}{DatasetVersion.Folder(version)}/{file}";
+
+    /// <summary>A published image, as a <c>production</c> blob name.</summary>
+    public static string ImageBlob(string dataset, string sha256, string format) => DatasetFolder(dataset) + ManifestEntry.ImagePath(sha256, format);
+
+    private async IAsyncEnumerable<ManifestEntry> PublishedEntriesAsync(PromotionPlan plan, Action countStripped, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var lines = await blobs.OpenWorkAsync(PlanLinesName(plan.WorkFolder), cancellationToken)
+            ?? throw new InvalidOperationException($"No plan in {plan.WorkFolder}.");
+        using var reader = new StreamReader(lines);
+        var chunk = 0;
+        List<CopiedImage> copied = [];
+        var next = 0;
+        while (await reader.ReadLineAsync(cancellationToken) is { Length: > 0 } text)
+        {
+            var line = JsonSerializer.Deserialize<PlanLine>(text, PipelineJson.Options)!;
+            if (!line.New)
+            {
+                if (line.Entry.Rewritten)
+                {
+                    countStripped();
+                }
+
+                yield return line.Entry;
+                continue;
+            }
+
+            if (next == copied.Count)
+            {
+                copied = await ReadJsonAsync<List<CopiedImage>>(CopiedName(plan.WorkFolder, chunk++), cancellationToken);
+                next = 0;
+            }
+
+            var image = copied[next++];
+            if (image.OriginalSha256 != line.Entry.OriginalSha256)
+            {
+                throw new InvalidOperationException($"Copy results out of step with the plan at {line.Entry.OriginalSha256}.");
+            }
+
+            if (image.LocationStripped)
+            {
+                countStripped();
+            }
+
+            yield return line.Entry with { Sha256 = image.Sha256, Path = ManifestEntry.ImagePath(image.Sha256, line.Entry.Format), Size = image.Size };
+        }
+    }
+
+    private async Task<(CopiedImage Image, byte[] Bytes)> PublishedBytesAsync(PlannedCopy item, bool strip, CancellationToken cancellationToken)
+    {
+        var bytes = await blobs.ReadStagedAsync(item.StagedPath, cancellationToken)
+            ?? throw new InvalidOperationException($"staging/{item.StagedPath} is missing; it cannot be promoted.");
+        if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != item.OriginalSha256)
+        {
+            throw new InvalidDataException($"staging/{item.StagedPath} no longer has the SHA-256 it was staged with.");
+        }
+
+        var stripped = false;
+        if (strip && ImageFormats.FromExtension(item.StagedPath) is { } format)
+        {
+            switch (LocationStripper.Strip(bytes, format))
+            {
+                case LocationStripResult.Stripped:
+                    stripped = true;
+                    break;
+                case LocationStripResult.Unreadable:
+                    throw new InvalidDataException($"staging/{item.StagedPath}: its EXIF block cannot be walked safely, so its location cannot be removed; remove it from the version or keep location for this dataset.");
+            }
+        }
+
+        var sha = stripped ? Convert.ToHexStringLower(SHA256.HashData(bytes)) : item.OriginalSha256;
+        return (new CopiedImage(item.OriginalSha256, sha, bytes.Length, stripped), bytes);
+    }
+
+    private async Task<bool> MatchesAsync(string name, CopiedImage expected, CancellationToken cancellationToken)
+    {
+        if (await blobs.GetProductionLengthAsync(name, cancellationToken) != expected.Size)
+        {
+            return false;
+        }
+
+        await using var stream = await blobs.OpenProductionAsync(name, cancellationToken);
+        return stream is not null && Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken)) == expected.Sha256;
+    }
+
+    private async Task AttachLabelsAsync(string batch, List<Candidate> images, List<CatalogEntry> labelRows, CancellationToken cancellationToken)
+    {
+        // The published labels: the batch's own annotation files and its ground truth, not the individual annotators'.
+        var rows = labelRows.Where(r => AnnotatorFiles.AnnotatorOf(Relative(batch, r.Name)) is null).ToList();
+        var held = new List<byte[]>();
+        var files = new List<LabelFile>();
+        foreach (var row in rows)
+        {
+            var bytes = await blobs.ReadStagedAsync(row.StagedPath!, cancellationToken) ?? throw new InvalidOperationException($"staging/{row.StagedPath} is missing.");
+            held.Add(bytes);
+            var relative = AnnotatorFiles.IsGroundTruth(Relative(batch, row.Name)) ? AnnotatorFiles.WithinFolder(Relative(batch, row.Name)) : Relative(batch, row.Name);
+            files.Add(new LabelFile(relative, row.Length, () => new MemoryStream(bytes, writable: false)));
+        }
+
+        var byName = images.ToDictionary(i => i.FileName, StringComparer.Ordinal);
+        var pairing = new ImagePairing(byName.Keys);
+        foreach (var image in images)
+        {
+            image.Labels = [];
+        }
+
+        foreach (var source in LabelFiles.Read(files, [.. byName.Keys], labelOptions.Value))
+        {
+            var document = source.Document;
+            var categories = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+            var imageOf = document.Images.GroupBy(i => i.Id).ToDictionary(g => g.Key, g => g.First());
+            foreach (var box in document.Boxes)
+            {
+                if (!imageOf.TryGetValue(box.ImageId, out var labelled) || pairing.Resolve(labelled.FileName) is not { } real
+                    || !categories.TryGetValue(box.CategoryId, out var label))
+                {
+                    continue;
+                }
+
+                var image = byName[real];
+                var (sx, sy) = document.Normalized ? (image.Row.Width!.Value, image.Row.Height!.Value) : (1, 1);
+                var published = new ManifestBox(label, box.X * sx, box.Y * sy, box.Width * sx, box.Height * sy);
+                // Boxes the checks flag as unusable (not finite, no area) are left out of the published labels.
+                if (double.IsFinite(published.X) && double.IsFinite(published.Y) && published.Width > 0 && published.Height > 0 && double.IsFinite(published.Width) && double.IsFinite(published.Height))
+                {
+                    image.Labels!.Add(published);
+                }
+            }
+        }
+    }
+
+    private async Task<List<string>> QaReportsAsync(IReadOnlyList<string> batches, CancellationToken cancellationToken)
+    {
+        var found = new List<string>();
+        foreach (var batch in batches)
+        {
+            if (await reports.ReadReportAsync(LabelQaService.ResultName(batch), cancellationToken) is not null)
+            {
+                found.Add("reports/" + LabelQaService.ResultName(batch));
+            }
+        }
+
+        return found;
+    }
+
+    private async Task WriteExportAsync(PromotionPlan plan, string file, string contentType, string manifestPath, Func<Func<Stream>, Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await using (var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                await write(() => File.OpenRead(manifestPath), output, cancellationToken);
+            }
+
+            await UploadFileAsync(VersionFile(plan.Dataset, plan.Version, file), path, contentType, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private async Task UploadFileAsync(string name, string path, string contentType, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(path);
+        await blobs.WriteProductionAsync(name, stream, contentType, cancellationToken);
+    }
+
+    private async Task WriteJsonAsync<T>(string name, T value, CancellationToken cancellationToken) =>
+        await blobs.WriteWorkAsync(name, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, PipelineJson.Options)), cancellationToken);
+
+    private async Task<T> ReadJsonAsync<T>(string name, CancellationToken cancellationToken)
+    {
+        await using var stream = await blobs.OpenWorkAsync(name, cancellationToken) ?? throw new InvalidOperationException($"reports/{name} is missing.");
+        return await JsonSerializer.DeserializeAsync<T>(stream, PipelineJson.Options, cancellationToken) ?? throw new InvalidDataException($"reports/{name} is empty.");
+    }
+
+    private static string Relative(string batch, string name) => name.StartsWith(batch + "/", StringComparison.Ordinal) ? name[(batch.Length + 1)..] : name;
+
+    private static string ExtensionOf(string stagedPath) => Path.GetExtension(stagedPath).TrimStart('.');
+
+    private static string ContentTypeOf(string extension) => ImageFormats.FromExtension("x." + extension)?.ContentType() ?? "application/octet-stream";
+}

@@ -1,0 +1,13 @@
+using System.Text.Json.Nodes;
+
+namespace Pipeline.Core.Lineage;
+
+/// <summary>Where OpenLineage events go: the <c>lineage</c> container, one JSON line per event.</summary>
+public interface ILineageStore
+{
+    /// <summary>The storage account's name (the namespace events name jobs and datasets in).</summary>
+    string Account { get; }
+
+    /// <summary>Appends one event of <paramref name="job"/> (the store shards by job and time).</summary>
+    Task AppendAsync(string job, DateTimeOffset eventTime, JsonObject runEvent, CancellationToken cancellationToken);
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Pipeline.Core.Datasets;
+using Pipeline.Core.Gates;
+
+namespace Pipeline.Core.Lineage;
+
+/// <summary>What a lineage step reports: the job's event and the datasets it touched.</summary>
+/// <param name="Job">The stage (<see cref="LineageJobs"/>).</param>
+/// <param name="EventType">START, COMPLETE or FAIL.</param>
+/// <param name="InstanceId">The orchestration instance (or, for ingest, the blob and version judged).</param>
+/// <param name="StartedAt">When the run started (with the instance id, it makes the run id).</param>
+/// <param name="EventTime">When the event happened.</param>
+/// <param name="Inputs">Input dataset names.</param>
+/// <param name="Outputs">Output dataset names.</param>
+/// <param name="OutputVersion">The version id of the outputs, when they are a published version.</param>
+/// <param name="GateResult">The gate result (a work file in <c>reports</c>) whose expectations are the inputs' assertions.</param>
+/// <param name="Error">Why the run failed.</param>
+public sealed record LineageEventInput(
+    string Job, string EventType, string InstanceId, DateTimeOffset StartedAt, DateTimeOffset EventTime,
+    IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, string? OutputVersion = null, string? GateResult = null, string? Error = null);
+
+/// <summary>Builds OpenLineage RunEvents from small inputs and appends them to the lineage store.</summary>
+public sealed class LineageService(ILineageStore store, IPromotionBlobs blobs)
+{
+    /// <summary>Writes one event; returns its run id.</summary>
+    public async Task<string> EmitAsync(LineageEventInput input, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ExpectationResult>? assertions = null;
+        if (input.GateResult is not null)
+        {
+            await using var stream = await blobs.OpenWorkAsync(input.GateResult, cancellationToken);
+            if (stream is not null)
+            {
+                assertions = (await JsonSerializer.DeserializeAsync<GateResult>(stream, PipelineJson.Options, cancellationToken))?.Expectations;
+            }
+        }
+
+        var runId = RunEvents.RunId(input.InstanceId, input.StartedAt);
+        var runEvent = RunEvents.Create(
+            input.EventType, input.EventTime, RunEvents.Namespace(store.Account), input.Job, runId, input.InstanceId,
+            [.. input.Inputs.Select(n => new LineageDataset(n, null, assertions))],
+            [.. input.Outputs.Select(n => new LineageDataset(n, input.OutputVersion))],
+            input.Error);
+        await store.AppendAsync(input.Job, input.EventTime, runEvent, cancellationToken);
+        return runId.ToString();
+    }
+
+    /// <summary>The lineage dataset names of a promotion: its batches' staged images in, the dataset's production folder out.</summary>
+    public static (IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs) PromotionDatasets(PromotionPlan plan) =>
+        ([.. plan.Batches.Select(b => $"staging/{plan.Dataset}/{b}")], [$"production/{plan.Dataset}"]);
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Pipeline.Core.Datasets;
+
+namespace Pipeline.Storage;
+
+/// <summary>
+/// <see cref="IDatasetRegistry"/> over the <c>datasets</c> table, one partition per dataset: the pointer row
+/// (<c>current</c>), one row per published version (<c>v{n:D9}</c>, so they list in order) and one per batch
+/// (<c>b|{batch}</c>). Version rows and the pointer share the partition, so a publish is one entity-group
+/// transaction: both change or neither does.
+/// </summary>
+public sealed class TableDatasetRegistry(TableServiceClient tables, IOptions<PipelineStorageOptions> options) : IDatasetRegistry
+{
+    private const string PointerKey = "current";
+    private readonly TableClient table = tables.GetTableClient(options.Value.DatasetsTable);
+
+    // Ingest records a (dataset, batch) pair once per process: the write is idempotent, the cache saves repeats.
+    private readonly ConcurrentDictionary<(string, string), bool> recorded = new();
+
+    public async Task RecordBatchAsync(string dataset, string batch, CancellationToken cancellationToken)
+    {
+        if (recorded.ContainsKey((dataset, batch)))
+        {
+            return;
+        }
+
+        await table.UpsertEntityAsync(new TableEntity(dataset, BatchKey(batch)) { ["Batch"] = batch }, TableUpdateMode.Merge, cancellationToken);
+        recorded.TryAdd((dataset, batch), true);
+    }
+
+    public async IAsyncEnumerable<string> ListBatchesAsync(string dataset, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {dataset} and RowKey ge {"b|"} and RowKey lt {"b}"}"), select: ["Batch"], cancellationToken: cancellationToken))
+        {
+            yield return row.GetString("Batch");
+        }
+    }
+
+    public async Task<DatasetPointer> GetPointerAsync(string dataset, CancellationToken cancellationToken)
+    {
+        var pointer = await table.GetEntityIfExistsAsync<TableEntity>(dataset, PointerKey, cancellationToken: cancellationToken);
+        return pointer.HasValue
+            ? new DatasetPointer(pointer.Value!.GetInt32("Version"), pointer.Value.ETag.ToString(), pointer.Value.GetInt32("Latest") ?? 0)
+            : new DatasetPointer(null, null, 0);
+    }
+
+    public async Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, string? pointerETag, CancellationToken cancellationToken)
+    {
+        var pointer = new TableEntity(dataset, PointerKey) { ["Version"] = version.Version, ["Latest"] = version.Version };
+        var actions = new List<TableTransactionAction>
+        {
+            pointerETag is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, pointer)
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, pointer, new ETag(pointerETag)),
+            new(TableTransactionActionType.Add, new TableEntity(dataset, VersionKey(version.Version))
+            {
+                ["Version"] = version.Version,
+                ["Id"] = version.Id,
+                ["CreatedAt"] = version.CreatedAt,
+                ["Images"] = version.Images,
+            }),
+        };
+        try
+        {
+            await table.SubmitTransactionAsync(actions, cancellationToken);
+            return PublishOutcome.Published;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+        {
+            // Either the pointer moved, or the version row exists: which one, and whether it is this version, decides.
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(dataset, VersionKey(version.Version), cancellationToken: cancellationToken);
+            return existing.HasValue && existing.Value!.GetString("Id") == version.Id ? PublishOutcome.AlreadyPublished : PublishOutcome.PointerMoved;
+        }
+    }
+
+    public async Task<bool> MovePointerAsync(string dataset, int version, string pointerETag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.UpdateEntityAsync(new TableEntity(dataset, PointerKey) { ["Version"] = version }, new ETag(pointerETag), TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    public async IAsyncEnumerable<VersionListing> ListVersionsAsync(string dataset, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {dataset} and RowKey ge {"v"} and RowKey lt {"w"}"), cancellationToken: cancellationToken))
+        {
+            yield return new VersionListing(row.GetInt32("Version") ?? 0, row.GetString("Id"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue, row.GetInt32("Images") ?? 0, false);
+        }
+    }
+
+    private static string VersionKey(int version) => "v" + version.ToString("D9", CultureInfo.InvariantCulture);
+
+    private static string BatchKey(string batch) => "b|" + TableKeys.Readable(batch);
+}
