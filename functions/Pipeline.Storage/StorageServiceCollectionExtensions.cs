@@ -22,6 +22,7 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<ImageGuardOptions>().Bind(configuration.GetSection(ImageGuardOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Pipeline.Core.Labels.LabelQaOptions>().Bind(configuration.GetSection(Pipeline.Core.Labels.LabelQaOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Pipeline.Core.Datasets.PromotionOptions>().Bind(configuration.GetSection(Pipeline.Core.Datasets.PromotionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PipelineStorageOptions>().Bind(configuration.GetSection(PipelineStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
         connection ??= StorageConnection.FromConfiguration(configuration);

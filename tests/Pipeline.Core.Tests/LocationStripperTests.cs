@@ -2,8 +2,6 @@ using Pipeline.Core.Images;
 using Pipeline.Core.Ingest;
 using Pipeline.Testing;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -13,33 +11,13 @@ public sealed class LocationStripperTests
 {
     private static readonly ImageGuard Guard = GuardFactory.Create();
 
-    private static byte[] Geotagged(string format)
-    {
-        using var image = TestFiles.Picture(240, 160);
-        image.Metadata.ExifProfile = new ExifProfile();
-        image.Metadata.ExifProfile.SetValue(ExifTag.GPSLatitude, [new Rational(52, 1), new Rational(22, 1), new Rational(1234, 100)]);
-        image.Metadata.ExifProfile.SetValue(ExifTag.GPSLatitudeRef, "N");
-        image.Metadata.ExifProfile.SetValue(ExifTag.GPSLongitude, [new Rational(4, 1), new Rational(53, 1), new Rational(5678, 100)]);
-        image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
-        image.Metadata.ExifProfile.SetValue(ExifTag.Make, "TestCam");
-        using var stream = new MemoryStream();
-        switch (format)
-        {
-            case "jpeg": image.SaveAsJpeg(stream); break;
-            case "png": image.SaveAsPng(stream, new PngEncoder()); break;
-            default: image.SaveAsWebp(stream, new WebpEncoder { FileFormat = WebpFileFormatType.Lossless }); break;
-        }
-
-        return stream.ToArray();
-    }
-
     [Theory]
     [InlineData("jpeg", ImageFormat.Jpeg)]
     [InlineData("png", ImageFormat.Png)]
     [InlineData("webp", ImageFormat.Webp)]
     public async Task Gps_is_removed_in_place_and_nothing_else_changes(string name, ImageFormat format)
     {
-        var original = Geotagged(name);
+        var original = TestFiles.Geotagged(name);
         var before = await Guard.InspectAsync(original, "geo." + name, CancellationToken.None);
         Assert.Contains(before.Findings, f => f.Code == Findings.FindingCodes.ImageLocationMetadata);
 
@@ -72,7 +50,7 @@ public sealed class LocationStripperTests
     [Fact]
     public void A_broken_exif_block_is_reported_and_not_touched()
     {
-        var jpeg = Geotagged("jpeg");
+        var jpeg = TestFiles.Geotagged("jpeg");
         var exif = jpeg.AsSpan().IndexOf("Exif\0\0"u8);
         jpeg[exif + 6 + 4] = 0xFF; // IFD0 offset far beyond the block
         jpeg[exif + 6 + 5] = 0xFF;

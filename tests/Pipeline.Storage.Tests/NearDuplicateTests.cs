@@ -4,9 +4,6 @@ using Pipeline.Core.Findings;
 using Pipeline.Core.Images;
 using Pipeline.Core.Ingest;
 using Pipeline.Testing;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.Processing;
 
 namespace Pipeline.Storage.Tests;
 
@@ -15,16 +12,6 @@ namespace Pipeline.Storage.Tests;
 public sealed class NearDuplicateTests(AzuriteFixture azurite)
 {
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
-
-    /// <summary>A sample photograph re-encoded as JPEG at <paramref name="quality"/> and resized by <paramref name="scale"/>.</summary>
-    private static byte[] Edited(string sample, double scale, int quality)
-    {
-        using var image = Image.Load(SampleSet.Good(sample));
-        image.Mutate(x => x.Resize((int)(image.Width * scale), (int)(image.Height * scale)));
-        using var stream = new MemoryStream();
-        image.SaveAsJpeg(stream, new JpegEncoder { Quality = quality });
-        return stream.ToArray();
-    }
 
     [Fact]
     public async Task The_table_store_answers_as_the_in_memory_store_does()
@@ -92,8 +79,8 @@ public sealed class NearDuplicateTests(AzuriteFixture azurite)
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("b1/astronaut.png", SampleSet.Good("astronaut.png"), dataset: "space");
         await storage.UploadAsync("b1/rocket.jpg", SampleSet.Good("rocket.jpg"), dataset: "space");
-        await storage.UploadAsync("b2/astronaut-small.jpg", Edited("astronaut.png", 0.6, 70), dataset: "space");
-        await storage.UploadAsync("b3/astronaut-elsewhere.jpg", Edited("astronaut.png", 0.6, 70), dataset: "faces");
+        await storage.UploadAsync("b2/astronaut-small.jpg", TestFiles.Edited("astronaut.png", 0.6, 70), dataset: "space");
+        await storage.UploadAsync("b3/astronaut-elsewhere.jpg", TestFiles.Edited("astronaut.png", 0.6, 70), dataset: "faces");
 
         var first = (await storage.Ingest.IngestAsync("b1/astronaut.png", Timeout)).Entry!;
         var other = (await storage.Ingest.IngestAsync("b1/rocket.jpg", Timeout)).Entry!;
@@ -122,7 +109,7 @@ public sealed class NearDuplicateTests(AzuriteFixture azurite)
     {
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("b/first.png", SampleSet.Good("coffee.png"));
-        await storage.UploadAsync("b/second.jpg", Edited("coffee.png", 0.5, 80));
+        await storage.UploadAsync("b/second.jpg", TestFiles.Edited("coffee.png", 0.5, 80));
         await storage.Ingest.IngestAsync("b/first.png", Timeout);
         await storage.Ingest.IngestAsync("b/second.jpg", Timeout);
 
@@ -149,8 +136,8 @@ public sealed class NearDuplicateTests(AzuriteFixture azurite)
         for (var round = 0; round < 3; round++)
         {
             var names = new[] { $"r{round}/a.jpg", $"r{round}/b.jpg" };
-            await storage.UploadAsync(names[0], Edited("chelsea.png", 0.9 - (0.2 * round), 90));
-            await storage.UploadAsync(names[1], Edited("chelsea.png", 0.7 - (0.2 * round), 60));
+            await storage.UploadAsync(names[0], TestFiles.Edited("chelsea.png", 0.9 - (0.2 * round), 90));
+            await storage.UploadAsync(names[1], TestFiles.Edited("chelsea.png", 0.7 - (0.2 * round), 60));
 
             var entries = await Task.WhenAll(names.Select(n => storage.Ingest.IngestAsync(n, Timeout)));
 

@@ -8,7 +8,9 @@ using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace Pipeline.Testing;
 
@@ -18,6 +20,37 @@ namespace Pipeline.Testing;
 /// </summary>
 public static class TestFiles
 {
+    /// <summary>A photo with GPS position, orientation and camera make in EXIF, as jpeg, png or webp.</summary>
+    public static byte[] Geotagged(string format, int seed = 1)
+    {
+        using var image = Picture(240, 160, seed);
+        image.Metadata.ExifProfile = new ExifProfile();
+        image.Metadata.ExifProfile.SetValue(ExifTag.GPSLatitude, [new Rational(52, 1), new Rational(22, 1), new Rational(1234, 100)]);
+        image.Metadata.ExifProfile.SetValue(ExifTag.GPSLatitudeRef, "N");
+        image.Metadata.ExifProfile.SetValue(ExifTag.GPSLongitude, [new Rational(4, 1), new Rational(53, 1), new Rational(5678, 100)]);
+        image.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
+        image.Metadata.ExifProfile.SetValue(ExifTag.Make, "TestCam");
+        using var stream = new MemoryStream();
+        switch (format)
+        {
+            case "jpeg": image.SaveAsJpeg(stream); break;
+            case "png": image.SaveAsPng(stream, new PngEncoder()); break;
+            default: image.SaveAsWebp(stream, new WebpEncoder { FileFormat = WebpFileFormatType.Lossless }); break;
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>A sample image resized and re-encoded as JPEG: a near duplicate of the original.</summary>
+    public static byte[] Edited(string sample, double scale, int quality)
+    {
+        using var image = Image.Load(SampleSet.Good(sample));
+        image.Mutate(x => x.Resize((int)(image.Width * scale), (int)(image.Height * scale)));
+        using var stream = new MemoryStream();
+        image.SaveAsJpeg(stream, new JpegEncoder { Quality = quality });
+        return stream.ToArray();
+    }
+
     /// <summary>A deterministic, detailed RGB picture.</summary>
     public static Image<Rgb24> Picture(int width, int height, int seed = 1)
     {

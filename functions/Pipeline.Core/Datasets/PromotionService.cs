@@ -24,11 +24,9 @@ public sealed class PromotionService(
     ILabelQaStore reports,
     IOptions<IngestOptions> ingestOptions,
     IOptions<LabelQaOptions> labelOptions,
+    IOptions<PromotionOptions> promotionOptions,
     TimeProvider time)
 {
-    /// <summary>Images per copy, verify and mark chunk.</summary>
-    public const int ChunkSize = 100;
-
     /// <summary>How many blobs one chunk step moves at once.</summary>
     private const int Parallelism = 8;
 
@@ -59,6 +57,9 @@ public sealed class PromotionService(
         public List<string> Names { get; } = [];
 
         public List<ManifestBox>? Labels { get; set; }
+
+        /// <summary>When the upload whose annotations gave <see cref="Labels"/> was ingested: a later upload of the same bytes with boxes relabels it.</summary>
+        public DateTimeOffset LabelledAt { get; set; }
     }
 
     /// <summary>
@@ -113,6 +114,7 @@ public sealed class PromotionService(
         {
             var labelFiles = new List<CatalogEntry>();
             var images = new List<Candidate>();
+            var again = new List<(Candidate First, Candidate Here)>();
             await foreach (var row in catalog.ListBatchAsync(batch, cancellationToken))
             {
                 if (row.Status != IngestStatus.Accepted || row.Dataset != dataset || row.StagedPath is null)
@@ -124,13 +126,21 @@ public sealed class PromotionService(
                 {
                     labelFiles.Add(row);
                 }
-                else if (candidates.TryGetValue(row.Sha256, out var known2))
+                else if (row is not { Width: not null, Height: not null })
                 {
-                    known2.Names.Add(row.Name);
+                    continue;
                 }
-                else if (row is { Width: not null, Height: not null })
+                else if (candidates.TryGetValue(row.Sha256, out var first))
                 {
-                    var candidate = new Candidate { Row = row, FileName = Relative(batch, row.Name) };
+                    // The same bytes uploaded again (here or in another batch): one image, whose boxes may be updated here.
+                    first.Names.Add(row.Name);
+                    var here = new Candidate { Row = row, FileName = Relative(batch, row.Name) };
+                    images.Add(here);
+                    again.Add((first, here));
+                }
+                else
+                {
+                    var candidate = new Candidate { Row = row, FileName = Relative(batch, row.Name), LabelledAt = row.IngestedAt };
                     candidate.Names.Add(row.Name);
                     candidates[row.Sha256] = candidate;
                     images.Add(candidate);
@@ -140,6 +150,10 @@ public sealed class PromotionService(
             if (labelFiles.Count > 0)
             {
                 await AttachLabelsAsync(batch, images, labelFiles, cancellationToken);
+                foreach (var (first, here) in again.Where(a => a.Here.Labels is { Count: > 0 } && a.Here.Row.IngestedAt >= a.First.LabelledAt))
+                {
+                    (first.Labels, first.LabelledAt) = (here.Labels, here.Row.IngestedAt);
+                }
             }
 
             var qaName = LabelQaService.ResultName(batch);
@@ -151,14 +165,14 @@ public sealed class PromotionService(
         }
 
         // Near-duplicate partners, by hash (the finding names the earlier upload's incoming blob).
-        var partners = new Dictionary<string, List<(string Sha, string FileName)>>(StringComparer.Ordinal);
+        var partners = new Dictionary<string, (string FileName, List<(string Sha, string FileName)> Later)>(StringComparer.Ordinal);
         foreach (var candidate in candidates.Values)
         {
             foreach (var subject in candidate.Row.Findings.Where(f => f.Code == FindingCodes.ImageNearDuplicate && f.Subject is not null).Select(f => f.Subject!).Distinct())
             {
                 if (await catalog.GetAsync(subject, cancellationToken) is { Value: { Status: IngestStatus.Accepted } other } && other.Sha256 != candidate.Row.Sha256)
                 {
-                    (partners.TryGetValue(other.Sha256, out var list) ? list : partners[other.Sha256] = []).Add((candidate.Row.Sha256, candidate.FileName));
+                    (partners.TryGetValue(other.Sha256, out var pair) ? pair : partners[other.Sha256] = (Relative(other.Batch, other.Name), [])).Later.Add((candidate.Row.Sha256, candidate.FileName));
                 }
             }
         }
@@ -274,7 +288,7 @@ public sealed class PromotionService(
         }
 
         // Leakage: near-duplicate pairs with both images in the version, split apart.
-        foreach (var (earlier, laters) in partners)
+        foreach (var (earlier, (earlierName, laters)) in partners)
         {
             if (!inVersion.Contains(earlier))
             {
@@ -283,7 +297,7 @@ public sealed class PromotionService(
 
             foreach (var (sha, fileName) in laters)
             {
-                seen.AddNearDuplicatePair(fileName, ratios.Assign(sha), earlier[..12], ratios.Assign(earlier));
+                seen.AddNearDuplicatePair(fileName, ratios.Assign(sha), earlierName, ratios.Assign(earlier));
             }
         }
 
@@ -302,7 +316,7 @@ public sealed class PromotionService(
         var gateResult = GateEvaluator.Evaluate(dataset, gate, gateFile, gateSha, seen, time.GetUtcNow());
         await WriteJsonAsync(GateResultName(folder), gateResult, cancellationToken);
 
-        var chunks = copies.Chunk(ChunkSize).ToList();
+        var chunks = copies.Chunk(promotionOptions.Value.ChunkSize).ToList();
         for (var k = 0; k < chunks.Count; k++)
         {
             await WriteJsonAsync(ChunkName(folder, k), chunks[k], cancellationToken);

@@ -64,8 +64,13 @@ public static class PromoteOrchestration
     /// <summary>The instance id of a dataset's promotion.</summary>
     public static string InstanceIdFor(string dataset) => $"promote:{dataset}";
 
+    // Transient faults are retried; a broken invariant (a missing or altered staged image, a pointer moved
+    // under the publish) is not: retrying cannot fix it, and the run should fail at once with its reason.
     private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2));
+        maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2)
+    {
+        HandleFailure = failure => !failure.IsCausedBy<InvalidOperationException>() && !failure.IsCausedBy<InvalidDataException>(),
+    });
 
     public static async Task<PromotionResult> RunAsync(TaskOrchestrationContext context, PromoteInput input)
     {

@@ -1,0 +1,309 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core;
+using Pipeline.Core.Datasets;
+using Pipeline.Testing;
+using Pipeline.Workflows.Promotion;
+
+namespace Pipeline.Workflows.Tests;
+
+/// <summary>Promotion in the in-process Durable Task engine, on Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class PromotionTests(AzuriteFixture azurite)
+{
+    internal const string Dataset = "cats";
+
+    internal static string Coco(params (string File, string Label)[] boxes) =>
+        JsonSerializer.Serialize(new
+        {
+            images = boxes.Select(b => b.File).Distinct().Select((f, i) => new { id = i + 1, file_name = f, width = 320, height = 240 }),
+            categories = new[] { new { id = 1, name = "cat" }, new { id = 2, name = "dog" } },
+            annotations = boxes.Select((b, i) => new
+            {
+                id = i + 1,
+                image_id = boxes.Select(x => x.File).Distinct().ToList().IndexOf(b.File) + 1,
+                category_id = b.Label == "cat" ? 1 : 2,
+                bbox = new[] { 10 + i, 10, 50, 40 },
+            }),
+        });
+
+    /// <summary>Uploads and ingests <paramref name="count"/> images (and a COCO file labelling each) as one batch of the dataset.</summary>
+    internal static async Task IngestBatchAsync(TestStorage storage, string batch, int count, int seed = 0, string dataset = Dataset, Func<int, string>? label = null)
+    {
+        label ??= i => i % 3 == 0 ? "dog" : "cat";
+        var names = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            names.Add($"{batch}/img{i}.jpg");
+            await storage.UploadAsync(names[^1], TestFiles.Jpeg(320, 240, seed: seed + i + 1), dataset);
+        }
+
+        names.Add($"{batch}/coco.json");
+        await storage.UploadAsync(names[^1], Encoding.UTF8.GetBytes(Coco([.. Enumerable.Range(0, count).Select(i => ($"img{i}.jpg", label(i)))])), dataset);
+        foreach (var name in names)
+        {
+            await storage.Ingest.IngestAsync(name, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// A gate that blocks error findings only. The synthetic test pictures resemble each other enough to be near
+    /// duplicates, so the default gate would (rightly) find leakage between them; tests about other things use this.
+    /// </summary>
+    internal static Task UseGateWithoutLeakageAsync(TestStorage storage, string approval = "never") =>
+        storage.Services.GetRequiredService<IPromotionBlobs>().WriteGateAsync(Dataset, Encoding.UTF8.GetBytes($$$"""
+            {"version": 1, "expectations": [{"expect": "no_findings", "findingSeverity": "error"}], "approval": {"required": "{{{approval}}}"} }
+            """), CancellationToken.None);
+
+    internal static async Task<PromotionResult> PromoteAsync(DurableTaskClient client, PromoteInput input, CancellationToken cancellationToken, bool expectSuccess = true)
+    {
+        var (id, started) = await PromotionClient.StartAsync(client, input, cancellationToken);
+        Assert.True(started);
+        var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cancellationToken);
+        if (!expectSuccess)
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+            return null!;
+        }
+
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());
+        return done.ReadOutputAs<PromotionResult>()!;
+    }
+
+    internal static async Task<List<ManifestEntry>> ManifestAsync(TestStorage storage, int version)
+    {
+        var entries = new List<ManifestEntry>();
+        var blob = storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, version, "manifest.jsonl"));
+        await foreach (var entry in DatasetManifest.ReadAsync((await blob.DownloadStreamingAsync()).Value.Content, CancellationToken.None))
+        {
+            entries.Add(entry);
+        }
+
+        return entries;
+    }
+
+    /// <summary>The published images: production/{dataset}/images/*.</summary>
+    internal static async Task<List<string>> ProductionImagesAsync(TestStorage storage) =>
+        [.. (await storage.ListAsync(storage.Production)).Where(n => n.StartsWith($"{Dataset}/images/", StringComparison.Ordinal)).Select(n => n[(Dataset.Length + 1)..])];
+
+    [Fact]
+    public async Task A_promotion_publishes_a_version_whose_images_are_exactly_its_manifest_with_lineage()
+    {
+        await using var storage = azurite.CreateStorage(s => s["Pipeline:Promotion:ChunkSize"] = "2");
+        await IngestBatchAsync(storage, "b1", 5);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+
+        // One chunk per generation: the chunk orchestrations continue as new twice.
+        var result = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset), ChunksPerGeneration: 1), timeout.Token);
+
+        Assert.Equal((PromotionOutcomes.Published, 1, 5, 5), (result.Outcome, result.Version, result.Images, result.Added));
+        var manifest = await ManifestAsync(storage, 1);
+        Assert.Equal(manifest.Select(e => e.Path).Order(StringComparer.Ordinal), await ProductionImagesAsync(storage));
+        Assert.Equal(manifest.OrderBy(e => e.OriginalSha256, StringComparer.Ordinal), manifest);
+        Assert.All(manifest, e => Assert.Equal(e.OriginalSha256, e.Sha256));
+        Assert.All(manifest, e => Assert.Equal(e.FileName is "img0.jpg" or "img3.jpg" ? "dog" : "cat", e.Labels.Single().Label));
+        foreach (var entry in manifest)
+        {
+            var bytes = (await storage.Production.GetBlobClient($"{Dataset}/{entry.Path}").DownloadContentAsync()).Value.Content.ToArray();
+            Assert.Equal(entry.Sha256, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        }
+
+        var versions = storage.Services.GetRequiredService<DatasetVersions>();
+        var version = await versions.GetAsync(Dataset, 1, CancellationToken.None);
+        var manifestBytes = (await storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, 1, "manifest.jsonl")).DownloadContentAsync()).Value.Content.ToArray();
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(manifestBytes)), version!.Id);
+        Assert.Equal(result.Id, version.Id);
+        Assert.Equal(["b1"], version.Lineage.Batches);
+        Assert.Equal("default", version.Lineage.GateFile);
+        Assert.Null(version.Parent);
+        Assert.Equal(5, version.Counts.Images);
+        Assert.Equal(new VersionListing(1, version.Id, version.CreatedAt, 5, true), Assert.Single(await versions.ListAsync(Dataset, CancellationToken.None)));
+        foreach (var file in new[] { "annotations.coco.json", "yolo.tar", "gate-result.json", "dataset.json" })
+        {
+            Assert.True(await storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, 1, file)).ExistsAsync(), file);
+        }
+
+        // The catalog rows of the images say where they went; staging keeps everything.
+        var rows = await storage.CatalogRowsAsync();
+        Assert.All(rows.Where(r => r.GetString("Kind") == "image"), r => Assert.Equal("cats@1", r.GetString("Promoted")));
+        Assert.Equal(6, (await storage.ListAsync(storage.Staging)).Count);
+
+        // Lineage: the promotion's START and COMPLETE share a run id; the COMPLETE names the version and the gate's assertions.
+        var events = await LineageEventsAsync(storage, "promote");
+        Assert.Equal(["START", "COMPLETE"], events.Select(e => e.GetProperty("eventType").GetString()));
+        Assert.Single(events.Select(e => e.GetProperty("run").GetProperty("runId").GetString()).Distinct());
+        var complete = events[1];
+        Assert.Equal(version.Id, complete.GetProperty("outputs")[0].GetProperty("facets").GetProperty("version").GetProperty("datasetVersion").GetString());
+        Assert.Equal(2, complete.GetProperty("inputs")[0].GetProperty("inputFacets").GetProperty("dataQualityAssertions").GetProperty("assertions").GetArrayLength());
+        Assert.Equal(12, (await LineageEventsAsync(storage, "ingest")).Count); // six files, START and COMPLETE each
+    }
+
+    [Fact]
+    public async Task A_second_version_adds_and_relabels_and_a_rollback_moves_only_the_pointer()
+    {
+        await using var storage = azurite.CreateStorage();
+        await UseGateWithoutLeakageAsync(storage);
+        await IngestBatchAsync(storage, "b1", 3);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+        await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var v1 = await ManifestAsync(storage, 1);
+
+        // Batch b2 adds two images and relabels img1 of b1 (same bytes, now a dog).
+        await IngestBatchAsync(storage, "b2", 2, seed: 100);
+        await storage.UploadAsync("b2/img-again.jpg", TestFiles.Jpeg(320, 240, seed: 2), Dataset);
+        await storage.UploadAsync("b2/coco.json", Encoding.UTF8.GetBytes(Coco(("img0.jpg", "dog"), ("img1.jpg", "cat"), ("img-again.jpg", "dog"))), Dataset);
+        await storage.Ingest.IngestAsync("b2/img-again.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("b2/coco.json", CancellationToken.None);
+        var second = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var unchanged = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+
+        Assert.Equal((PromotionOutcomes.Published, 2, 5, 2), (second.Outcome, second.Version, second.Images, second.Added));
+        Assert.Equal(PromotionOutcomes.Unchanged, unchanged.Outcome);
+        var versions = storage.Services.GetRequiredService<DatasetVersions>();
+        var diff = await versions.DiffAsync(Dataset, 1, 2, CancellationToken.None);
+        Assert.Equal((2, 0, 1), (diff!.AddedCount, diff.RemovedCount, diff.RelabelledCount));
+        Assert.Equal(v1.Single(e => e.FileName == "img1.jpg").OriginalSha256, diff.Relabelled.Single().OriginalSha256);
+        var v2Info = await versions.GetAsync(Dataset, 2, CancellationToken.None);
+        Assert.Equal((1, (await versions.GetAsync(Dataset, 1, CancellationToken.None))!.Id), (v2Info!.Parent!.Value, v2Info.ParentId!));
+        var v2Bytes = (await storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, 2, "manifest.jsonl")).DownloadContentAsync()).Value.Content.ToArray();
+
+        var rollback = await versions.RollbackAsync(Dataset, 1, CancellationToken.None);
+
+        Assert.Equal(new RollbackResult(Dataset, 2, 1), rollback);
+        Assert.Equal(1, await versions.CurrentAsync(Dataset, CancellationToken.None));
+        Assert.Equal([false, true], (await versions.ListAsync(Dataset, CancellationToken.None)).OrderByDescending(v => v.Version).Select(v => v.Current));
+        Assert.Equal(v2Bytes, (await storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, 2, "manifest.jsonl")).DownloadContentAsync()).Value.Content.ToArray());
+        Assert.Null(await versions.RollbackAsync(Dataset, 7, CancellationToken.None));
+
+        // Promoting after the rollback builds version 3 on version 1, and it equals version 2 in content.
+        var third = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        Assert.Equal((3, v2Info.Id), (third.Version, third.Id));
+        Assert.Equal(1, (await versions.GetAsync(Dataset, 3, CancellationToken.None))!.Parent);
+    }
+
+    [Fact]
+    public async Task A_removal_leaves_an_image_out_of_the_next_version_and_an_unknown_one_is_refused()
+    {
+        await using var storage = azurite.CreateStorage();
+        await UseGateWithoutLeakageAsync(storage);
+        await IngestBatchAsync(storage, "b1", 3);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+        await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var gone = (await ManifestAsync(storage, 1))[0].OriginalSha256;
+
+        var unknown = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset, Remove: [new string('0', 64)])), timeout.Token);
+        var removed = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset, Remove: [gone])), timeout.Token);
+
+        Assert.Equal(PromotionOutcomes.Invalid, unknown.Outcome);
+        Assert.Contains("not in the current version", unknown.Message, StringComparison.Ordinal);
+        Assert.Equal((PromotionOutcomes.Published, 2, 2), (removed.Outcome, removed.Version, removed.Images));
+        Assert.DoesNotContain(await ManifestAsync(storage, 2), e => e.OriginalSha256 == gone);
+        Assert.Contains(await ManifestAsync(storage, 1), e => e.OriginalSha256 == gone);
+    }
+
+    [Fact]
+    public async Task A_failed_gate_or_an_invalid_gate_file_or_an_unknown_batch_publishes_nothing_and_says_why()
+    {
+        await using var storage = azurite.CreateStorage();
+        await IngestBatchAsync(storage, "b1", 2);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+        var blobs = storage.Services.GetRequiredService<IPromotionBlobs>();
+
+        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 4, "expectations": [{"expect": "min_images", "min": 100}]}"""), CancellationToken.None);
+        var failed = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 4, "expectations": [{"expect": "min_images"}]}"""), CancellationToken.None);
+        var invalid = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 5, "expectations": []}"""), CancellationToken.None);
+        var unknown = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset, Batches: ["nope"])), timeout.Token);
+
+        Assert.Equal(PromotionOutcomes.GateFailed, failed.Outcome);
+        Assert.Equal(PromotionOutcomes.Invalid, invalid.Outcome);
+        Assert.Contains("min is required", invalid.Message, StringComparison.Ordinal);
+        Assert.Equal(PromotionOutcomes.Invalid, unknown.Outcome);
+        Assert.Contains("'nope'", unknown.Message, StringComparison.Ordinal);
+        Assert.Empty(await storage.ListAsync(storage.Production));
+        Assert.Empty(await storage.Services.GetRequiredService<DatasetVersions>().ListAsync(Dataset, CancellationToken.None));
+        var gate = JsonSerializer.Deserialize<Pipeline.Core.Gates.GateResult>(
+            (await storage.Reports.GetBlobClient(PromotionService.GateResultName(PromotionService.WorkFolder(Dataset, 1))).DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!;
+        Assert.Equal((4, false, 2.0), (gate.GateVersion, gate.Expectations[0].Success, gate.Expectations[0].Observed));
+        var failures = (await LineageEventsAsync(storage, "promote")).Where(e => e.GetProperty("eventType").GetString() == "FAIL").ToList();
+        Assert.Equal(3, failures.Count);
+    }
+
+    [Fact]
+    public async Task Location_is_stripped_before_publication_with_both_hashes_in_the_manifest()
+    {
+        await using var storage = azurite.CreateStorage(s => s["Pipeline:Ingest:KeepLocationDatasets"] = "dogs");
+        var geotagged = TestFiles.Geotagged("jpeg");
+        await storage.UploadAsync("geo/cat.jpg", geotagged, Dataset);
+        await storage.UploadAsync("geo/dog.jpg", geotagged, "dogs");
+        await storage.Ingest.IngestAsync("geo/cat.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("geo/dog.jpg", CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+
+        await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest("dogs")), timeout.Token);
+
+        var entry = Assert.Single(await ManifestAsync(storage, 1));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(geotagged)), entry.OriginalSha256);
+        Assert.NotEqual(entry.OriginalSha256, entry.Sha256);
+        var published = (await storage.Production.GetBlobClient($"{Dataset}/{entry.Path}").DownloadContentAsync()).Value.Content.ToArray();
+        Assert.Equal(entry.Sha256, Convert.ToHexStringLower(SHA256.HashData(published)));
+        var guard = storage.Services.GetRequiredService<Pipeline.Core.Images.ImageGuard>();
+        Assert.DoesNotContain((await guard.InspectAsync(published, "p.jpg", CancellationToken.None)).Findings, f => f.Code == Pipeline.Core.Findings.FindingCodes.ImageLocationMetadata);
+        Assert.Equal(1, (await storage.Services.GetRequiredService<DatasetVersions>().GetAsync(Dataset, 1, CancellationToken.None))!.Counts.LocationStripped);
+        var kept = (await storage.Production.GetBlobClient($"dogs/images/{entry.OriginalSha256}.jpg").DownloadContentAsync()).Value.Content.ToArray();
+        Assert.Equal(geotagged, kept);
+    }
+
+    [Fact]
+    public async Task Near_duplicates_split_apart_are_leakage_and_the_default_gate_blocks_them()
+    {
+        await using var storage = azurite.CreateStorage();
+        // Half train, half test: find an edit of the photograph whose hash falls in the other split.
+        var ratios = new SplitRatios(0.5, 0, 0.5);
+        var original = SampleSet.Good("chelsea.png");
+        var edit = Enumerable.Range(0, 40).Select(q => TestFiles.Edited("chelsea.png", 0.8, 60 + q))
+            .First(e => ratios.Assign(Sha(e)) != ratios.Assign(Sha(original)));
+        await storage.Services.GetRequiredService<IPromotionBlobs>().WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""
+            {"version": 1, "splits": {"train": 0.5, "val": 0, "test": 0.5}, "expectations": [{"expect": "no_split_leakage"}], "approval": {"required": "never"}}
+            """), CancellationToken.None);
+        await storage.UploadAsync("nd/chelsea.png", original, Dataset);
+        await storage.Ingest.IngestAsync("nd/chelsea.png", CancellationToken.None);
+        await storage.UploadAsync("nd/chelsea-small.jpg", edit, Dataset);
+        await storage.Ingest.IngestAsync("nd/chelsea-small.jpg", CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+
+        var result = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+
+        Assert.Equal(PromotionOutcomes.GateFailed, result.Outcome);
+        var gate = JsonSerializer.Deserialize<Pipeline.Core.Gates.GateResult>(
+            (await storage.Reports.GetBlobClient(PromotionService.GateResultName(PromotionService.WorkFolder(Dataset, 1))).DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!;
+        var leak = Assert.Single(gate.Expectations);
+        Assert.Equal((1, 1), (leak.Elements, leak.Unexpected));
+        Assert.Matches(@"^chelsea-small\.jpg \((train|test)\) ~ chelsea\.png \((train|test)\)$", Assert.Single(leak.Examples));
+    }
+
+    private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    internal static async Task<List<JsonElement>> LineageEventsAsync(TestStorage storage, string job)
+    {
+        var events = new List<JsonElement>();
+        foreach (var name in (await storage.ListAsync(storage.Lineage)).Where(n => n.StartsWith(job + "/", StringComparison.Ordinal)))
+        {
+            var text = (await storage.Lineage.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
+            events.AddRange(text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement));
+        }
+
+        return [.. events.OrderBy(e => e.GetProperty("eventTime").GetString(), StringComparer.Ordinal)];
+    }
+}
