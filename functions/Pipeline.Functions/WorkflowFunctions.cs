@@ -69,6 +69,10 @@ public sealed class WorkflowFunctions(ReconcileActivities reconcile, LabelQaActi
     public Task<PublishOutcome> PublishVersion([ActivityTrigger] PromotionPlan input, CancellationToken cancellationToken) =>
         promotion.PublishAsync(input, cancellationToken);
 
+    [Function(TaskNames.FinishPromotion)]
+    public Task<PromotionResult> FinishPromotion([ActivityTrigger] FinishPromotionInput input, CancellationToken cancellationToken) =>
+        promotion.FinishAsync(input, cancellationToken);
+
     [Function(TaskNames.EmitLineage)]
     public Task<string> EmitLineage([ActivityTrigger] LineageEventInput input, CancellationToken cancellationToken) =>
         promotion.EmitLineageAsync(input, cancellationToken);

@@ -35,5 +35,7 @@ public static class TaskNames
 
     public const string PublishVersion = nameof(PublishVersion);
 
+    public const string FinishPromotion = nameof(FinishPromotion);
+
     public const string EmitLineage = nameof(EmitLineage);
 }

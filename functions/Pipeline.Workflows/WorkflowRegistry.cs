@@ -28,6 +28,7 @@ public static class WorkflowRegistry
         new(TaskNames.PromoteChunk, TaskKind.Activity, typeof(PromoteChunkInput), typeof(ChunkOutcome)),
         new(TaskNames.WriteVersion, TaskKind.Activity, typeof(WriteVersionInput), typeof(DatasetVersion)),
         new(TaskNames.PublishVersion, TaskKind.Activity, typeof(PromotionPlan), typeof(PublishOutcome)),
+        new(TaskNames.FinishPromotion, TaskKind.Activity, typeof(FinishPromotionInput), typeof(PromotionResult)),
         new(TaskNames.EmitLineage, TaskKind.Activity, typeof(LineageEventInput), typeof(string)),
     ];
 
@@ -43,6 +44,7 @@ public static class WorkflowRegistry
         registry.AddActivityFunc<PromoteChunkInput, ChunkOutcome>(TaskNames.PromoteChunk, (context, input) => promotion().ChunkAsync(input, CancellationToken.None));
         registry.AddActivityFunc<WriteVersionInput, DatasetVersion>(TaskNames.WriteVersion, (context, input) => promotion().WriteVersionAsync(input, CancellationToken.None));
         registry.AddActivityFunc<PromotionPlan, PublishOutcome>(TaskNames.PublishVersion, (context, input) => promotion().PublishAsync(input, CancellationToken.None));
+        registry.AddActivityFunc<FinishPromotionInput, PromotionResult>(TaskNames.FinishPromotion, (context, input) => promotion().FinishAsync(input, CancellationToken.None));
         registry.AddActivityFunc<LineageEventInput, string>(TaskNames.EmitLineage, (context, input) => promotion().EmitLineageAsync(input, CancellationToken.None));
         registry.AddOrchestratorFunc<LabelQaInput, LabelQaSummary>(TaskNames.LabelQa, LabelQaOrchestration.RunAsync);
         registry.AddOrchestratorFunc<LabelQaUnitsInput, int>(TaskNames.LabelQaUnits, LabelQaOrchestration.RunUnitsAsync);

@@ -91,10 +91,12 @@ public sealed class TestStorage : IAsyncDisposable
     }
 
     /// <summary>Promotion activities wired like production's but over another blob store (a fault injected).</summary>
-    public Pipeline.Workflows.Promotion.PromotionActivities PromotionActivitiesOver(Pipeline.Core.Datasets.IPromotionBlobs blobs, Pipeline.Core.Datasets.IDatasetRegistry? registry = null)
+    public Pipeline.Workflows.Promotion.PromotionActivities PromotionActivitiesOver(
+        Pipeline.Core.Datasets.IPromotionBlobs blobs, Pipeline.Core.Datasets.IDatasetRegistry? registry = null, IImageCatalog? catalog = null)
     {
         registry ??= Services.GetRequiredService<Pipeline.Core.Datasets.IDatasetRegistry>();
-        var promotion = ActivatorUtilities.CreateInstance<Pipeline.Core.Datasets.PromotionService>(Services, blobs, registry);
+        catalog ??= Catalog;
+        var promotion = ActivatorUtilities.CreateInstance<Pipeline.Core.Datasets.PromotionService>(Services, blobs, registry, catalog);
         var lineage = ActivatorUtilities.CreateInstance<Pipeline.Core.Lineage.LineageService>(Services, blobs);
         return new Pipeline.Workflows.Promotion.PromotionActivities(promotion, lineage);
     }

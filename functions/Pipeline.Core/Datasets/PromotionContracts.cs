@@ -25,11 +25,15 @@ public sealed record PromotionRequest(string Dataset, IReadOnlyList<string>? Bat
 /// <param name="ApprovalTimeoutHours">How long to wait for the approval.</param>
 /// <param name="Batches">The batches images were added from.</param>
 /// <param name="Problem">Why the promotion cannot go ahead at all (an invalid gate file, an unknown batch), or null.</param>
+/// <param name="Resumed">
+/// Whether this is the plan of the current version, published by a run that stopped before it finished: the
+/// steps after the publish are run again (the ones before it are idempotent and find their work done).
+/// </param>
 public sealed record PromotionPlan(
     string Dataset, int Version, int? Parent, string? ParentId, string WorkFolder,
     int Images, int Added, int Removed, int Relabelled, int Chunks,
     bool GatePassed, int GateWarnings, bool ApprovalRequired, IReadOnlyList<string> ApprovalReasons, double ApprovalTimeoutHours,
-    IReadOnlyList<string> Batches, string? Problem = null)
+    IReadOnlyList<string> Batches, string? Problem = null, bool Resumed = false)
 {
     /// <summary>Whether the new version would equal its parent.</summary>
     public bool Unchanged => Parent is not null && Added == 0 && Removed == 0 && Relabelled == 0;

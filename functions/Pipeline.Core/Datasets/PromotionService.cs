@@ -41,6 +41,10 @@ public sealed class PromotionService(
 
     private static string PlanLinesName(string workFolder) => workFolder + "plan.jsonl";
 
+    private static string PlanName(string workFolder) => workFolder + "plan.json";
+
+    private static string DoneName(string workFolder) => workFolder + "done.json";
+
     private static string ChunkName(string workFolder, int chunk) => $"{workFolder}chunks/{chunk:D6}.json";
 
     private static string CopiedName(string workFolder, int chunk) => $"{workFolder}copied/{chunk:D6}.json";
@@ -71,6 +75,14 @@ public sealed class PromotionService(
     {
         var dataset = request.Dataset;
         var pointer = await registry.GetPointerAsync(dataset, cancellationToken);
+
+        // The current version published by a run that stopped before it marked its rows: finish that first.
+        if (pointer.Current is { } published && await OpenJsonAsync<PromotionPlan>(PlanName(WorkFolder(dataset, published)), cancellationToken) is { } unfinished
+            && await OpenJsonAsync<PromotionResult>(DoneName(unfinished.WorkFolder), cancellationToken) is null)
+        {
+            return unfinished with { Resumed = true };
+        }
+
         var version = pointer.Latest + 1;
         var folder = WorkFolder(dataset, version);
         PromotionPlan Invalid(string problem) =>
@@ -322,10 +334,19 @@ public sealed class PromotionService(
             await WriteJsonAsync(ChunkName(folder, k), chunks[k], cancellationToken);
         }
 
-        return new PromotionPlan(
+        var plan = new PromotionPlan(
             dataset, version, pointer.Current, parentId, folder, totals.Images, added, removed, relabelled, chunks.Count,
             gateResult.Passed, gateResult.Warnings, gateResult.ApprovalRequired, gateResult.ApprovalReasons, gate.ApprovalPolicy.TimeoutHours,
             [.. batches]);
+        await WriteJsonAsync(PlanName(folder), plan, cancellationToken);
+        return plan;
+    }
+
+    /// <summary>Records that the promotion of a version finished (its rows are marked); a later plan starts a new version.</summary>
+    public async Task<PromotionResult> FinishAsync(PromotionPlan plan, PromotionResult result, CancellationToken cancellationToken)
+    {
+        await WriteJsonAsync(DoneName(plan.WorkFolder), result, cancellationToken);
+        return result;
     }
 
     /// <summary>
@@ -666,6 +687,13 @@ public sealed class PromotionService(
 
     private async Task WriteJsonAsync<T>(string name, T value, CancellationToken cancellationToken) =>
         await blobs.WriteWorkAsync(name, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, PipelineJson.Options)), cancellationToken);
+
+    private async Task<T?> OpenJsonAsync<T>(string name, CancellationToken cancellationToken)
+        where T : class
+    {
+        await using var stream = await blobs.OpenWorkAsync(name, cancellationToken);
+        return stream is null ? null : await JsonSerializer.DeserializeAsync<T>(stream, PipelineJson.Options, cancellationToken);
+    }
 
     private async Task<T> ReadJsonAsync<T>(string name, CancellationToken cancellationToken)
     {

@@ -29,6 +29,9 @@ public sealed record PromoteChunksInput(string Step, string Dataset, int Version
 /// <summary>Input of a chunk activity.</summary>
 public sealed record PromoteChunkInput(string Step, ChunkRef Chunk);
 
+/// <summary>Input of the FinishPromotion activity.</summary>
+public sealed record FinishPromotionInput(PromotionPlan Plan, PromotionResult Result);
+
 /// <summary>The promotion's custom status.</summary>
 /// <param name="Stage">planning, awaiting_approval, copying, verifying, writing, publishing, marking or done.</param>
 /// <param name="Version">The version being made, once planned.</param>
@@ -69,8 +72,22 @@ public static class PromoteOrchestration
     private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2)
     {
-        HandleFailure = failure => !failure.IsCausedBy<InvalidOperationException>() && !failure.IsCausedBy<InvalidDataException>(),
+        HandleFailure = failure => !IsBrokenInvariant(failure),
     });
+
+    /// <summary>Whether a failure, or the failure inside it (a sub-orchestration's activity), is a broken invariant rather than a transient fault.</summary>
+    public static bool IsBrokenInvariant(TaskFailureDetails? failure)
+    {
+        for (; failure is not null; failure = failure.InnerFailure)
+        {
+            if (failure.IsCausedBy<InvalidOperationException>() || failure.IsCausedBy<InvalidDataException>())
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static async Task<PromotionResult> RunAsync(TaskOrchestrationContext context, PromoteInput input)
     {
@@ -101,18 +118,19 @@ public static class PromoteOrchestration
                 return await Stop(PromotionOutcomes.Invalid, plan.Problem);
             }
 
-            if (!plan.GatePassed)
+            if (!plan.GatePassed && !plan.Resumed)
             {
                 return await Stop(PromotionOutcomes.GateFailed, $"The gate failed; see reports/{gate}.");
             }
 
-            if (plan.Unchanged)
+            if (plan.Unchanged && !plan.Resumed)
             {
                 return await Stop(PromotionOutcomes.Unchanged, $"Nothing changed since version {plan.Parent}; nothing was published.");
             }
 
+            // A resumed plan was gated and approved by the run that published it; its dataset.json keeps that record.
             ApprovalRecord? approval = null;
-            if (plan.ApprovalRequired)
+            if (plan.ApprovalRequired && !plan.Resumed)
             {
                 // A name unique to this run: a decision meant for an earlier, timed-out round can never be taken for this one.
                 var eventName = $"approval-{runId[..12]}";
@@ -147,10 +165,13 @@ public static class PromoteOrchestration
             }
 
             await RunStepAsync(context, plan, ChunkSteps.Mark, "marking", input.ChunksPerGeneration, runId);
+            var result = new PromotionResult(dataset, PromotionOutcomes.Published, plan.Version, version.Id, version.Counts.Images, plan.Added,
+                $"Published version {plan.Version} of '{dataset}': {version.Counts.Images:N0} images ({plan.Added:N0} added, {plan.Removed:N0} removed, {plan.Relabelled:N0} relabelled)"
+                + (plan.Resumed ? ", finishing the run that published it." : "."));
+            await context.CallActivityAsync<PromotionResult>(TaskNames.FinishPromotion, new FinishPromotionInput(plan, result), Retry);
             await context.CallActivityAsync<string>(TaskNames.EmitLineage, Event(RunEventTypes.Complete, inputs, version.Id, gate), Retry);
             context.SetCustomStatus(new PromotionProgress("done", plan.Version, plan.Images, plan.Chunks));
-            return new PromotionResult(dataset, PromotionOutcomes.Published, plan.Version, version.Id, version.Counts.Images, plan.Added,
-                $"Published version {plan.Version} of '{dataset}': {version.Counts.Images:N0} images ({plan.Added:N0} added, {plan.Removed:N0} removed, {plan.Relabelled:N0} relabelled).");
+            return result;
         }
         catch (TaskFailedException ex)
         {
@@ -212,6 +233,8 @@ public sealed class PromotionActivities(PromotionService promotion, LineageServi
     public Task<DatasetVersion> WriteVersionAsync(WriteVersionInput input, CancellationToken cancellationToken) => promotion.WriteVersionAsync(input, cancellationToken);
 
     public Task<PublishOutcome> PublishAsync(PromotionPlan plan, CancellationToken cancellationToken) => promotion.PublishAsync(plan, cancellationToken);
+
+    public Task<PromotionResult> FinishAsync(FinishPromotionInput input, CancellationToken cancellationToken) => promotion.FinishAsync(input.Plan, input.Result, cancellationToken);
 
     public Task<string> EmitLineageAsync(LineageEventInput input, CancellationToken cancellationToken) => lineage.EmitAsync(input, cancellationToken);
 }

@@ -1,0 +1,86 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Datasets;
+using Pipeline.Testing;
+using Pipeline.Workflows.Promotion;
+
+namespace Pipeline.Workflows.Tests;
+
+/// <summary>Promotions that wait for a person: approve, reject, time out.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class PromotionApprovalTests(AzuriteFixture azurite)
+{
+    /// <summary>Waits until the dataset's promotion asks for approval; returns its status.</summary>
+    internal static async Task<PromotionStatus> WaitForApprovalAsync(DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var status = await PromotionClient.GetAsync(client, PromotionTests.Dataset, cancellationToken);
+            if (status?.Progress?.Stage == "awaiting_approval")
+            {
+                return status;
+            }
+
+            Assert.NotEqual("Failed", status?.RuntimeStatus);
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_promotion_the_gate_holds_for_approval_waits_for_the_decision(bool approve)
+    {
+        await using var storage = azurite.CreateStorage();
+        await PromotionTests.UseGateWithoutLeakageAsync(storage, approval: "always");
+        await PromotionTests.IngestBatchAsync(storage, "b1", 2);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(r => storage.RegisterWorkflows(r), timeout.Token);
+        var (id, _) = await PromotionClient.StartAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
+
+        var waiting = await WaitForApprovalAsync(host.Client, timeout.Token);
+        var early = await storage.ListAsync(storage.Production);
+        var delivered = await PromotionClient.DecideAsync(host.Client, PromotionTests.Dataset, new ApprovalDecision(approve, "alice", "looks right"), timeout.Token);
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        var result = done.ReadOutputAs<PromotionResult>()!;
+        var late = await PromotionClient.DecideAsync(host.Client, PromotionTests.Dataset, new ApprovalDecision(true, "bob"), timeout.Token);
+
+        Assert.Empty(early);
+        Assert.StartsWith("approval-", waiting.Progress!.ApprovalEvent, StringComparison.Ordinal);
+        Assert.Equal(["the gate asks for approval of every promotion"], waiting.Progress.ApprovalReasons);
+        Assert.Equal(DecisionOutcome.Delivered, delivered);
+        Assert.Equal(DecisionOutcome.NotWaiting, late);
+        var versions = storage.Services.GetRequiredService<DatasetVersions>();
+        if (approve)
+        {
+            Assert.Equal(PromotionOutcomes.Published, result.Outcome);
+            var approval = (await versions.GetAsync(PromotionTests.Dataset, 1, CancellationToken.None))!.Approval!;
+            Assert.Equal(("approved", "alice", "looks right"), (approval.Decision, approval.By, approval.Comment));
+        }
+        else
+        {
+            Assert.Equal(PromotionOutcomes.Rejected, result.Outcome);
+            Assert.Contains("alice rejected version 1: looks right", result.Message, StringComparison.Ordinal);
+            Assert.Empty(await storage.ListAsync(storage.Production));
+            Assert.Empty(await versions.ListAsync(PromotionTests.Dataset, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task A_promotion_nobody_approves_in_time_times_out_and_publishes_nothing()
+    {
+        await using var storage = azurite.CreateStorage();
+        await PromotionTests.UseGateWithoutLeakageAsync(storage, approval: "always");
+        await PromotionTests.IngestBatchAsync(storage, "b1", 1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(r => storage.RegisterWorkflows(r), timeout.Token);
+
+        // Two seconds instead of 72 hours.
+        var result = await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset), ApprovalTimeoutHours: 2.0 / 3600), timeout.Token);
+        var late = await PromotionClient.DecideAsync(host.Client, PromotionTests.Dataset, new ApprovalDecision(true, "alice"), timeout.Token);
+
+        Assert.Equal(PromotionOutcomes.TimedOut, result.Outcome);
+        Assert.Equal(DecisionOutcome.NotWaiting, late);
+        Assert.Empty(await storage.ListAsync(storage.Production));
+    }
+}
