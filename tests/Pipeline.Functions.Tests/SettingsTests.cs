@@ -22,6 +22,7 @@ public sealed class SettingsTests
     [InlineData(typeof(Pipeline.Core.Ingest.IngestOptions), "Pipeline__Ingest__")]
     [InlineData(typeof(Pipeline.Core.Labels.LabelQaOptions), "Pipeline__Labels__")]
     [InlineData(typeof(Pipeline.Workflows.Ingest.ReconcileOptions), "Pipeline__Reconcile__")]
+    [InlineData(typeof(Pipeline.Core.Datasets.PromotionOptions), "Pipeline__Promotion__")]
     public void The_sample_settings_name_every_option_the_app_reads(Type options, string prefix)
     {
         var values = SampleValues();

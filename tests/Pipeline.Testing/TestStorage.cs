@@ -80,12 +80,13 @@ public sealed class TestStorage : IAsyncDisposable
 
     /// <summary>
     /// Registers every workflow with activities built from this storage's services (the local runner's wiring);
-    /// <paramref name="promotion"/> replaces the promotion activities (a fault injected).
+    /// <paramref name="promotion"/> or <paramref name="labels"/> replace the promotion or label QA activities (a fault injected).
     /// </summary>
-    public DurableTaskRegistry RegisterWorkflows(DurableTaskRegistry registry, Pipeline.Workflows.Promotion.PromotionActivities? promotion = null)
+    public DurableTaskRegistry RegisterWorkflows(
+        DurableTaskRegistry registry, Pipeline.Workflows.Promotion.PromotionActivities? promotion = null, Pipeline.Workflows.Labels.LabelQaActivities? labels = null)
     {
         var reconcile = new Pipeline.Workflows.Ingest.ReconcileActivities(Ingest);
-        var labels = new Pipeline.Workflows.Labels.LabelQaActivities(Services.GetRequiredService<Pipeline.Core.Labels.LabelQaService>());
+        labels ??= new Pipeline.Workflows.Labels.LabelQaActivities(Services.GetRequiredService<Pipeline.Core.Labels.LabelQaService>());
         promotion ??= PromotionActivitiesOver(Services.GetRequiredService<Pipeline.Core.Datasets.IPromotionBlobs>());
         return registry.AddPipelineWorkflows(() => reconcile, () => labels, () => promotion);
     }

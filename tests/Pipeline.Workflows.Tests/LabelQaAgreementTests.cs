@@ -42,7 +42,6 @@ public sealed class LabelQaAgreementTests(AzuriteFixture azurite)
 
         await storage.UploadAsync("qa/cat.jpg", TestFiles.Jpeg(320, 240));
         await storage.Ingest.IngestAsync("qa/cat.jpg", CancellationToken.None);
-        var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
@@ -80,7 +79,6 @@ public sealed class LabelQaAgreementTests(AzuriteFixture azurite)
 
         await storage.UploadAsync("y/images/dog.jpg", TestFiles.Jpeg(320, 240));
         await storage.Ingest.IngestAsync("y/images/dog.jpg", CancellationToken.None);
-        var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 

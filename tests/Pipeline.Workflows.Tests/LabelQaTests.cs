@@ -57,7 +57,6 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
     {
         await using var storage = azurite.CreateStorage();
         await UploadBatchAsync(storage);
-        var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
@@ -93,7 +92,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         var flaky = new FailFirstOpen(storage.Services.GetRequiredService<ILabelQaStore>());
         var service = new LabelQaService(storage.Catalog, flaky, storage.Services.GetRequiredService<IOptions<LabelQaOptions>>(), TimeProvider.System);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry, labels: new LabelQaActivities(service)), timeout.Token);
 
         var (id, started) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
         var (_, again) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
@@ -121,7 +120,6 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         await storage.UploadAsync("late/coco.json", Encoding.UTF8.GetBytes(Coco));
         await storage.UploadAsync("late/cat.jpg", TestFiles.Jpeg(320, 240, seed: 1));
         await storage.UploadAsync("late/_SEALED", []);
-        var service = storage.Services.GetRequiredService<LabelQaService>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 

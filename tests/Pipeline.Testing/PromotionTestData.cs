@@ -1,0 +1,54 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.Core.Datasets;
+
+namespace Pipeline.Testing;
+
+/// <summary>Batches of labelled images ingested into a dataset, and gates, for promotion tests.</summary>
+public static class PromotionTestData
+{
+    public const string Dataset = "cats";
+
+    public static string Coco(params (string File, string Label)[] boxes) =>
+        JsonSerializer.Serialize(new
+        {
+            images = boxes.Select(b => b.File).Distinct().Select((f, i) => new { id = i + 1, file_name = f, width = 320, height = 240 }),
+            categories = new[] { new { id = 1, name = "cat" }, new { id = 2, name = "dog" } },
+            annotations = boxes.Select((b, i) => new
+            {
+                id = i + 1,
+                image_id = boxes.Select(x => x.File).Distinct().ToList().IndexOf(b.File) + 1,
+                category_id = b.Label == "cat" ? 1 : 2,
+                bbox = new[] { 10 + i, 10, 50, 40 },
+            }),
+        });
+
+    /// <summary>Uploads and ingests <paramref name="count"/> images (and a COCO file labelling each) as one batch of the dataset.</summary>
+    public static async Task IngestBatchAsync(TestStorage storage, string batch, int count, int seed = 0, string dataset = Dataset, Func<int, string>? label = null)
+    {
+        label ??= i => i % 3 == 0 ? "dog" : "cat";
+        var names = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            names.Add($"{batch}/img{i}.jpg");
+            await storage.UploadAsync(names[^1], TestFiles.Jpeg(320, 240, seed: seed + i + 1), dataset);
+        }
+
+        names.Add($"{batch}/coco.json");
+        await storage.UploadAsync(names[^1], Encoding.UTF8.GetBytes(Coco([.. Enumerable.Range(0, count).Select(i => ($"img{i}.jpg", label(i)))])), dataset);
+        foreach (var name in names)
+        {
+            await storage.Ingest.IngestAsync(name, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// A gate that blocks error findings only. The synthetic test pictures resemble each other enough to be near
+    /// duplicates, so the default gate would (rightly) find leakage between them; tests about other things use this.
+    /// </summary>
+    public static Task UseGateWithoutLeakageAsync(TestStorage storage, string approval = "never") =>
+        storage.Services.GetRequiredService<IPromotionBlobs>().WriteGateAsync(Dataset, Encoding.UTF8.GetBytes($$$"""
+            {"version": 1, "expectations": [{"expect": "no_findings", "findingSeverity": "error"}], "approval": {"required": "{{{approval}}}"} }
+            """), CancellationToken.None);
+}
