@@ -20,6 +20,8 @@ using SixLabors.ImageSharp.Processing;
 //   scan of the same hashes) and, given a connection, in Azure Tables (beside one point read); JSON lines
 // pipeline-bench labels-corpus FILE BOXES          writes a generated COCO file of BOXES boxes (10 per image, 20 labels)
 // pipeline-bench labels FILE --mode stream|dom      one core: read (+ check, for stream) and report boxes/s and peak memory
+// pipeline-bench promote SIZE[,SIZE...] --connection CONNECTION_STRING
+//   promotes SIZE staged images through the Promote orchestration beside a bare copy; images/s and history sizes
 return args switch
 {
     ["labels-corpus", var file, var boxes] => LabelBench.Corpus(file, int.Parse(boxes, CultureInfo.InvariantCulture)),
@@ -28,6 +30,7 @@ return args switch
         [.. sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
         Array.IndexOf(rest, "--connection") is var c and >= 0 ? rest[c + 1] : null,
         int.Parse(Option(rest, "--lookups", "200"), CultureInfo.InvariantCulture)),
+    ["promote", var sizes, "--connection", var connection] => await PromotionBench.Run([.. sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))], connection),
     ["corpus", var samples, var output] => Corpus(samples, output),
     ["stages", var corpus] => await Stages(corpus),
     ["run", var corpus, .. var rest] => await Run(corpus, Option(rest, "--mode", "guard"), int.Parse(Option(rest, "--threads", "1"), CultureInfo.InvariantCulture), double.Parse(Option(rest, "--seconds", "4"), CultureInfo.InvariantCulture)),
