@@ -1,0 +1,1 @@
+await Pipeline.Local.LocalRunner.RunAsync(args);
