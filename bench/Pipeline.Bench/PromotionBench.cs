@@ -3,20 +3,19 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
-using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Local;
+using Pipeline.Storage;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Ingest;
 using Pipeline.Testing;
 using Pipeline.Workflows.Promotion;
 
 /// <summary>
-/// Promotes SIZE staged images on Azurite through the Promote orchestration in the in-process engine, beside a
+/// Promotes SIZE staged images on Azurite through the Promote orchestration on the local runner's engine, beside a
 /// bare copy of the same images (download, upload If-None-Match, eight at a time: the storage floor). Prints one
-/// JSON line per size with images per second and the largest history of any orchestration instance.
+/// JSON line per size with images per second and the largest history of the parent and of any chunk orchestration generation.
 /// </summary>
 internal static class PromotionBench
 {
@@ -37,13 +36,14 @@ internal static class PromotionBench
             });
             copy.Stop();
 
-            // The in-memory engine in a host of our own, so its orchestration service (and so the histories) can be read.
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddInMemoryDurableTask(r => storage.RegisterWorkflows(r), new InMemoryDurableTaskOptions { Port = FreePort() });
-            using var host = builder.Build();
-            await host.StartAsync();
-            var client = host.Services.GetRequiredService<DurableTaskClient>();
+            // The local runner's engine: the Durable Task Framework's Azure Storage provider (the backend Durable
+            // Functions uses in Azure) on the same Azurite, which reports every instance's history length.
+            var histories = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+            await using var host = await LocalDurableHost.StartAsync(
+                StorageConnection.FromConnectionString(connection), new LocalDurableOptions { TaskHub = "bench" + Guid.NewGuid().ToString("N")[..12] },
+                r => storage.RegisterWorkflows(r), NullLoggerFactory.Instance,
+                (instance, events) => histories.AddOrUpdate(instance, events, (_, seen) => Math.Max(seen, events)));
+            var client = host.Client;
             var promote = Stopwatch.StartNew();
             var (id, _) = await PromotionClient.StartAsync(client, new PromoteInput(new PromotionRequest(Dataset)), CancellationToken.None);
             var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, CancellationToken.None);
@@ -55,8 +55,7 @@ internal static class PromotionBench
                 return 1;
             }
 
-            var histories = await HistoriesAsync(host.Services, client, id);
-            await host.StopAsync();
+            var chunkInstances = histories.Where(h => h.Key.StartsWith(id + ":", StringComparison.Ordinal)).ToList();
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 size,
@@ -64,20 +63,13 @@ internal static class PromotionBench
                 imagesPerSecond = size / promote.Elapsed.TotalSeconds,
                 baselineSeconds = copy.Elapsed.TotalSeconds,
                 baselineImagesPerSecond = size / copy.Elapsed.TotalSeconds,
-                parentHistoryEvents = histories.Parent,
-                largestChunkHistoryEvents = histories.LargestChunk,
-                chunkGenerations = histories.Generations,
+                parentHistoryEvents = histories[id],
+                largestChunkHistoryEvents = chunkInstances.Max(h => h.Value),
+                chunkInstances = chunkInstances.Count,
             }));
         }
 
         return 0;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Stages SIZE distinct small JPEGs with catalog rows and a COCO file boxing each, as one batch.</summary>
@@ -113,26 +105,5 @@ internal static class PromotionBench
         await storage.Services.GetRequiredService<IPromotionBlobs>().WriteGateAsync(Dataset, Encoding.UTF8.GetBytes(
             """{"version": 1, "expectations": [{"expect": "no_findings", "findingSeverity": "error"}], "approval": {"required": "never"}}"""), CancellationToken.None);
         return [.. staged];
-    }
-
-    /// <summary>History events of the parent instance, and of the largest generation of any chunk orchestration.</summary>
-    private static async Task<(int Parent, int LargestChunk, int Generations)> HistoriesAsync(IServiceProvider services, DurableTaskClient client, string id)
-    {
-        var service = services.GetInMemoryOrchestrationService();
-        var parent = JsonSerializer.Deserialize<JsonElement[]>(await service.GetOrchestrationHistoryAsync(id, null!))!.Length;
-        var largest = 0;
-        var generations = 0;
-        foreach (var step in new[] { "copy", "verify", "mark" })
-        {
-            var child = $"{id}:{step}:";
-            var instances = await client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = child }).ToListAsync();
-            foreach (var instance in instances)
-            {
-                generations++;
-                largest = Math.Max(largest, JsonSerializer.Deserialize<JsonElement[]>(await service.GetOrchestrationHistoryAsync(instance.InstanceId, null!))!.Length);
-            }
-        }
-
-        return (parent, largest, generations);
     }
 }

@@ -257,6 +257,44 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         Assert.Matches(@"^chelsea-small\.jpg \((train|test)\) ~ chelsea\.png \((train|test)\)$", Assert.Single(leak.Examples));
     }
 
+    [Fact]
+    public async Task The_batch_label_qa_report_feeds_the_gate_and_the_version_links_it()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("qa/img0.jpg", TestFiles.Jpeg(320, 240, seed: 1), Dataset);
+        // A box reaching far outside its 320 × 240 image: label QA reports it as an error.
+        await storage.UploadAsync("qa/coco.json", Encoding.UTF8.GetBytes("""
+            {"images": [{"id": 1, "file_name": "img0.jpg", "width": 320, "height": 240}],
+             "categories": [{"id": 1, "name": "cat"}],
+             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [300, 10, 100, 100]}]}
+            """), Dataset);
+        await storage.Ingest.IngestAsync("qa/img0.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("qa/coco.json", CancellationToken.None);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+        var (qaId, _) = await Labels.LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
+        await host.Client.WaitForInstanceCompletionAsync(qaId, timeout.Token);
+
+        var blocked = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await storage.Services.GetRequiredService<IPromotionBlobs>().WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""
+            {"version": 2, "expectations": [{"expect": "no_findings", "code": "label.*", "mostly": 0.5, "severity": "warning"}], "approval": {"required": "never"}}
+            """), CancellationToken.None);
+        var published = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+
+        Assert.Equal(PromotionOutcomes.GateFailed, blocked.Outcome);
+        var gate = JsonSerializer.Deserialize<Pipeline.Core.Gates.GateResult>(
+            (await storage.Reports.GetBlobClient(PromotionService.GateResultName(PromotionService.WorkFolder(Dataset, 1))).DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!;
+        Assert.Contains(gate.Expectations, e => !e.Success && e.Examples.Any(x => x.StartsWith("label.box_out_of_bounds: img0.jpg", StringComparison.Ordinal)));
+        Assert.Equal(PromotionOutcomes.Published, published.Outcome);
+        var version = await storage.Services.GetRequiredService<DatasetVersions>().GetAsync(Dataset, 1, CancellationToken.None);
+        Assert.Equal(["reports/qa/qa.json"], version!.Lineage.QaReports);
+        Assert.Equal(1, version.GateWarnings);
+        // The published box is clipped by nothing: labels are published as annotated, and the gate decided.
+        Assert.Equal(new ManifestBox("cat", 300, 10, 100, 100), (await ManifestAsync(storage, 1)).Single().Labels.Single());
+        var qaEvents = await LineageEventsAsync(storage, "label-qa");
+        Assert.Equal(["START", "COMPLETE"], qaEvents.Select(e => e.GetProperty("eventType").GetString()));
+    }
+
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     internal static async Task<List<JsonElement>> LineageEventsAsync(TestStorage storage, string job)
