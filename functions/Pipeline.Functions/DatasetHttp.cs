@@ -9,7 +9,7 @@ using Pipeline.Workflows.Promotion;
 namespace Pipeline.Functions;
 
 /// <summary>
-/// The dataset routes (docs/api.md): promotion, approval, versions, diff, rollback and the gate file. Each function
+/// The dataset routes (docs/api.md): promotion, approval, versions, diff, rollback, the gate file and the HTML reports. Each function
 /// binds, calls <see cref="DatasetApi"/> and translates its answer; validation and behaviour live there.
 /// </summary>
 public sealed class DatasetHttp(DatasetApi api)
@@ -55,6 +55,16 @@ public sealed class DatasetHttp(DatasetApi api)
     public async Task<IActionResult> GetVersionFile(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "datasets/{dataset}/versions/{version}/files/{file}")] HttpRequest request, string dataset, string version, string file, CancellationToken cancellationToken) =>
         Translate(await api.GetVersionAsync(dataset, version, file, cancellationToken));
+
+    [Function(nameof(GetVersionReport))]
+    public async Task<IActionResult> GetVersionReport(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "datasets/{dataset}/versions/{version}/report")] HttpRequest request, string dataset, string version, CancellationToken cancellationToken) =>
+        Translate(await api.VersionReportAsync(dataset, version, cancellationToken));
+
+    [Function(nameof(GetBatchReport))]
+    public async Task<IActionResult> GetBatchReport(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches/{batch}/report")] HttpRequest request, string batch, CancellationToken cancellationToken) =>
+        Translate(await api.BatchReportAsync(batch, cancellationToken));
 
     [Function(nameof(GetImage))]
     public async Task<IActionResult> GetImage(
@@ -104,23 +114,7 @@ public sealed class DatasetHttp(DatasetApi api)
     private static async Task<(T? Body, IActionResult? Problem)> ReadBodyAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
-        if (request.ContentLength == 0)
-        {
-            return (null, null);
-        }
-
-        request.EnableBuffering();
-        request.Body.Position = 0;
-        try
-        {
-            using var reader = new StreamReader(request.Body, leaveOpen: true);
-            var text = await reader.ReadToEndAsync(cancellationToken);
-            request.Body.Position = 0;
-            return text.Trim().Length == 0 ? (null, null) : (JsonSerializer.Deserialize<T>(text, PipelineJson.Options), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, Translate(ApiResult.BadRequest($"The body is not valid JSON for this route: {ex.Message}")));
-        }
+        var (body, problem) = await DatasetApi.ReadBodyAsync<T>(request.Body, cancellationToken);
+        return (body, problem is null ? null : Translate(problem));
     }
 }

@@ -2,8 +2,8 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Pipeline.Workflows.Labels;
 using Pipeline.Core.Ingest;
+using Pipeline.Workflows.Ingest;
 
 namespace Pipeline.Functions;
 
@@ -24,13 +24,7 @@ public sealed class IngestFunctions(IngestService ingest)
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        if (BlobNames.IsSealMarker(blob.Name))
-        {
-            await LabelQaStarter.StartAsync(client, BlobNames.BatchOf(blob.Name), cancellationToken);
-            return;
-        }
-
-        await ingest.IngestAsync(blob.Name, cancellationToken);
+        await BlobCreated.HandleAsync(ingest, client, blob.Name, cancellationToken);
     }
 
     /// <summary>A blob whose ingest failed on every retry: its catalog row says so.</summary>

@@ -2,12 +2,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Pipeline.Core.Ingest;
 using Pipeline.Workflows.Labels;
 
 namespace Pipeline.Functions;
 
-/// <summary><c>POST /api/batches/{batch}/label-qa</c>: starts the batch's label QA, or says one is already running.</summary>
+/// <summary><c>batches/{batch}/label-qa</c>: start a batch's label QA (or hear that one is running), and read its status.</summary>
 public static class LabelQaHttp
 {
     [Function(nameof(StartLabelQa))]
@@ -15,16 +14,14 @@ public static class LabelQaHttp
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches/{batch}/label-qa")] HttpRequest request,
         string batch,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken)
-    {
-        if (batch.Length == 0 || BlobNames.Check(batch + "/x") is not null)
-        {
-            return new BadRequestObjectResult(new { error = "The batch name is not a safe blob path segment." });
-        }
+        CancellationToken cancellationToken) =>
+        DatasetHttp.Translate(await BatchApi.StartLabelQaAsync(client, batch, cancellationToken));
 
-        var (id, started) = await LabelQaStarter.StartAsync(client, batch, cancellationToken);
-        return started
-            ? new AcceptedResult($"/api/batches/{Uri.EscapeDataString(batch)}/label-qa", new { instanceId = id, status = "started" })
-            : new ConflictObjectResult(new { instanceId = id, status = "already running" });
-    }
+    [Function(nameof(GetLabelQa))]
+    public static async Task<IActionResult> GetLabelQa(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches/{batch}/label-qa")] HttpRequest request,
+        string batch,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) =>
+        DatasetHttp.Translate(await BatchApi.GetLabelQaAsync(client, batch, cancellationToken));
 }

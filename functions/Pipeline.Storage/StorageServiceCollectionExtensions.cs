@@ -47,6 +47,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<Pipeline.Core.Lineage.LineageService>();
         services.TryAddSingleton<Pipeline.Core.Datasets.PromotionService>();
         services.TryAddSingleton<Pipeline.Core.Datasets.DatasetVersions>();
+        services.TryAddSingleton<Pipeline.Core.Reports.ReportService>();
         services.TryAddSingleton<StorageInitializer>();
         services.AddMetrics();
         services.TryAddSingleton<PipelineTelemetry>();

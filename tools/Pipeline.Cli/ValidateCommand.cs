@@ -4,6 +4,8 @@ using Pipeline.Core.Findings;
 using Pipeline.Core.Images;
 using Pipeline.Core.Labels;
 
+using Pipeline.Core.Gates;
+
 namespace Pipeline.Cli;
 
 /// <summary><c>pipeline validate &lt;file-or-folder&gt; [--json FILE]</c>: the ingest checks on local files, no storage needed.</summary>
@@ -13,7 +15,8 @@ internal static class ValidateCommand
     {
         var path = new Argument<string>("path") { Description = "An image file, or a folder checked recursively." };
         var json = new Option<string?>("--json") { Description = "Write one JSON record per file (JSON Lines) to this file." };
-        var command = new Command("validate", "Check local images offline with the same guard ingest uses.") { path, json };
+        var gateFile = new Option<string?>("--gate") { Description = "Hold the folder to a gate file (docs/gates.md), as a promotion would: exit 1 when it fails (Data CI)." };
+        var command = new Command("validate", "Check local images offline with the same guard ingest uses.") { path, json, gateFile };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             var target = parsed.GetValue(path)!;
@@ -30,13 +33,40 @@ internal static class ValidateCommand
                 return PipelineCli.UsageError;
             }
 
+            QualityGate? gate = null;
+            if (parsed.GetValue(gateFile) is { } gatePath)
+            {
+                if (!File.Exists(gatePath))
+                {
+                    await error.WriteLineAsync($"No such gate file: {gatePath}");
+                    return PipelineCli.UsageError;
+                }
+
+                var gateParse = QualityGate.Parse(await File.ReadAllBytesAsync(gatePath, cancellationToken));
+                if (gateParse.Gate is null)
+                {
+                    await error.WriteLineAsync($"The gate file {gatePath} is invalid: {string.Join("; ", gateParse.Problems)}.");
+                    return PipelineCli.UsageError;
+                }
+
+                gate = gateParse.Gate;
+            }
+
             using var guard = new ImageGuard(Options.Create(new ImageGuardOptions()), TimeProvider.System);
             var reports = await ValidateAsync(guard, files, cancellationToken);
-            reports.AddRange(ValidateLabels(labels, reports, new LabelQaOptions()));
+            var seen = gate is null ? null : new GateObservations();
+            reports.AddRange(ValidateLabels(labels, reports, new LabelQaOptions(), seen));
             await new Reporter(output).PrintAsync(reports, skipped);
             if (parsed.GetValue(json) is { } jsonPath)
             {
                 await Reporter.WriteJsonLinesAsync(jsonPath, reports, cancellationToken);
+            }
+
+            if (gate is not null && seen is not null)
+            {
+                var result = GateEvaluator.Evaluate(Path.GetFileName(Path.GetFullPath(target)), gate, parsed.GetValue(gateFile)!, string.Empty, Observe(reports, gate, seen), DateTimeOffset.UtcNow);
+                await PrintGateAsync(output, result);
+                return result.Passed ? PipelineCli.Accepted : PipelineCli.Rejected;
             }
 
             return reports.All(r => r.Status == "accepted") ? PipelineCli.Accepted : PipelineCli.Rejected;
@@ -87,7 +117,7 @@ internal static class ValidateCommand
     /// Label QA over a folder's annotation files, against the images validated beside them (paired by relative path
     /// or by file name): one record per annotation file, each finding naming the image and annotation it concerns.
     /// </summary>
-    internal static List<FileReport> ValidateLabels(IReadOnlyList<(string FullPath, string RelativePath)> labels, IReadOnlyList<FileReport> images, LabelQaOptions options)
+    internal static List<FileReport> ValidateLabels(IReadOnlyList<(string FullPath, string RelativePath)> labels, IReadOnlyList<FileReport> images, LabelQaOptions options, GateObservations? seen = null)
     {
         if (labels.Count == 0)
         {
@@ -105,6 +135,22 @@ internal static class ValidateCommand
         foreach (var source in LabelFiles.Read(files, [.. images.Select(i => i.Path)], options))
         {
             var findings = LabelChecks.Run(source.Document, images.Count > 0 ? real : null, options);
+            if (seen is not null)
+            {
+                // Class counts for the gate, from the boxes of images that exist and were accepted.
+                var pairing = new ImagePairing(real.Keys);
+                var categories = source.Document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+                foreach (var image in source.Document.Images.Where(i => pairing.Resolve(i.FileName) is not null))
+                {
+                    seen.AddLabelledImage(source.Document.Boxes.Where(b => b.ImageId == image.Id && categories.ContainsKey(b.CategoryId)).Select(b => categories[b.CategoryId]));
+                }
+
+                foreach (var finding in findings)
+                {
+                    seen.AddLabelFinding(finding.Finding);
+                }
+            }
+
             var byFile = source.Files.ToDictionary(f => f, _ => new List<Finding>(), StringComparer.Ordinal);
             var boxes = source.Document.Boxes.GroupBy(b => b.ImageId).ToDictionary(g => g.Key, g => g.Count());
             foreach (var finding in findings.Select(f => f.Finding))
@@ -130,6 +176,44 @@ internal static class ValidateCommand
         }
 
         return reports;
+    }
+
+    /// <summary>
+    /// The folder as the gate sees a promotion: every image is an added image (a rejected one carries its error
+    /// findings), accepted images make the version, near duplicates split apart are leakage.
+    /// </summary>
+    internal static GateObservations Observe(IReadOnlyList<FileReport> reports, QualityGate gate, GateObservations seen)
+    {
+        var images = reports.Where(r => r.Kind == "image").ToList();
+        var shaOf = images.Where(r => r.Sha256.Length == 64).ToDictionary(r => r.Path, r => r.Sha256, StringComparer.Ordinal);
+        foreach (var image in images)
+        {
+            seen.AddImage(image.Path, image.Findings);
+            foreach (var near in image.Findings.Where(f => f.Code == FindingCodes.ImageNearDuplicate && f.Subject is not null))
+            {
+                if (shaOf.TryGetValue(image.Path, out var sha) && shaOf.TryGetValue(near.Subject!, out var other))
+                {
+                    seen.AddNearDuplicatePair(image.Path, gate.SplitRatios.Assign(sha), near.Subject!, gate.SplitRatios.Assign(other));
+                }
+            }
+        }
+
+        seen.VersionImages = images.Count(r => r.Status == "accepted");
+        return seen;
+    }
+
+    internal static async Task PrintGateAsync(TextWriter output, GateResult result)
+    {
+        await output.WriteLineAsync();
+        await output.WriteLineAsync($"Gate (version {result.GateVersion}): {(result.Passed ? "passed" : "FAILED")}{(result.Warnings > 0 ? $", {result.Warnings} warning(s)" : string.Empty)}");
+        foreach (var e in result.Expectations)
+        {
+            await output.WriteLineAsync($"  {(e.Success ? "ok  " : e.Expectation.Severity == Severity.Error ? "FAIL" : "warn")} {e.Expectation.Expect}{(e.Expectation.Code is { } c ? " " + c : string.Empty)}: {e.Summary}");
+            foreach (var example in e.Examples.Take(5))
+            {
+                await output.WriteLineAsync($"         {example}");
+            }
+        }
     }
 
     internal static FileReport ToReport(string path, ImageInspection inspection) => new(

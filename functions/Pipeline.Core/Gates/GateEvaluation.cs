@@ -68,6 +68,32 @@ public sealed class GateObservations
         }
     }
 
+    /// <summary>Counts one label finding (from checks run outside a label QA report: <c>pipeline validate</c>).</summary>
+    public void AddLabelFinding(Finding finding)
+    {
+        var code = LabelFindings.TryGetValue(finding.Code, out var seen) ? seen : LabelFindings[finding.Code] = new ObservedCode(finding.Severity);
+        code.Count++;
+        if (code.Examples.Count < MaxExamples)
+        {
+            code.Examples.Add(finding.Subject ?? finding.Message);
+        }
+    }
+
+    /// <summary>Counts the boxes of one annotated image of the new version.</summary>
+    public void AddLabelledImage(IEnumerable<string> boxLabels)
+    {
+        var labels = boxLabels.ToList();
+        foreach (var label in labels)
+        {
+            BoxesPerLabel[label] = BoxesPerLabel.GetValueOrDefault(label) + 1;
+        }
+
+        foreach (var label in labels.Distinct(StringComparer.Ordinal))
+        {
+            ImagesPerLabel[label] = ImagesPerLabel.GetValueOrDefault(label) + 1;
+        }
+    }
+
     /// <summary>Counts the findings of one label QA report.</summary>
     public void AddLabelReport(LabelQaResult report)
     {

@@ -13,6 +13,7 @@ using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace Pipeline.Core.Images;
 
@@ -134,6 +135,60 @@ public sealed class ImageGuard : IDisposable
         try
         {
             return Decode(bytes, sha, format, structure.Frames, findings, cancellationToken);
+        }
+        finally
+        {
+            decodeSlots.Release();
+        }
+    }
+
+    /// <summary>
+    /// A small JPEG of an image for a report, at most <paramref name="maxSide"/> pixels a side; null when the bytes
+    /// are not an allowed, structurally sound image within the caps, or do not decode in time. Guarded like
+    /// <see cref="InspectAsync"/>: sniffed, walked, header-checked, one bounded decode under a deadline.
+    /// </summary>
+    public async Task<byte[]?> ThumbnailAsync(ReadOnlyMemory<byte> bytes, int maxSide, CancellationToken cancellationToken)
+    {
+        var span = bytes.Span;
+        if (bytes.Length == 0 || bytes.Length > options.MaxBytes)
+        {
+            return null;
+        }
+
+        var format = FormatSniffer.Sniff(span[..Math.Min(span.Length, FormatSniffer.HeaderLength)]);
+        if (!format.IsAllowed() || HasError([.. ImageStructure.Check(format, span).Findings]))
+        {
+            return null;
+        }
+
+        await decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var deadline = new CancellationTokenSource(options.DecodeTimeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            var info = Identify(bytes, format, linked.Token);
+            var geometry = new List<Finding>();
+            if (info is null)
+            {
+                return null;
+            }
+
+            CheckGeometry(info.Width, info.Height, 1, geometry);
+            if (HasError(geometry))
+            {
+                return null;
+            }
+
+            using var image = DecoderFor(format, ignoreMetadata: true).Decode<Rgb24>(configuration, ReadOnly(bytes), linked.Token);
+            var scale = Math.Min(1.0, (double)maxSide / Math.Max(image.Width, image.Height));
+            image.Mutate(x => x.Resize(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))));
+            using var output = new MemoryStream();
+            image.Save(output, new JpegEncoder { Quality = 75 });
+            return output.ToArray();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            return null;
         }
         finally
         {

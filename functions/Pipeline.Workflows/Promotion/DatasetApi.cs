@@ -37,7 +37,7 @@ public sealed record RollbackBody(int? Version = null);
 /// The dataset routes, host-agnostic: the function app's HTTP functions and the local runner both call these
 /// and only translate <see cref="ApiResult"/>. Every input is validated here with a clear 4xx answer.
 /// </summary>
-public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs blobs)
+public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs blobs, Pipeline.Core.Reports.ReportService reports)
 {
     /// <summary>Files of a version that can be downloaded, with their content types.</summary>
     public static IReadOnlyDictionary<string, string> VersionFiles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -59,9 +59,9 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
         }
 
         body ??= new PromoteBody();
-        if (body.Batches?.FirstOrDefault(b => string.IsNullOrEmpty(b) || BlobNames.Check(b + "/x") is not null || b.Contains('/', StringComparison.Ordinal)) is { } badBatch)
+        if (body.Batches?.Select(b => Labels.BatchApi.BatchProblem(b ?? string.Empty)).FirstOrDefault(p => p is not null) is { } badBatch)
         {
-            return ApiResult.BadRequest($"'{badBatch}' is not a batch name (one path segment, no control characters).");
+            return badBatch;
         }
 
         if (body.Remove?.FirstOrDefault(s => s is null || !Sha256Pattern().IsMatch(s)) is { } badSha)
@@ -157,6 +157,32 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
             : ApiResult.NotFound($"'{dataset}' has no published version {n} with '{file}'.");
     }
 
+    /// <summary>GET datasets/{dataset}/versions/{version}/report: the version's HTML quality report.</summary>
+    public async Task<ApiResult> VersionReportAsync(string dataset, string version, CancellationToken cancellationToken)
+    {
+        if ((VersionProblem(version, "version", out var n) ?? DatasetProblem(dataset)) is { } problem)
+        {
+            return problem;
+        }
+
+        return await reports.VersionAsync(dataset, n, cancellationToken) is { } html
+            ? new ApiResult(200, null, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(html)), "text/html; charset=utf-8")
+            : ApiResult.NotFound($"'{dataset}' has no published version {n}.");
+    }
+
+    /// <summary>GET batches/{batch}/report: the batch's HTML quality report.</summary>
+    public async Task<ApiResult> BatchReportAsync(string batch, CancellationToken cancellationToken)
+    {
+        if (Labels.BatchApi.BatchProblem(batch) is { } problem)
+        {
+            return problem;
+        }
+
+        return await reports.BatchAsync(batch, cancellationToken) is { } html
+            ? new ApiResult(200, null, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(html)), "text/html; charset=utf-8")
+            : ApiResult.NotFound($"Batch '{batch}' has no files in the catalog.");
+    }
+
     /// <summary>GET datasets/{dataset}/images/{file}: one published image (for <c>pull</c>).</summary>
     public async Task<ApiResult> GetImageAsync(string dataset, string file, CancellationToken cancellationToken)
     {
@@ -244,6 +270,27 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
         return await blobs.ReadGateAsync(dataset, cancellationToken) is { } bytes
             ? new ApiResult(200, null, new MemoryStream(bytes), "application/json")
             : new ApiResult(200, null, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(QualityGate.Default, PipelineJson.Options)), "application/json");
+    }
+
+    /// <summary>A request's JSON body as <typeparamref name="T"/> (null when empty), or a 400 when it is not JSON of that shape.</summary>
+    public static async Task<(T? Body, ApiResult? Problem)> ReadBodyAsync<T>(Stream body, CancellationToken cancellationToken)
+        where T : class
+    {
+        using var reader = new StreamReader(body, leaveOpen: true);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        if (text.Trim().Length == 0)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize<T>(text, PipelineJson.Options), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, ApiResult.BadRequest($"The body is not valid JSON for this route: {ex.Message}"));
+        }
     }
 
     private static ApiResult? DatasetProblem(string dataset) =>
