@@ -53,6 +53,10 @@ public static class LocalRunner
         }
 
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A 404 is an answer here (a blob or row not there yet), and the provider's lease timings are its own business.
+        builder.Logging.AddFilter("Azure", LogLevel.Error);
+        builder.Logging.AddFilter("DurableTask", LogLevel.Error);
+        builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Error);
         builder.Services.AddPipelineIngest(builder.Configuration);
         builder.Services.AddSingleton<ReconcileActivities>();
         builder.Services.AddSingleton<LabelQaActivities>();
