@@ -25,6 +25,12 @@ public sealed class LocalDurableOptions
     /// <summary>How long an idle queue poll may back off to; the provider's default of 30 s makes a local run feel stuck.</summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a message taken by a worker stays hidden from the others (the provider's default is 5 minutes).
+    /// After a runner is killed, its work reappears after this long; the runner renews it while it works.
+    /// </summary>
+    public TimeSpan QueueVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Orchestration and activity work items in flight at once.</summary>
     public int MaxConcurrentWorkItems { get; set; } = 16;
 }
@@ -72,6 +78,8 @@ public sealed class LocalDurableHost : IAsyncDisposable
                 : new StorageAccountClientProvider(connection.BlobServiceUri!, connection.QueueServiceUri!, connection.TableServiceUri!, connection.Credential!),
             PartitionCount = 1,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            ControlQueueVisibilityTimeout = options.QueueVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = options.QueueVisibilityTimeout,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentWorkItems,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentWorkItems,
             LoggerFactory = loggerFactory,
