@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Pipeline.Core;
@@ -83,6 +84,10 @@ public static class LocalRunner
         var url = app.Urls.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
         return new RunningRunner(app, url, app.Services.GetRequiredService<IOptions<LocalDurableOptions>>().Value.TaskHub);
     }
+
+    /// <summary>What the runner registers with its worker: the one list of tasks, with activities from the container.</summary>
+    internal static DurableTaskRegistry RegisterWorkflows(DurableTaskRegistry registry, IServiceProvider services) =>
+        registry.AddPipelineWorkflows(services.GetRequiredService<ReconcileActivities>, services.GetRequiredService<LabelQaActivities>, services.GetRequiredService<PromotionActivities>);
 
     /// <summary>The routes of docs/api.md, each a translation of <see cref="DatasetApi"/> or <see cref="BatchApi"/>.</summary>
     private static void MapRoutes(WebApplication app)
@@ -175,10 +180,7 @@ public static class LocalRunner
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             var connection = StorageConnection.FromConfiguration(services.GetRequiredService<IConfiguration>());
-            host = await LocalDurableHost.StartAsync(
-                connection, options.Value,
-                r => r.AddPipelineWorkflows(services.GetRequiredService<ReconcileActivities>, services.GetRequiredService<LabelQaActivities>, services.GetRequiredService<PromotionActivities>),
-                loggers, cancellationToken: cancellationToken);
+            host = await LocalDurableHost.StartAsync(connection, options.Value, r => RegisterWorkflows(r, services), loggers, cancellationToken: cancellationToken);
         }
 
         public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
