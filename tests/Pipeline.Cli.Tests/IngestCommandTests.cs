@@ -28,11 +28,12 @@ public sealed class IngestCommandTests(AzuriteFixture azurite)
 
             Assert.Equal(PipelineCli.Rejected, exit);
             Assert.Equal(string.Empty, error.ToString());
-            Assert.Contains("16 files: 6 accepted", output.ToString(), StringComparison.Ordinal);
+            // Six photographs and their annotation file accepted, ten bad files rejected.
+            Assert.Contains("17 files (1 annotation files): 7 accepted", output.ToString(), StringComparison.Ordinal);
             var staged = blobs.GetBlobContainerClient(incoming + "-st").GetBlobsAsync().ToBlockingEnumerable().Count();
-            Assert.Equal(6, staged);
+            Assert.Equal(7, staged);
             var rows = tables.GetTableClient(incoming + "cat").Query<TableEntity>().ToList();
-            Assert.Equal(16, rows.Count);
+            Assert.Equal(17, rows.Count);
             Assert.All(rows, r => Assert.Equal("demo", r.PartitionKey));
             Assert.All(rows, r => Assert.Equal("samples", r.GetString("Dataset")));
             Assert.Equal(20, blobs.GetBlobContainerClient(incoming + "-qu").GetBlobsAsync().ToBlockingEnumerable().Count()); // 10 files + 10 reasons

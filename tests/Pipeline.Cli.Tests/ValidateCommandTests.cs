@@ -44,8 +44,10 @@ public sealed class ValidateCommandTests : IDisposable
             Assert.Equal(64, r.Sha256.Length);
             Assert.True(r.Width > 0 && r.Height > 0);
         });
-        Assert.Equal(6, records.Count(r => r.Status == "accepted"));
-        Assert.Contains("6 accepted", output, StringComparison.Ordinal);
+        Assert.Equal(6, records.Count(r => r is { Status: "accepted", Kind: "image" }));
+        var annotations = Assert.Single(records, r => r.Kind == "annotations");
+        Assert.Equal(("annotations.coco.json", "accepted", 6), (annotations.Path, annotations.Status, annotations.Annotations));
+        Assert.Contains("7 accepted", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ internal sealed class LocalStack : IAsyncDisposable
     public BlobServiceClient? Blobs { get; private set; }
 
     /// <summary>Null (with the reason printed) when nothing could be started.</summary>
-    public static async Task<LocalStack?> StartAsync(Terminal terminal, string? api, BlobServiceClient? blobs, CancellationToken ct)
+    public static async Task<LocalStack?> StartAsync(Terminal terminal, string? api, string? connection, BlobServiceClient? blobs, CancellationToken ct)
     {
         var stack = new LocalStack();
         if (api is not null || Environment.GetEnvironmentVariable("PIPELINE_API") is not null)
@@ -35,7 +35,6 @@ internal sealed class LocalStack : IAsyncDisposable
             return stack;
         }
 
-        var connection = Environment.GetEnvironmentVariable(PipelineStorageOptions.ConnectionName) ?? Environment.GetEnvironmentVariable("PIPELINE_STORAGE_CONNECTION");
         if (connection is null)
         {
             if (FindScript() is not { } script)

@@ -25,11 +25,13 @@ internal static class RunCommand
             command.Add(BlobUrl);
         }
 
+        public string? ConnectionString(ParseResult parsed) =>
+            parsed.GetValue(Connection) ?? Environment.GetEnvironmentVariable(PipelineStorageOptions.ConnectionName) ?? Environment.GetEnvironmentVariable("PIPELINE_STORAGE_CONNECTION");
+
         public BlobServiceClient? Client(ParseResult parsed) =>
             parsed.GetValue(BlobUrl) is { } url ? new BlobServiceClient(new Uri(url), new DefaultAzureCredential())
-            : (parsed.GetValue(Connection) ?? Environment.GetEnvironmentVariable(PipelineStorageOptions.ConnectionName) ?? Environment.GetEnvironmentVariable("PIPELINE_STORAGE_CONNECTION")) is { Length: > 0 } cs
-                ? StorageConnection.FromConnectionString(cs).CreateBlobServiceClient()
-                : null;
+            : ConnectionString(parsed) is { Length: > 0 } cs ? StorageConnection.FromConnectionString(cs).CreateBlobServiceClient()
+            : null;
     }
 
     public static Command Upload(TextWriter output, TextWriter error)
@@ -93,7 +95,7 @@ internal static class RunCommand
                 return usage;
             }
 
-            await using var stack = await LocalStack.StartAsync(terminal, parsed.GetValue(endpoint.Api), storage.Client(parsed), ct);
+            await using var stack = await LocalStack.StartAsync(terminal, parsed.GetValue(endpoint.Api), storage.ConnectionString(parsed), storage.Client(parsed), ct);
             if (stack is null)
             {
                 return PipelineCli.ServiceError;
@@ -209,6 +211,10 @@ internal static class RunCommand
         return outcome is "published" or "unchanged" ? PipelineCli.Accepted : PipelineCli.Rejected;
     }
 
+    /// <summary>The incoming container, as configured for the runner and the function app (<c>Pipeline__Storage__IncomingContainer</c>).</summary>
+    private static string IncomingContainer =>
+        Environment.GetEnvironmentVariable("Pipeline__Storage__IncomingContainer") ?? new PipelineStorageOptions().IncomingContainer;
+
     internal sealed record Verdict(string Name, string Status, IReadOnlyList<string> Codes);
 
     /// <summary>Uploads the files (with the dataset as metadata), tells a local runner of each, and optionally seals the batch.</summary>
@@ -216,7 +222,7 @@ internal static class RunCommand
     {
         var (images, labels, _) = FileSet.Collect(path);
         var files = images.Concat(labels).ToList();
-        var incoming = blobs.GetBlobContainerClient(new PipelineStorageOptions().IncomingContainer);
+        var incoming = blobs.GetBlobContainerClient(IncomingContainer);
         await incoming.CreateIfNotExistsAsync(cancellationToken: ct);
         var verdicts = new Verdict?[files.Count];
         var done = 0;
@@ -250,7 +256,7 @@ internal static class RunCommand
             return null;
         }
 
-        var answer = await api.PostAsync("events/blob-created", new[] { new { eventType = "Microsoft.Storage.BlobCreated", subject = $"/blobServices/default/containers/incoming/blobs/{name}" } }, ct);
+        var answer = await api.PostAsync("events/blob-created", new[] { new { eventType = "Microsoft.Storage.BlobCreated", subject = $"/blobServices/default/containers/{IncomingContainer}/blobs/{name}" } }, ct);
         return answer.TryGetProperty("verdicts", out var verdicts) && verdicts.GetArrayLength() > 0
             ? JsonSerializer.Deserialize<Verdict>(verdicts[0].GetRawText(), Pipeline.Core.PipelineJson.Options)
             : null;

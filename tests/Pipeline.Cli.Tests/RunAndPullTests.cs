@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Pipeline.Core.Datasets;
+using Pipeline.Local;
+using Pipeline.Storage;
+using Pipeline.Testing;
+using Pipeline.Workflows.Promotion;
+
+namespace Pipeline.Cli.Tests;
+
+/// <summary><c>pipeline run</c> end to end, and the training side: <c>versions</c>, <c>diff</c>, <c>pull</c>, <c>rollback</c> against a runner.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("run-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await PipelineCli.RunAsync(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Run_uploads_checks_gates_and_publishes_a_folder_and_writes_both_reports()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
+        for (var i = 0; i < 3; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(data, $"img{i}.jpg"), TestFiles.Jpeg(320, 240, seed: (i * 41) + 7));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(data, "coco.json"), PromotionTestData.Coco(("img0.jpg", "cat"), ("img1.jpg", "dog"), ("img2.jpg", "cat")));
+        await File.WriteAllBytesAsync(Path.Combine(data, "broken.jpg"), TestFiles.Truncate(TestFiles.Jpeg(320, 240, seed: 99)));
+        var gate = Path.Combine(folder, "gate.json");
+        await File.WriteAllTextAsync(gate, """{"version": 1, "expectations": [{"expect": "no_findings", "findingSeverity": "error", "mostly": 0.5}], "approval": {"required": "always"}}""");
+        var previous = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = folder; // reports go to ./out
+        try
+        {
+            var (exit, output, error) = await Run("run", data, "--dataset", "runs", "--batch", "r1", "--gate", gate, "--approve-as", "ci", "--connection", azurite.ConnectionString, "--json");
+
+            Assert.True(exit == PipelineCli.Accepted, output + error);
+            var summary = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
+            Assert.Equal("published", summary.GetProperty("outcome").GetString());
+            Assert.Equal((5, 4), (summary.GetProperty("files").GetInt32(), summary.GetProperty("accepted").GetInt32()));
+            Assert.Contains("<title>Batch r1", await File.ReadAllTextAsync(summary.GetProperty("batchReport").GetString()!), StringComparison.Ordinal);
+            Assert.Contains("approved by ci", await File.ReadAllTextAsync(summary.GetProperty("versionReport").GetString()!), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.CurrentDirectory = previous;
+        }
+    }
+
+    [Fact]
+    public async Task Pull_downloads_a_verified_version_and_a_second_pull_repairs_only_what_is_missing_or_wrong()
+    {
+        await using var storage = azurite.CreateStorage();
+        await PromotionTestData.UseGateWithoutLeakageAsync(storage);
+        await PromotionTestData.IngestBatchAsync(storage, "b1", 4);
+        var settings = storage.Configuration.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
+        settings[PipelineStorageOptions.ConnectionName] = azurite.ConnectionString;
+        settings["Pipeline:Local:Port"] = "0";
+        settings["Pipeline:Local:WatchSeconds"] = "0";
+        settings["Pipeline:Local:TaskHub"] = "p" + Guid.NewGuid().ToString("N")[..16];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var runner = await LocalRunner.StartAsync([], settings, timeout.Token);
+        var (id, _) = await PromotionClient.StartAsync(runner.Client, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
+        await runner.Client.WaitForInstanceCompletionAsync(id, timeout.Token);
+        var target = Path.Combine(folder, "pulled");
+
+        var first = await Run("pull", "--dataset", "cats", "--to", target, "--api", runner.Url, "--json");
+
+        Assert.True(first.Exit == PipelineCli.Accepted, first.Error);
+        var manifest = File.ReadAllLines(Path.Combine(target, "manifest.jsonl")).Select(l => JsonSerializer.Deserialize<ManifestEntry>(l, Pipeline.Core.PipelineJson.Options)!).ToList();
+        Assert.Equal(4, manifest.Count);
+        foreach (var entry in manifest)
+        {
+            Assert.Equal(entry.Sha256, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(target, entry.Path)))));
+            Assert.True(File.Exists(Path.Combine(target, "labels", entry.Sha256 + ".txt")));
+        }
+
+        Assert.True(File.Exists(Path.Combine(target, "data.yaml")));
+        Assert.Equal(4, JsonDocument.Parse(first.Output).RootElement.GetProperty("downloaded").GetInt32());
+
+        // An interrupted pull: one image missing, one with other bytes, one half-written file left behind.
+        File.Delete(Path.Combine(target, manifest[0].Path));
+        await File.WriteAllTextAsync(Path.Combine(target, manifest[1].Path), "not the image");
+        await File.WriteAllTextAsync(Path.Combine(target, manifest[2].Path) + ".partial", "half");
+
+        var second = await Run("pull", "--dataset", "cats", "--to", target, "--api", runner.Url, "--json");
+
+        var result = JsonDocument.Parse(second.Output).RootElement;
+        Assert.Equal((2, 2), (result.GetProperty("downloaded").GetInt32(), result.GetProperty("alreadyThere").GetInt32()));
+        foreach (var entry in manifest)
+        {
+            Assert.Equal(entry.Sha256, Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(target, entry.Path)))));
+        }
+
+        var versions = await Run("versions", "--dataset", "cats", "--api", runner.Url);
+        Assert.Contains("*    1", versions.Output, StringComparison.Ordinal);
+        var badDiff = await Run("diff", "--dataset", "cats", "--from", "1", "--to", "9", "--api", runner.Url);
+        Assert.Equal(PipelineCli.UsageError, badDiff.Exit);
+        Assert.Contains("no published version", badDiff.Error, StringComparison.Ordinal);
+        var unreachable = await Run("versions", "--dataset", "cats", "--api", "http://127.0.0.1:9");
+        Assert.Equal(PipelineCli.ServiceError, unreachable.Exit);
+    }
+}
