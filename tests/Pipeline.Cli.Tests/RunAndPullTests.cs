@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Pipeline.Core.Datasets;
 using Pipeline.Local;
-using Pipeline.Storage;
 using Pipeline.Testing;
 using Pipeline.Workflows.Promotion;
 
@@ -58,18 +57,57 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Status_approve_report_and_rollback_drive_a_promotion_that_waits_for_a_person()
+    {
+        await using var storage = azurite.CreateStorage();
+        await PromotionTestData.UseGateWithoutLeakageAsync(storage, approval: "always");
+        await PromotionTestData.IngestBatchAsync(storage, "b1", 2);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var runner = await StartRunnerAsync(storage, timeout.Token);
+        await PromotionClient.StartAsync(runner.Client, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
+        while ((await PromotionClient.GetAsync(runner.Client, "cats", timeout.Token))?.Progress?.Stage != "awaiting_approval")
+        {
+            await Task.Delay(100, timeout.Token);
+        }
+
+        var status = await Run("status", "--dataset", "cats", "--api", runner.Url);
+        var nameless = await Run("approve", "--dataset", "cats", "--as", " ", "--api", runner.Url);
+        var approve = await Run("approve", "--dataset", "cats", "--as", "alice", "--comment", "fine", "--api", runner.Url);
+        await runner.Client.WaitForInstanceCompletionAsync(PromoteOrchestration.InstanceIdFor("cats"), timeout.Token);
+        var late = await Run("reject", "--dataset", "cats", "--as", "bob", "--api", runner.Url);
+        var report = await Run("report", "--dataset", "cats", "--out", Path.Combine(folder, "v.html"), "--api", runner.Url);
+        var rollback = await Run("rollback", "--dataset", "cats", "--to", "1", "--api", runner.Url, "--json");
+        var missing = await Run("rollback", "--dataset", "cats", "--to", "5", "--api", runner.Url);
+
+        Assert.Contains("stage: awaiting_approval", status.Output, StringComparison.Ordinal);
+        Assert.Contains("the gate asks for approval of every promotion", status.Output, StringComparison.Ordinal);
+        Assert.Equal(PipelineCli.UsageError, nameless.Exit);
+        Assert.Equal(PipelineCli.Accepted, approve.Exit);
+        Assert.Equal(PipelineCli.UsageError, late.Exit);
+        Assert.Contains("No promotion of 'cats' is waiting for approval", late.Error, StringComparison.Ordinal);
+        Assert.Contains("approved by alice", await File.ReadAllTextAsync(Path.Combine(folder, "v.html")), StringComparison.Ordinal);
+        Assert.Equal(PipelineCli.Accepted, report.Exit);
+        Assert.Equal(1, JsonDocument.Parse(rollback.Output).RootElement.GetProperty("to").GetInt32());
+        Assert.Equal(PipelineCli.UsageError, missing.Exit);
+    }
+
+    private static Task<RunningRunner> StartRunnerAsync(TestStorage storage, CancellationToken cancellationToken)
+    {
+        var settings = storage.Configuration.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
+        settings["Pipeline:Local:Port"] = "0";
+        settings["Pipeline:Local:WatchSeconds"] = "0";
+        settings["Pipeline:Local:TaskHub"] = "p" + Guid.NewGuid().ToString("N")[..16];
+        return LocalRunner.StartAsync([], settings, cancellationToken);
+    }
+
+    [Fact]
     public async Task Pull_downloads_a_verified_version_and_a_second_pull_repairs_only_what_is_missing_or_wrong()
     {
         await using var storage = azurite.CreateStorage();
         await PromotionTestData.UseGateWithoutLeakageAsync(storage);
         await PromotionTestData.IngestBatchAsync(storage, "b1", 4);
-        var settings = storage.Configuration.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
-        settings[PipelineStorageOptions.ConnectionName] = azurite.ConnectionString;
-        settings["Pipeline:Local:Port"] = "0";
-        settings["Pipeline:Local:WatchSeconds"] = "0";
-        settings["Pipeline:Local:TaskHub"] = "p" + Guid.NewGuid().ToString("N")[..16];
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var runner = await LocalRunner.StartAsync([], settings, timeout.Token);
+        await using var runner = await StartRunnerAsync(storage, timeout.Token);
         var (id, _) = await PromotionClient.StartAsync(runner.Client, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
         await runner.Client.WaitForInstanceCompletionAsync(id, timeout.Token);
         var target = Path.Combine(folder, "pulled");

@@ -31,19 +31,7 @@ public sealed class IngestTelemetryTests(AzuriteFixture azurite)
             },
         };
         ActivitySource.AddActivityListener(activities);
-        var points = new ConcurrentBag<(Instrument Instrument, double Value, Dictionary<string, object?> Tags)>();
-        using var meters = new MeterListener();
-        var ours = new Instrument[] { telemetry.Images, telemetry.Findings, telemetry.Bytes, telemetry.DecodeDuration, telemetry.Duration };
-        meters.InstrumentPublished = (instrument, listener) =>
-        {
-            if (ours.Contains(instrument))
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        meters.SetMeasurementEventCallback<long>((i, v, tags, _) => points.Add((i, v, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
-        meters.SetMeasurementEventCallback<double>((i, v, tags, _) => points.Add((i, v, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
-        meters.Start();
+        using var recorder = new MetricRecorder(telemetry.Images, telemetry.Findings, telemetry.Bytes, telemetry.DecodeDuration, telemetry.Duration);
         await storage.UploadAsync($"{batch}/secret-person-name.jpg", TestFiles.Jpeg());
         await storage.UploadAsync($"{batch}/cut.png", TestFiles.Truncate(TestFiles.Png()));
 
@@ -58,6 +46,7 @@ public sealed class IngestTelemetryTests(AzuriteFixture azurite)
         Assert.All(spans.SelectMany(s => s.TagObjects), tag => Assert.DoesNotContain("secret-person-name", tag.Value?.ToString() ?? string.Empty, StringComparison.Ordinal));
         Assert.Contains(spans, s => ((string)s.GetTagItem("pipeline.finding_codes")!).Contains("image.truncated", StringComparison.Ordinal));
 
+        var points = recorder.Points;
         double Sum(Instrument instrument, string? tag = null, string? value = null) =>
             points.Where(p => p.Instrument == instrument && (tag is null || Equals(p.Tags.GetValueOrDefault(tag), value))).Sum(p => p.Value);
         Assert.Equal(1, Sum(telemetry.Images, "pipeline.outcome", "accepted"));

@@ -25,7 +25,8 @@ public sealed class PromotionService(
     IOptions<IngestOptions> ingestOptions,
     IOptions<LabelQaOptions> labelOptions,
     IOptions<PromotionOptions> promotionOptions,
-    TimeProvider time)
+    TimeProvider time,
+    Telemetry.PipelineTelemetry? telemetry = null)
 {
     /// <summary>How many blobs one chunk step moves at once.</summary>
     private const int Parallelism = 8;
@@ -326,6 +327,11 @@ public sealed class PromotionService(
         }
 
         var gateResult = GateEvaluator.Evaluate(dataset, gate, gateFile, gateSha, seen, time.GetUtcNow());
+        telemetry?.GateEvaluations.Add(1, new System.Diagnostics.TagList
+        {
+            { "pipeline.gate.result", gateResult.Passed ? "passed" : "failed" },
+            { "pipeline.gate.approval_required", gateResult.ApprovalRequired },
+        });
         await WriteJsonAsync(GateResultName(folder), gateResult, cancellationToken);
 
         var chunks = copies.Chunk(promotionOptions.Value.ChunkSize).ToList();
@@ -346,6 +352,7 @@ public sealed class PromotionService(
     public async Task<PromotionResult> FinishAsync(PromotionPlan plan, PromotionResult result, CancellationToken cancellationToken)
     {
         await WriteJsonAsync(DoneName(plan.WorkFolder), result, cancellationToken);
+        telemetry?.PromotedImages.Add(plan.Added);
         return result;
     }
 

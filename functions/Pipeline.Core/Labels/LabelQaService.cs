@@ -54,7 +54,8 @@ public sealed record LabelQaSummary(string Batch, int Images, int LabelFiles, in
 /// statistics — few samples, imbalance, dominance — recomputed over the whole batch). Everything passes
 /// through report blobs, so activity inputs and outputs are names and counts.
 /// </summary>
-public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, Microsoft.Extensions.Options.IOptions<LabelQaOptions> options, TimeProvider time)
+public sealed class LabelQaService(
+    IImageCatalog catalog, ILabelQaStore store, Microsoft.Extensions.Options.IOptions<LabelQaOptions> options, TimeProvider time, Telemetry.PipelineTelemetry? telemetry = null)
 {
     /// <summary>YOLO label files or VOC files read by one unit.</summary>
     public const int FilesPerUnit = 500;
@@ -284,6 +285,11 @@ public sealed class LabelQaService(IImageCatalog catalog, ILabelQaStore store, M
         await store.WriteReportAsync(ResultName(batch), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
         var summary = new LabelQaSummary(batch, result.Images, result.LabelFiles, result.Boxes, result.Errors, result.Warnings, result.Infos, now);
         await store.RecordSummaryAsync(summary, cancellationToken);
+        foreach (var code in codes)
+        {
+            telemetry?.LabelFindings.Add(code.Count, new System.Diagnostics.TagList { { "pipeline.finding.code", code.Code }, { "pipeline.finding.severity", code.Severity.ToString().ToLowerInvariant() } });
+        }
+
         return summary;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Gates;
@@ -19,8 +20,8 @@ public sealed record LineageEventInput(
     string Job, string EventType, string InstanceId, DateTimeOffset StartedAt, DateTimeOffset EventTime,
     IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, string? OutputVersion = null, string? GateResult = null, string? Error = null);
 
-/// <summary>Builds OpenLineage RunEvents from small inputs and appends them to the lineage store.</summary>
-public sealed class LineageService(ILineageStore store, IPromotionBlobs blobs)
+/// <summary>Builds OpenLineage RunEvents from small inputs and appends them to the lineage store; counts the runs that end.</summary>
+public sealed class LineageService(ILineageStore store, IPromotionBlobs blobs, Telemetry.PipelineTelemetry? telemetry = null)
 {
     /// <summary>Writes one event; returns its run id.</summary>
     public async Task<string> EmitAsync(LineageEventInput input, CancellationToken cancellationToken)
@@ -42,6 +43,14 @@ public sealed class LineageService(ILineageStore store, IPromotionBlobs blobs)
             [.. input.Outputs.Select(n => new LineageDataset(n, input.OutputVersion))],
             input.Error);
         await store.AppendAsync(input.Job, input.EventTime, runEvent, cancellationToken);
+        if (telemetry is not null && input.EventType != RunEventTypes.Start && input.Job != LineageJobs.Ingest)
+        {
+            // Orchestration runs that ended (ingest has its own instruments): outcome and duration, from the run's own events.
+            var tags = new TagList { { "pipeline.job", input.Job }, { "pipeline.run.end", input.EventType } };
+            telemetry.Runs.Add(1, tags);
+            telemetry.RunDuration.Record(Math.Max(0, (input.EventTime - input.StartedAt).TotalSeconds), tags);
+        }
+
         return runId.ToString();
     }
 

@@ -29,7 +29,27 @@ public sealed class PipelineTelemetry : IDisposable
         DecodeDuration = meter.CreateHistogram<double>("pipeline.ingest.decode.duration", "s", "Time spent identifying and decoding one image.");
         Duration = meter.CreateHistogram<double>("pipeline.ingest.duration", "s", "Time to judge and file one upload, by outcome.");
         ReconcileFound = meter.CreateCounter<long>("pipeline.reconcile.found", "{blob}", "Blobs in incoming found without a verdict by reconciliation (non-zero: events were lost).");
+        LabelFindings = meter.CreateCounter<long>("pipeline.labelqa.findings", "{finding}", "Findings of batch label QA runs, by code and severity.");
+        GateEvaluations = meter.CreateCounter<long>("pipeline.gate.evaluations", "{evaluation}", "Quality gate evaluations, by result (passed, failed) and whether approval was required.");
+        PromotedImages = meter.CreateCounter<long>("pipeline.promotion.images", "{image}", "Images added to production by published versions.");
+        Runs = meter.CreateCounter<long>("pipeline.runs", "{run}", "Orchestration runs that ended, by job (label-qa, promote) and end (COMPLETE, FAIL).");
+        RunDuration = meter.CreateHistogram<double>("pipeline.run.duration", "s", "Duration of orchestration runs, by job and end.");
     }
+
+    /// <summary><c>pipeline.labelqa.findings</c>.</summary>
+    public Counter<long> LabelFindings { get; }
+
+    /// <summary><c>pipeline.gate.evaluations</c>.</summary>
+    public Counter<long> GateEvaluations { get; }
+
+    /// <summary><c>pipeline.promotion.images</c>.</summary>
+    public Counter<long> PromotedImages { get; }
+
+    /// <summary><c>pipeline.runs</c>.</summary>
+    public Counter<long> Runs { get; }
+
+    /// <summary><c>pipeline.run.duration</c>.</summary>
+    public Histogram<double> RunDuration { get; }
 
     /// <summary><c>pipeline.ingest.images</c>.</summary>
     public Counter<long> Images { get; }
