@@ -41,7 +41,8 @@ public sealed class BlobIngestStore : IIngestBlobStore
         try
         {
             var properties = await incoming.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken);
-            return new IncomingBlob(name, properties.Value.ContentLength, Text(properties.Value.ETag), properties.Value.Metadata.TryGetValue("dataset", out var dataset) ? dataset : null);
+            return new IncomingBlob(
+                name, properties.Value.ContentLength, Text(properties.Value.ETag), properties.Value.Metadata.TryGetValue("dataset", out var dataset) ? dataset : null, properties.Value.LastModified);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

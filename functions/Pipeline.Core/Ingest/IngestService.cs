@@ -127,7 +127,7 @@ public sealed partial class IngestService(
                     await registry.RecordBatchAsync(entry.Dataset, entry.Batch, cancellationToken);
                 }
 
-                await EmitLineageAsync(entry, startedAt, null, cancellationToken);
+                await EmitLineageAsync(entry, blob.LastModified, startedAt, null, cancellationToken);
                 var outcome = await WriteAsync(entry, existing, cancellationToken);
                 if (outcome is not null)
                 {
@@ -205,7 +205,7 @@ public sealed partial class IngestService(
                 ImageFormat.Unknown.Name(), null, null, 0, null, null, [finding], null, null, null, time.GetUtcNow());
             if (await WriteAsync(entry, existing, cancellationToken) is { Entry: { } written })
             {
-                await EmitLineageAsync(written, written.IngestedAt, reason, cancellationToken);
+                await EmitLineageAsync(written, blob?.LastModified, written.IngestedAt, reason, cancellationToken);
                 LogPoison(logger, name, reason);
                 return written;
             }
@@ -369,10 +369,12 @@ public sealed partial class IngestService(
 
     /// <summary>
     /// The ingest run's OpenLineage events: START, then COMPLETE (the file was judged, whatever the verdict) or
-    /// FAIL (the poison path, <paramref name="error"/> set). The run is the judged version of the blob.
+    /// FAIL (the poison path, <paramref name="error"/> set). The run is the judged version of the blob: its name,
+    /// ETag and upload time make the run id, so an ingest repeated after a crash writes the same run id again.
     /// </summary>
-    private async Task EmitLineageAsync(CatalogEntry entry, DateTimeOffset startedAt, string? error, CancellationToken cancellationToken)
+    private async Task EmitLineageAsync(CatalogEntry entry, DateTimeOffset? uploadedAt, DateTimeOffset startedAt, string? error, CancellationToken cancellationToken)
     {
+        var runKey = uploadedAt ?? DateTimeOffset.UnixEpoch;
         var run = $"ingest:{entry.Name}@{entry.SourceETag}";
         string[] inputs = [$"incoming/{entry.Batch}"];
         string[] outputs = entry.Status switch
@@ -382,9 +384,9 @@ public sealed partial class IngestService(
             _ => [],
         };
         var job = Pipeline.Core.Lineage.LineageJobs.Ingest;
-        await lineage.EmitAsync(new(job, Pipeline.Core.Lineage.RunEventTypes.Start, run, startedAt, startedAt, inputs, []), cancellationToken);
+        await lineage.EmitAsync(new(job, Pipeline.Core.Lineage.RunEventTypes.Start, run, runKey, startedAt, inputs, []), cancellationToken);
         await lineage.EmitAsync(
-            new(job, error is null ? Pipeline.Core.Lineage.RunEventTypes.Complete : Pipeline.Core.Lineage.RunEventTypes.Fail, run, startedAt, entry.IngestedAt, inputs, outputs, Error: error),
+            new(job, error is null ? Pipeline.Core.Lineage.RunEventTypes.Complete : Pipeline.Core.Lineage.RunEventTypes.Fail, run, runKey, entry.IngestedAt, inputs, outputs, Error: error),
             cancellationToken);
     }
 

@@ -9,7 +9,7 @@ namespace Pipeline.Core.Lineage;
 /// <param name="Job">The stage (<see cref="LineageJobs"/>).</param>
 /// <param name="EventType">START, COMPLETE or FAIL.</param>
 /// <param name="InstanceId">The orchestration instance (or, for ingest, the blob and version judged).</param>
-/// <param name="StartedAt">When the run started (with the instance id, it makes the run id).</param>
+/// <param name="StartedAt">When the run started, or for ingest when the blob was uploaded (with the instance id, it makes the run id).</param>
 /// <param name="EventTime">When the event happened.</param>
 /// <param name="Inputs">Input dataset names.</param>
 /// <param name="Outputs">Output dataset names.</param>
