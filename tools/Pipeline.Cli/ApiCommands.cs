@@ -24,6 +24,16 @@ internal static class ApiCommands
         yield return Pull(output, error);
     }
 
+    /// <summary>A parse error (exit code 2) unless exactly one of the two options is given.</summary>
+    private static void RequireOneOf(Command command, Option first, Option second) =>
+        command.Validators.Add(result =>
+        {
+            if ((result.GetResult(first) is null) == (result.GetResult(second) is null))
+            {
+                result.AddError($"Give one of {first.Name} or {second.Name}.");
+            }
+        });
+
     internal static Option<string> DatasetOption(bool required = true) => new("--dataset") { Description = "The dataset.", Required = required };
 
     private static Command Status(TextWriter output, TextWriter error)
@@ -32,16 +42,11 @@ internal static class ApiCommands
         var dataset = DatasetOption(required: false);
         var batch = new Option<string?>("--batch") { Description = "A batch: its label QA." };
         var command = new Command("status", "Show a dataset's promotion, or a batch's label QA.") { dataset, batch };
+        RequireOneOf(command, dataset, batch);
         endpoint.AddTo(command);
         command.SetAction(async (parsed, ct) =>
         {
             var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            if ((parsed.GetValue(dataset) is null) == (parsed.GetValue(batch) is null))
-            {
-                await error.WriteLineAsync("Give one of --dataset or --batch.");
-                return PipelineCli.UsageError;
-            }
-
             return await Endpoint.GuardAsync(terminal, async () =>
             {
                 using var api = endpoint.Client(parsed);
@@ -200,16 +205,11 @@ internal static class ApiCommands
         var version = new Option<int?>("--version") { Description = "The version (default: the current one)." };
         var file = new Option<string?>("--out") { Description = "Where to write the HTML file (default: out/<name>.report.html)." };
         var command = new Command("report", "Write the self-contained HTML quality report of a batch or a dataset version.") { dataset, batch, version, file };
+        RequireOneOf(command, dataset, batch);
         endpoint.AddTo(command);
         command.SetAction(async (parsed, ct) =>
         {
             var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            if ((parsed.GetValue(dataset) is null) == (parsed.GetValue(batch) is null))
-            {
-                await error.WriteLineAsync("Give one of --dataset or --batch.");
-                return PipelineCli.UsageError;
-            }
-
             return await Endpoint.GuardAsync(terminal, async () =>
             {
                 using var api = endpoint.Client(parsed);
