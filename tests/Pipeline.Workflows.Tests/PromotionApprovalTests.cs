@@ -83,4 +83,33 @@ public sealed class PromotionApprovalTests(AzuriteFixture azurite)
         Assert.Equal(DecisionOutcome.NotWaiting, late);
         Assert.Empty(await storage.ListAsync(storage.Production));
     }
+
+    [Fact]
+    public async Task A_rollback_while_a_promotion_waits_fails_the_promotion_rather_than_publishing_over_it()
+    {
+        await using var storage = azurite.CreateStorage();
+        await PromotionTests.UseGateWithoutLeakageAsync(storage);
+        await PromotionTests.IngestBatchAsync(storage, "b1", 1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(r => storage.RegisterWorkflows(r), timeout.Token);
+        await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
+        await PromotionTests.IngestBatchAsync(storage, "b2", 1, seed: 50);
+        await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
+        await PromotionTests.IngestBatchAsync(storage, "b3", 1, seed: 90);
+        await PromotionTests.UseGateWithoutLeakageAsync(storage, approval: "always");
+        var (id, _) = await PromotionClient.StartAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
+        await WaitForApprovalAsync(host.Client, timeout.Token);
+        var versions = storage.Services.GetRequiredService<DatasetVersions>();
+
+        await versions.RollbackAsync(PromotionTests.Dataset, 1, CancellationToken.None);
+        await PromotionClient.DecideAsync(host.Client, PromotionTests.Dataset, new ApprovalDecision(true, "alice"), timeout.Token);
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+        Assert.Contains("moved while version 3 was being made", done.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(1, await versions.CurrentAsync(PromotionTests.Dataset, CancellationToken.None));
+        Assert.Equal([1, 2], (await versions.ListAsync(PromotionTests.Dataset, CancellationToken.None)).Select(v => v.Version));
+        var promote = await PromotionTests.LineageEventsAsync(storage, "promote");
+        Assert.Equal("FAIL", promote[^1].GetProperty("eventType").GetString());
+    }
 }

@@ -173,10 +173,12 @@ public static class PromoteOrchestration
             context.SetCustomStatus(new PromotionProgress("done", plan.Version, plan.Images, plan.Chunks));
             return result;
         }
-        catch (TaskFailedException ex)
+        catch (Exception ex) when (ex is TaskFailedException or InvalidOperationException)
         {
+            // A failed step, or the pointer moved under the publish: the run ends FAIL in lineage, then fails.
             var inputs = plan is null ? [] : LineageService.PromotionDatasets(plan).Inputs;
-            await context.CallActivityAsync<string>(TaskNames.EmitLineage, Event(RunEventTypes.Fail, inputs, error: ex.FailureDetails?.ErrorMessage ?? ex.Message), Retry);
+            var message = ex is TaskFailedException failed ? failed.FailureDetails?.ErrorMessage ?? ex.Message : ex.Message;
+            await context.CallActivityAsync<string>(TaskNames.EmitLineage, Event(RunEventTypes.Fail, inputs, error: message), Retry);
             throw;
         }
     }
