@@ -158,6 +158,7 @@ public sealed class TableImageCatalog : IImageCatalog
             ["Kind"] = entry.Kind,
             ["Annotations"] = entry.Annotations,
             ["Promoted"] = entry.Promoted,
+            ["TraceParent"] = entry.TraceParent,
         };
     }
 
@@ -182,7 +183,8 @@ public sealed class TableImageCatalog : IImageCatalog
         e.GetDateTimeOffset("IngestedAt") ?? DateTimeOffset.MinValue,
         e.GetString("Kind") ?? CatalogKinds.Image,
         e.GetInt32("Annotations"),
-        e.GetString("Promoted"));
+        e.GetString("Promoted"),
+        e.GetString("TraceParent"));
 
     private static T? Json<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, PipelineJson.Options);
 }

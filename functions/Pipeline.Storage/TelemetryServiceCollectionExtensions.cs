@@ -24,7 +24,7 @@ public static class TelemetryServiceCollectionExtensions
     {
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("cv-dataops-pipeline"))
-            .WithTracing(tracing => tracing.AddSource(PipelineTelemetry.Name))
+            .WithTracing(tracing => tracing.AddSource(PipelineTelemetry.Name, "Microsoft.DurableTask"))
             .WithMetrics(metrics => metrics.AddMeter(PipelineTelemetry.Name));
 
         if (configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } connectionString)

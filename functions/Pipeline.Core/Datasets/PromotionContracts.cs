@@ -51,7 +51,8 @@ public sealed record ChunkRef(string Dataset, int Version, string WorkFolder, in
 /// <param name="StagedPath">Where it is in <c>staging</c>.</param>
 /// <param name="Format">Its format (the published file's extension).</param>
 /// <param name="CatalogNames">The incoming blobs it came in as (marked promoted at the end).</param>
-public sealed record PlannedCopy(string OriginalSha256, string StagedPath, string Format, IReadOnlyList<string> CatalogNames);
+/// <param name="TraceParent">The trace context of its ingest span, linked from the copy's span.</param>
+public sealed record PlannedCopy(string OriginalSha256, string StagedPath, string Format, IReadOnlyList<string> CatalogNames, string? TraceParent = null);
 
 /// <summary>One image as copied: its published hash and size.</summary>
 /// <param name="OriginalSha256">Its ingested hash.</param>

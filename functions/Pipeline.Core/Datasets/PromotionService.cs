@@ -258,7 +258,7 @@ public sealed class PromotionService(
                             await WriteLine(entry, true);
                             added++;
                             seen.AddImage(c.FileName, c.Row.Findings);
-                            copies.Add(new PlannedCopy(c.Row.Sha256, c.Row.StagedPath!, entry.Format, c.Names));
+                            copies.Add(new PlannedCopy(c.Row.Sha256, c.Row.StagedPath!, entry.Format, c.Names, c.Row.TraceParent));
                         }
                         else
                         {
@@ -363,6 +363,8 @@ public sealed class PromotionService(
     public async Task<ChunkOutcome> CopyChunkAsync(ChunkRef plan, CancellationToken cancellationToken)
     {
         var items = await ReadJsonAsync<List<PlannedCopy>>(ChunkName(plan.WorkFolder, plan.Chunk), cancellationToken);
+        using var span = Telemetry.PipelineTelemetry.StartLinked(
+            "promotion.copy", items.Select(i => i.TraceParent), ("pipeline.dataset", plan.Dataset), ("pipeline.version", plan.Version), ("pipeline.chunk", plan.Chunk));
         var strip = ingestOptions.Value.StripsLocation(plan.Dataset);
         var copied = new CopiedImage[items.Count];
         var written = 0;

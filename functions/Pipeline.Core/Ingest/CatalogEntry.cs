@@ -54,7 +54,8 @@ public static class IngestStatuses
 /// <param name="IngestedAt">When the verdict was written.</param>
 /// <param name="Kind">"image", or "labels" for an annotation file (then <paramref name="Format"/> is coco, yolo or voc).</param>
 /// <param name="Annotations">For an annotation file: the boxes it holds.</param>
-/// <param name="Promoted">The first dataset version its image was published in (<c>{dataset}@{n}</c>), once promoted.</param>
+/// <param name="Promoted">The dataset version that added its image to production (<c>{dataset}@{n}</c>), once promoted.</param>
+/// <param name="TraceParent">The W3C trace context of the ingest span that judged it: later work on the file (label QA, promotion) links to it.</param>
 public sealed record CatalogEntry(
     string Name,
     string Batch,
@@ -76,7 +77,8 @@ public sealed record CatalogEntry(
     DateTimeOffset IngestedAt,
     string Kind = CatalogKinds.Image,
     int? Annotations = null,
-    string? Promoted = null);
+    string? Promoted = null,
+    string? TraceParent = null);
 
 /// <summary>The kinds of file the catalog records.</summary>
 public static class CatalogKinds

@@ -120,6 +120,9 @@ public sealed partial class IngestService(
                 : await JudgeAsync(blob, cancellationToken);
             if (entry is not null)
             {
+                // The ingest span's context goes with the row, so label QA and promotion can link their spans to this upload.
+                entry = entry with { TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } span ? span.Id : null };
+
                 // Both before the verdict is written, so a crash between them repeats them rather than losing them:
                 // the registry write is idempotent, and a repeated lineage event has the same run id.
                 if (entry.Status == IngestStatus.Accepted)

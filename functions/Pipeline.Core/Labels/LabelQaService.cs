@@ -21,7 +21,7 @@ public interface ILabelQaStore
 }
 
 /// <summary>An image of the batch, as label QA pairs annotations with it.</summary>
-public sealed record PlannedImage(string Name, int Width, int Height);
+public sealed record PlannedImage(string Name, int Width, int Height, string? TraceParent = null);
 
 /// <summary>An accepted annotation file of the batch.</summary>
 public sealed record PlannedLabelFile(string Name, string StagedPath, long Length);
@@ -90,7 +90,7 @@ public sealed class LabelQaService(
             }
             else if (row is { Width: { } w, Height: { } h })
             {
-                images.Add(new PlannedImage(row.Name, w, h));
+                images.Add(new PlannedImage(row.Name, w, h, row.TraceParent));
             }
         }
 
@@ -123,6 +123,7 @@ public sealed class LabelQaService(
     public async Task<LabelQaUnitResult> CheckUnitAsync(string batch, int index, CancellationToken cancellationToken)
     {
         var plan = await ReadAsync<LabelQaPlan>(PlanName(batch), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
+        using var span = Telemetry.PipelineTelemetry.StartLinked("labelqa.unit", plan.Images.Select(i => i.TraceParent), ("pipeline.batch", batch), ("pipeline.unit", index));
         var prefix = batch + "/";
         string Relative(string name) => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
 

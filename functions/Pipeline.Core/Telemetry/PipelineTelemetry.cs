@@ -69,6 +69,27 @@ public sealed class PipelineTelemetry : IDisposable
     /// <summary>Blobs reconciliation found without a verdict.</summary>
     public Counter<long> ReconcileFound { get; }
 
+    /// <summary>Links in one span to the uploads it works on; more would bloat the span for little.</summary>
+    public const int MaxLinks = 128;
+
+    /// <summary>
+    /// Starts a span of later work on uploaded files (label QA, promotion) linked to their ingest spans, so one
+    /// upload can be followed from ingest through QA and promotion. Null when nobody listens.
+    /// </summary>
+    public static Activity? StartLinked(string name, IEnumerable<string?> traceParents, params (string Key, object? Value)[] tags)
+    {
+        var links = traceParents.OfType<string>().Distinct(StringComparer.Ordinal).Take(MaxLinks)
+            .Select(t => ActivityContext.TryParse(t, null, out var context) ? new ActivityLink(context) : (ActivityLink?)null)
+            .OfType<ActivityLink>().ToList();
+        var activity = Source.StartActivity(name, ActivityKind.Internal, parentContext: default, links: links);
+        foreach (var (key, value) in tags)
+        {
+            activity?.SetTag(key, value);
+        }
+
+        return activity;
+    }
+
     /// <inheritdoc />
     public void Dispose() => meter.Dispose();
 }
