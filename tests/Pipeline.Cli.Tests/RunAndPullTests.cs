@@ -149,3 +149,49 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(PipelineCli.ServiceError, unreachable.Exit);
     }
 }
+
+/// <summary><c>pipeline run</c> against an API whose label QA never starts (a lost seal event): it gives up, says where to look, exits 4.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RunTimeoutTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Run_gives_up_after_its_timeout_with_exit_code_4()
+    {
+        var port = FreePort();
+        using var api = new System.Net.HttpListener();
+        api.Prefixes.Add($"http://127.0.0.1:{port}/");
+        api.Start();
+        _ = Task.Run(async () =>
+        {
+            while (api.IsListening)
+            {
+                var context = await api.GetContextAsync();
+                // Events are taken; label QA is never found.
+                var found = context.Request.Url!.AbsolutePath.EndsWith("/events/blob-created", StringComparison.Ordinal);
+                context.Response.StatusCode = found ? 200 : 404;
+                var body = System.Text.Encoding.UTF8.GetBytes(found ? "{\"handled\":1,\"verdicts\":[]}" : "{\"error\":\"not found\"}");
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+        });
+        var data = Directory.CreateTempSubdirectory("timeout-").FullName;
+        await File.WriteAllBytesAsync(Path.Combine(data, "a.jpg"), TestFiles.Jpeg());
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await PipelineCli.RunAsync(
+            ["run", data, "--dataset", "cats", "--batch", "lost", "--api", $"http://127.0.0.1:{port}", "--connection", azurite.ConnectionString, "--timeout-minutes", "0.05"], output, error);
+
+        Assert.Equal(PipelineCli.ServiceError, exit);
+        Assert.Contains("Gave up after 0.05 minutes", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("pipeline status --batch lost", error.ToString(), StringComparison.Ordinal);
+        Directory.Delete(data, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

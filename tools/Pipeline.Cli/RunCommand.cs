@@ -79,9 +79,10 @@ internal static class RunCommand
         var batch = new Option<string?>("--batch") { Description = "The batch name (default: {dataset}-{UTC time})." };
         var gate = new Option<string?>("--gate") { Description = "A gate file to set for the dataset first (docs/gates.md)." };
         var approveAs = new Option<string?>("--approve-as") { Description = "Approve the promotion as this person if the gate asks for approval (otherwise wait for 'pipeline approve')." };
+        var timeoutMinutes = new Option<double>("--timeout-minutes") { Description = "Give up waiting for label QA and the promotion after this long (exit 4).", DefaultValueFactory = _ => 120 };
         var command = new Command("run", "The whole pipeline on a folder: upload, ingest, label QA, gate, promotion; writes the HTML reports. Starts Azurite and a runner when no --api is given.")
         {
-            path, dataset, batch, gate, approveAs,
+            path, dataset, batch, gate, approveAs, timeoutMinutes,
         };
         endpoint.AddTo(command);
         storage.AddTo(command);
@@ -101,11 +102,21 @@ internal static class RunCommand
                 return PipelineCli.ServiceError;
             }
 
-            return await Endpoint.GuardAsync(terminal, async () =>
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(TimeSpan.FromMinutes(Math.Max(0.01, parsed.GetValue(timeoutMinutes))));
+            try
             {
-                using var api = stack.Api ?? endpoint.Client(parsed);
-                return await RunAsync(terminal, api, stack.Blobs ?? storage.Client(parsed)!, parsed.GetValue(path)!, datasetName, batchName, parsed.GetValue(gate), parsed.GetValue(approveAs), ct);
-            });
+                return await Endpoint.GuardAsync(terminal, async () =>
+                {
+                    using var api = stack.Api ?? endpoint.Client(parsed);
+                    return await RunAsync(terminal, api, stack.Blobs ?? storage.Client(parsed)!, parsed.GetValue(path)!, datasetName, batchName, parsed.GetValue(gate), parsed.GetValue(approveAs), deadline.Token);
+                });
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                await error.WriteLineAsync($"Gave up after {parsed.GetValue(timeoutMinutes)} minutes: see 'pipeline status --batch {batchName}' and 'pipeline status --dataset {datasetName}'.");
+                return PipelineCli.ServiceError;
+            }
         });
         return command;
     }
