@@ -55,18 +55,6 @@ public sealed class BlobPromotionStore(BlobServiceClient blobs, IOptions<Pipelin
 
     public Task<Stream?> OpenProductionAsync(string name, CancellationToken cancellationToken) => OpenAsync(production.GetBlobClient(name), cancellationToken);
 
-    public async Task<long?> GetProductionLengthAsync(string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await production.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            return null;
-        }
-    }
-
     public async Task DeleteProductionAsync(string name, CancellationToken cancellationToken) =>
         await production.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken);
 

@@ -73,8 +73,7 @@ public sealed class TableDatasetRegistry(TableServiceClient tables, IOptions<Pip
         catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
         {
             // Either the pointer moved, or the version row exists: which one, and whether it is this version, decides.
-            var existing = await table.GetEntityIfExistsAsync<TableEntity>(dataset, VersionKey(version.Version), cancellationToken: cancellationToken);
-            return existing.HasValue && existing.Value!.GetString("Id") == version.Id ? PublishOutcome.AlreadyPublished : PublishOutcome.PointerMoved;
+            return (await GetVersionAsync(dataset, version.Version, cancellationToken))?.Id == version.Id ? PublishOutcome.AlreadyPublished : PublishOutcome.PointerMoved;
         }
     }
 
@@ -91,13 +90,22 @@ public sealed class TableDatasetRegistry(TableServiceClient tables, IOptions<Pip
         }
     }
 
+    public async Task<VersionListing?> GetVersionAsync(string dataset, int version, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(dataset, VersionKey(version), cancellationToken: cancellationToken);
+        return row.HasValue ? ToListing(row.Value!) : null;
+    }
+
     public async IAsyncEnumerable<VersionListing> ListVersionsAsync(string dataset, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {dataset} and RowKey ge {"v"} and RowKey lt {"w"}"), cancellationToken: cancellationToken))
         {
-            yield return new VersionListing(row.GetInt32("Version") ?? 0, row.GetString("Id"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue, row.GetInt32("Images") ?? 0, false);
+            yield return ToListing(row);
         }
     }
+
+    private static VersionListing ToListing(TableEntity row) =>
+        new(row.GetInt32("Version") ?? 0, row.GetString("Id"), row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue, row.GetInt32("Images") ?? 0, false);
 
     private static string VersionKey(int version) => "v" + version.ToString("D9", CultureInfo.InvariantCulture);
 

@@ -160,8 +160,6 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
             return stream;
         }
 
-        public Task<long?> GetProductionLengthAsync(string name, CancellationToken cancellationToken) => inner.GetProductionLengthAsync(name, cancellationToken);
-
         public Task DeleteProductionAsync(string name, CancellationToken cancellationToken) => inner.DeleteProductionAsync(name, cancellationToken);
     }
 
@@ -190,6 +188,8 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
         }
 
         public Task<bool> MovePointerAsync(string dataset, int version, string pointerETag, CancellationToken cancellationToken) => inner.MovePointerAsync(dataset, version, pointerETag, cancellationToken);
+
+        public Task<VersionListing?> GetVersionAsync(string dataset, int version, CancellationToken cancellationToken) => inner.GetVersionAsync(dataset, version, cancellationToken);
 
         public IAsyncEnumerable<VersionListing> ListVersionsAsync(string dataset, CancellationToken cancellationToken) => inner.ListVersionsAsync(dataset, cancellationToken);
     }

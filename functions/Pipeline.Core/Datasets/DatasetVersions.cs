@@ -80,16 +80,6 @@ public sealed class DatasetVersions(IDatasetRegistry registry, IPromotionBlobs b
         return new RollbackResult(dataset, pointer.Current, version);
     }
 
-    private async Task<bool> IsPublishedAsync(string dataset, int version, CancellationToken cancellationToken)
-    {
-        await foreach (var listed in registry.ListVersionsAsync(dataset, cancellationToken))
-        {
-            if (listed.Version == version)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private async Task<bool> IsPublishedAsync(string dataset, int version, CancellationToken cancellationToken) =>
+        await registry.GetVersionAsync(dataset, version, cancellationToken) is not null;
 }

@@ -43,6 +43,9 @@ public interface IDatasetRegistry
     /// <summary>Moves the pointer to an already published version if it still has <paramref name="pointerETag"/>; false when it moved meanwhile.</summary>
     Task<bool> MovePointerAsync(string dataset, int version, string pointerETag, CancellationToken cancellationToken);
 
+    /// <summary>The row of published version <paramref name="version"/> (one point read), or null when it was never published.</summary>
+    Task<VersionListing?> GetVersionAsync(string dataset, int version, CancellationToken cancellationToken);
+
     /// <summary>The published versions, oldest first.</summary>
     IAsyncEnumerable<VersionListing> ListVersionsAsync(string dataset, CancellationToken cancellationToken);
 }
@@ -76,9 +79,6 @@ public interface IPromotionBlobs
 
     /// <summary>Opens <c>production/{name}</c>, or null.</summary>
     Task<Stream?> OpenProductionAsync(string name, CancellationToken cancellationToken);
-
-    /// <summary>The length of <c>production/{name}</c>, or null when it does not exist.</summary>
-    Task<long?> GetProductionLengthAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>Deletes <c>production/{name}</c> (a copy that failed verification).</summary>
     Task DeleteProductionAsync(string name, CancellationToken cancellationToken);

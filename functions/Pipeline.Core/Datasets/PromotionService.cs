@@ -423,13 +423,10 @@ public sealed class PromotionService(
     public async Task<DatasetVersion> WriteVersionAsync(WriteVersionInput input, CancellationToken cancellationToken)
     {
         var plan = input.Plan;
-        await foreach (var listed in registry.ListVersionsAsync(plan.Dataset, cancellationToken))
+        if (await registry.GetVersionAsync(plan.Dataset, plan.Version, cancellationToken) is not null)
         {
-            if (listed.Version == plan.Version)
-            {
-                return await ReadVersionAsync(plan.Dataset, plan.Version, cancellationToken)
-                    ?? throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' is published but has no dataset.json.");
-            }
+            return await ReadVersionAsync(plan.Dataset, plan.Version, cancellationToken)
+                ?? throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' is published but has no dataset.json.");
         }
 
         var manifestPath = Path.GetTempFileName();
@@ -491,13 +488,10 @@ public sealed class PromotionService(
         var version = await ReadVersionAsync(plan.Dataset, plan.Version, cancellationToken)
             ?? throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' has no dataset.json; it cannot be published.");
         var pointer = await registry.GetPointerAsync(plan.Dataset, cancellationToken);
-        await foreach (var listed in registry.ListVersionsAsync(plan.Dataset, cancellationToken))
+        if (await registry.GetVersionAsync(plan.Dataset, plan.Version, cancellationToken) is { } listed)
         {
-            if (listed.Version == plan.Version)
-            {
-                return listed.Id == version.Id ? PublishOutcome.AlreadyPublished
-                    : throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' was published with another id ({listed.Id}).");
-            }
+            return listed.Id == version.Id ? PublishOutcome.AlreadyPublished
+                : throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' was published with another id ({listed.Id}).");
         }
 
         if (pointer.Current != plan.Parent)
@@ -599,15 +593,24 @@ public sealed class PromotionService(
         return (new CopiedImage(item.OriginalSha256, sha, bytes.Length, stripped), bytes);
     }
 
+    /// <summary>Reads the blob once, counting and hashing as it goes.</summary>
     private async Task<bool> MatchesAsync(string name, CopiedImage expected, CancellationToken cancellationToken)
     {
-        if (await blobs.GetProductionLengthAsync(name, cancellationToken) != expected.Size)
+        await using var stream = await blobs.OpenProductionAsync(name, cancellationToken);
+        if (stream is null)
         {
             return false;
         }
 
-        await using var stream = await blobs.OpenProductionAsync(name, cancellationToken);
-        return stream is not null && Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken)) == expected.Sha256;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 16];
+        long size = 0;
+        for (int read; (read = await stream.ReadAsync(buffer, cancellationToken)) > 0; size += read)
+        {
+            hash.AppendData(buffer, 0, read);
+        }
+
+        return size == expected.Size && Convert.ToHexStringLower(hash.GetHashAndReset()) == expected.Sha256;
     }
 
     private async Task AttachLabelsAsync(string batch, List<Candidate> images, List<CatalogEntry> labelRows, CancellationToken cancellationToken)
