@@ -43,19 +43,13 @@ internal static class ApiCommands
         var batch = new Option<string?>("--batch") { Description = "A batch: its label QA." };
         var command = new Command("status", "Show a dataset's promotion, or a batch's label QA.") { dataset, batch };
         RequireOneOf(command, dataset, batch);
-        endpoint.AddTo(command);
-        command.SetAction(async (parsed, ct) =>
+        endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
-            var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            return await Endpoint.GuardAsync(terminal, async () =>
-            {
-                using var api = endpoint.Client(parsed);
-                var status = parsed.GetValue(dataset) is { } d
-                    ? await api.GetAsync($"datasets/{d}/promotion", ct)
-                    : await api.GetAsync($"batches/{Uri.EscapeDataString(parsed.GetValue(batch)!)}/label-qa", ct);
-                await PrintAsync(terminal, status, () => DescribeStatus(status));
-                return PipelineCli.Accepted;
-            });
+            var status = parsed.GetValue(dataset) is { } d
+                ? await api.GetAsync($"datasets/{d}/promotion", ct)
+                : await api.GetAsync($"batches/{Uri.EscapeDataString(parsed.GetValue(batch)!)}/label-qa", ct);
+            await PrintAsync(terminal, status, () => DescribeStatus(status));
+            return PipelineCli.Accepted;
         });
         return command;
     }
@@ -104,17 +98,11 @@ internal static class ApiCommands
         var by = new Option<string>("--as") { Description = "Your name, recorded in the version.", Required = true };
         var comment = new Option<string?>("--comment") { Description = "Why." };
         var command = new Command(approve ? "approve" : "reject", approve ? "Approve the dataset's promotion that waits for approval." : "Reject the dataset's promotion that waits for approval.") { dataset, by, comment };
-        endpoint.AddTo(command);
-        command.SetAction(async (parsed, ct) =>
+        endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
-            var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            return await Endpoint.GuardAsync(terminal, async () =>
-            {
-                using var api = endpoint.Client(parsed);
-                var answer = await api.PostAsync($"datasets/{parsed.GetValue(dataset)}/promotion/{(approve ? "approve" : "reject")}", new { approver = parsed.GetValue(by), comment = parsed.GetValue(comment) }, ct);
-                await PrintAsync(terminal, answer, () => $"{(approve ? "Approved" : "Rejected")} the promotion of '{parsed.GetValue(dataset)}' as {parsed.GetValue(by)}.");
-                return PipelineCli.Accepted;
-            });
+            var answer = await api.PostAsync($"datasets/{parsed.GetValue(dataset)}/promotion/{(approve ? "approve" : "reject")}", new { approver = parsed.GetValue(by), comment = parsed.GetValue(comment) }, ct);
+            await PrintAsync(terminal, answer, () => $"{(approve ? "Approved" : "Rejected")} the promotion of '{parsed.GetValue(dataset)}' as {parsed.GetValue(by)}.");
+            return PipelineCli.Accepted;
         });
         return command;
     }
@@ -124,22 +112,16 @@ internal static class ApiCommands
         var endpoint = new Endpoint();
         var dataset = DatasetOption();
         var command = new Command("versions", "List a dataset's published versions.") { dataset };
-        endpoint.AddTo(command);
-        command.SetAction(async (parsed, ct) =>
+        endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
-            var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            return await Endpoint.GuardAsync(terminal, async () =>
+            var list = await api.GetAsync($"datasets/{parsed.GetValue(dataset)}/versions", ct);
+            await PrintAsync(terminal, list, () =>
             {
-                using var api = endpoint.Client(parsed);
-                var list = await api.GetAsync($"datasets/{parsed.GetValue(dataset)}/versions", ct);
-                await PrintAsync(terminal, list, () =>
-                {
-                    var rows = list.GetProperty("versions").EnumerateArray().Select(v =>
-                        $"{(v.GetProperty("current").GetBoolean() ? "*" : " ")} {v.GetProperty("version").GetInt32(),4}  {v.GetProperty("createdAt").GetDateTimeOffset().UtcDateTime:yyyy-MM-dd HH:mm}  {v.GetProperty("images").GetInt32(),8:N0} images  {v.GetProperty("id").GetString()}").ToList();
-                    return rows.Count == 0 ? $"'{parsed.GetValue(dataset)}' has no published version." : "  version  published (UTC)           images  id\n" + string.Join(Environment.NewLine, rows);
-                });
-                return PipelineCli.Accepted;
+                var rows = list.GetProperty("versions").EnumerateArray().Select(v =>
+                    $"{(v.GetProperty("current").GetBoolean() ? "*" : " ")} {v.GetProperty("version").GetInt32(),4}  {v.GetProperty("createdAt").GetDateTimeOffset().UtcDateTime:yyyy-MM-dd HH:mm}  {v.GetProperty("images").GetInt32(),8:N0} images  {v.GetProperty("id").GetString()}").ToList();
+                return rows.Count == 0 ? $"'{parsed.GetValue(dataset)}' has no published version." : "  version  published (UTC)           images  id\n" + string.Join(Environment.NewLine, rows);
             });
+            return PipelineCli.Accepted;
         });
         return command;
     }
@@ -151,27 +133,21 @@ internal static class ApiCommands
         var from = new Option<int>("--from") { Description = "The earlier version.", Required = true };
         var to = new Option<int>("--to") { Description = "The later version.", Required = true };
         var command = new Command("diff", "What changed between two versions: added, removed and relabelled images, class counts.") { dataset, from, to };
-        endpoint.AddTo(command);
-        command.SetAction(async (parsed, ct) =>
+        endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
-            var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            return await Endpoint.GuardAsync(terminal, async () =>
+            var diff = await api.GetAsync($"datasets/{parsed.GetValue(dataset)}/diff?from={parsed.GetValue(from)}&to={parsed.GetValue(to)}", ct);
+            await PrintAsync(terminal, diff, () =>
             {
-                using var api = endpoint.Client(parsed);
-                var diff = await api.GetAsync($"datasets/{parsed.GetValue(dataset)}/diff?from={parsed.GetValue(from)}&to={parsed.GetValue(to)}", ct);
-                await PrintAsync(terminal, diff, () =>
+                var lines = new List<string> { $"{diff.GetProperty("addedCount").GetInt32():N0} added, {diff.GetProperty("removedCount").GetInt32():N0} removed, {diff.GetProperty("relabelledCount").GetInt32():N0} relabelled" };
+                foreach (var (kind, sign) in new[] { ("added", "+"), ("removed", "-"), ("relabelled", "~") })
                 {
-                    var lines = new List<string> { $"{diff.GetProperty("addedCount").GetInt32():N0} added, {diff.GetProperty("removedCount").GetInt32():N0} removed, {diff.GetProperty("relabelledCount").GetInt32():N0} relabelled" };
-                    foreach (var (kind, sign) in new[] { ("added", "+"), ("removed", "-"), ("relabelled", "~") })
-                    {
-                        lines.AddRange(diff.GetProperty(kind).EnumerateArray().Take(20).Select(i => $"  {sign} {i.GetProperty("fileName").GetString()} ({i.GetProperty("path").GetString()})"));
-                    }
+                    lines.AddRange(diff.GetProperty(kind).EnumerateArray().Take(20).Select(i => $"  {sign} {i.GetProperty("fileName").GetString()} ({i.GetProperty("path").GetString()})"));
+                }
 
-                    lines.AddRange(diff.GetProperty("labels").EnumerateArray().Select(l => $"  class {l.GetProperty("label").GetString()}: {l.GetProperty("from").GetInt32()} → {l.GetProperty("to").GetInt32()} boxes"));
-                    return string.Join(Environment.NewLine, lines);
-                });
-                return PipelineCli.Accepted;
+                lines.AddRange(diff.GetProperty("labels").EnumerateArray().Select(l => $"  class {l.GetProperty("label").GetString()}: {l.GetProperty("from").GetInt32()} → {l.GetProperty("to").GetInt32()} boxes"));
+                return string.Join(Environment.NewLine, lines);
             });
+            return PipelineCli.Accepted;
         });
         return command;
     }
@@ -182,17 +158,11 @@ internal static class ApiCommands
         var dataset = DatasetOption();
         var to = new Option<int>("--to") { Description = "The published version the dataset's pointer should name.", Required = true };
         var command = new Command("rollback", "Point the dataset at an earlier published version (no version is edited).") { dataset, to };
-        endpoint.AddTo(command);
-        command.SetAction(async (parsed, ct) =>
+        endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
-            var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            return await Endpoint.GuardAsync(terminal, async () =>
-            {
-                using var api = endpoint.Client(parsed);
-                var result = await api.PostAsync($"datasets/{parsed.GetValue(dataset)}/rollback", new { version = parsed.GetValue(to) }, ct);
-                await PrintAsync(terminal, result, () => $"'{parsed.GetValue(dataset)}' now points at version {result.GetProperty("to").GetInt32()} (was {result.GetProperty("from")}).");
-                return PipelineCli.Accepted;
-            });
+            var result = await api.PostAsync($"datasets/{parsed.GetValue(dataset)}/rollback", new { version = parsed.GetValue(to) }, ct);
+            await PrintAsync(terminal, result, () => $"'{parsed.GetValue(dataset)}' now points at version {result.GetProperty("to").GetInt32()} (was {result.GetProperty("from")}).");
+            return PipelineCli.Accepted;
         });
         return command;
     }
@@ -206,17 +176,11 @@ internal static class ApiCommands
         var file = new Option<string?>("--out") { Description = "Where to write the HTML file (default: out/<name>.report.html)." };
         var command = new Command("report", "Write the self-contained HTML quality report of a batch or a dataset version.") { dataset, batch, version, file };
         RequireOneOf(command, dataset, batch);
-        endpoint.AddTo(command);
-        command.SetAction(async (parsed, ct) =>
+        endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
-            var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            return await Endpoint.GuardAsync(terminal, async () =>
-            {
-                using var api = endpoint.Client(parsed);
-                var path = await WriteReportAsync(api, parsed.GetValue(dataset), parsed.GetValue(version), parsed.GetValue(batch), parsed.GetValue(file), ct);
-                await PrintAsync(terminal, JsonSerializer.SerializeToElement(new { report = path }), () => $"Report: {path}");
-                return PipelineCli.Accepted;
-            });
+            var path = await WriteReportAsync(api, parsed.GetValue(dataset), parsed.GetValue(version), parsed.GetValue(batch), parsed.GetValue(file), ct);
+            await PrintAsync(terminal, JsonSerializer.SerializeToElement(new { report = path }), () => $"Report: {path}");
+            return PipelineCli.Accepted;
         });
         return command;
     }
@@ -254,18 +218,12 @@ internal static class ApiCommands
         var version = new Option<int?>("--version") { Description = "The version (default: the current one)." };
         var to = new Option<string>("--to") { Description = "The folder to fill: images/, manifest.jsonl, annotations.coco.json, the YOLO files.", Required = true };
         var command = new Command("pull", "Download a dataset version, verifying every file against the manifest's SHA-256; resumes after an interruption.") { dataset, version, to };
-        endpoint.AddTo(command);
-        command.SetAction(async (parsed, ct) =>
+        endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
-            var terminal = new Terminal(output, error, parsed.GetValue(endpoint.Json));
-            return await Endpoint.GuardAsync(terminal, async () =>
-            {
-                using var api = endpoint.Client(parsed);
-                var result = await PullAsync(api, terminal, parsed.GetValue(dataset)!, parsed.GetValue(version), parsed.GetValue(to)!, ct);
-                await PrintAsync(terminal, JsonSerializer.SerializeToElement(result, PipelineJson.Options), () =>
-                    $"Version {result.Version} of '{result.Dataset}' in {result.Folder}: {result.Images:N0} images ({result.Downloaded:N0} downloaded, {result.AlreadyThere:N0} already there and verified).");
-                return PipelineCli.Accepted;
-            });
+            var result = await PullAsync(api, terminal, parsed.GetValue(dataset)!, parsed.GetValue(version), parsed.GetValue(to)!, ct);
+            await PrintAsync(terminal, JsonSerializer.SerializeToElement(result, PipelineJson.Options), () =>
+                $"Version {result.Version} of '{result.Dataset}' in {result.Folder}: {result.Images:N0} images ({result.Downloaded:N0} downloaded, {result.AlreadyThere:N0} already there and verified).");
+            return PipelineCli.Accepted;
         });
         return command;
     }

@@ -25,6 +25,24 @@ internal sealed class Endpoint
         new Uri(parsed.GetValue(Api) ?? Environment.GetEnvironmentVariable("PIPELINE_API") ?? "http://127.0.0.1:7071"),
         parsed.GetValue(Key) ?? Environment.GetEnvironmentVariable("PIPELINE_API_KEY"));
 
+    /// <summary>
+    /// Adds these options to <paramref name="command"/> and makes <paramref name="action"/> its action, with a client
+    /// for the API, a terminal for the output, and the API's refusals turned into messages and exit codes.
+    /// </summary>
+    public void SetAction(Command command, TextWriter output, TextWriter error, Func<ParseResult, ApiClient, Terminal, CancellationToken, Task<int>> action)
+    {
+        AddTo(command);
+        command.SetAction(async (parsed, ct) =>
+        {
+            var terminal = new Terminal(output, error, parsed.GetValue(Json));
+            return await GuardAsync(terminal, async () =>
+            {
+                using var api = Client(parsed);
+                return await action(parsed, api, terminal, ct);
+            });
+        });
+    }
+
     /// <summary>Runs an API command, turning the API's refusals and an unreachable API into messages and exit codes.</summary>
     public static async Task<int> GuardAsync(Terminal terminal, Func<Task<int>> action)
     {
