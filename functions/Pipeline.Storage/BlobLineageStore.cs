@@ -11,7 +11,7 @@ namespace Pipeline.Storage;
 
 /// <summary>
 /// <see cref="ILineageStore"/> over append blobs in the <c>lineage</c> container: one JSON line per event in
-/// <c>{job}/{yyyy}/{MM}/{dd}/{HH}{mm}.jsonl</c> (UTC). A minute per blob keeps each under the 50,000-append
+/// <c>{job}/{yyyy}/{MM}/{dd}/{HH}{mm}.jsonl</c> (UTC; a group of events goes in the blob of its last event). A minute per blob keeps each under the 50,000-append
 /// limit at ten million ingests a day, and readers find a time range by name.
 /// </summary>
 public sealed class BlobLineageStore(BlobServiceClient blobs, IOptions<PipelineStorageOptions> options) : ILineageStore
@@ -25,7 +25,7 @@ public sealed class BlobLineageStore(BlobServiceClient blobs, IOptions<PipelineS
     public static string BlobName(string job, DateTimeOffset at) =>
         string.Create(CultureInfo.InvariantCulture, $"{job}/{at.UtcDateTime:yyyy/MM/dd/HHmm}.jsonl");
 
-    public async Task AppendAsync(string job, DateTimeOffset eventTime, JsonObject runEvent, CancellationToken cancellationToken)
+    public async Task AppendAsync(string job, DateTimeOffset eventTime, IReadOnlyList<JsonObject> runEvents, CancellationToken cancellationToken)
     {
         var name = BlobName(job, eventTime);
         var blob = container.GetAppendBlobClient(name);
@@ -35,10 +35,14 @@ public sealed class BlobLineageStore(BlobServiceClient blobs, IOptions<PipelineS
             created.TryAdd(name, true);
         }
 
-        var line = JsonSerializer.SerializeToUtf8Bytes(runEvent);
-        var bytes = new byte[line.Length + 1];
-        line.CopyTo(bytes, 0);
-        bytes[^1] = (byte)'\n';
-        await blob.AppendBlockAsync(new MemoryStream(bytes), cancellationToken: cancellationToken);
+        using var lines = new MemoryStream();
+        foreach (var runEvent in runEvents)
+        {
+            JsonSerializer.Serialize(lines, runEvent);
+            lines.WriteByte((byte)'\n');
+        }
+
+        lines.Position = 0;
+        await blob.AppendBlockAsync(lines, cancellationToken: cancellationToken);
     }
 }

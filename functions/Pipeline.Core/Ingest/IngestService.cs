@@ -387,9 +387,11 @@ public sealed partial class IngestService(
             _ => [],
         };
         var job = Pipeline.Core.Lineage.LineageJobs.Ingest;
-        await lineage.EmitAsync(new(job, Pipeline.Core.Lineage.RunEventTypes.Start, run, runKey, startedAt, inputs, []), cancellationToken);
         await lineage.EmitAsync(
-            new(job, error is null ? Pipeline.Core.Lineage.RunEventTypes.Complete : Pipeline.Core.Lineage.RunEventTypes.Fail, run, runKey, entry.IngestedAt, inputs, outputs, Error: error),
+            [
+                new(job, Pipeline.Core.Lineage.RunEventTypes.Start, run, runKey, startedAt, inputs, []),
+                new(job, error is null ? Pipeline.Core.Lineage.RunEventTypes.Complete : Pipeline.Core.Lineage.RunEventTypes.Fail, run, runKey, entry.IngestedAt, inputs, outputs, Error: error),
+            ],
             cancellationToken);
     }
 

@@ -8,6 +8,6 @@ public interface ILineageStore
     /// <summary>The storage account's name (the namespace events name jobs and datasets in).</summary>
     string Account { get; }
 
-    /// <summary>Appends one event of <paramref name="job"/> (the store shards by job and time).</summary>
-    Task AppendAsync(string job, DateTimeOffset eventTime, JsonObject runEvent, CancellationToken cancellationToken);
+    /// <summary>Appends events of <paramref name="job"/> in one write, one JSON line each (the store shards by job and time).</summary>
+    Task AppendAsync(string job, DateTimeOffset eventTime, IReadOnlyList<JsonObject> runEvents, CancellationToken cancellationToken);
 }

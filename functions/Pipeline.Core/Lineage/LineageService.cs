@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Gates;
 
@@ -24,7 +25,34 @@ public sealed record LineageEventInput(
 public sealed class LineageService(ILineageStore store, IPromotionBlobs blobs, Telemetry.PipelineTelemetry? telemetry = null)
 {
     /// <summary>Writes one event; returns its run id.</summary>
-    public async Task<string> EmitAsync(LineageEventInput input, CancellationToken cancellationToken)
+    public async Task<string> EmitAsync(LineageEventInput input, CancellationToken cancellationToken) =>
+        (await EmitAsync([input], cancellationToken))[0];
+
+    /// <summary>
+    /// Writes events of one job in one append (an ingest's START and COMPLETE: one storage call, not two), filed
+    /// under the last event's time; returns their run ids.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> EmitAsync(IReadOnlyList<LineageEventInput> inputs, CancellationToken cancellationToken)
+    {
+        var events = new List<JsonObject>();
+        foreach (var input in inputs)
+        {
+            events.Add(await CreateAsync(input, cancellationToken));
+        }
+
+        await store.AppendAsync(inputs[^1].Job, inputs[^1].EventTime, events, cancellationToken);
+        foreach (var input in inputs.Where(i => telemetry is not null && i.EventType != RunEventTypes.Start && i.Job != LineageJobs.Ingest))
+        {
+            // Orchestration runs that ended (ingest has its own instruments): outcome and duration, from the run's own events.
+            var tags = new TagList { { "pipeline.job", input.Job }, { "pipeline.run.end", input.EventType } };
+            telemetry!.Runs.Add(1, tags);
+            telemetry.RunDuration.Record(Math.Max(0, (input.EventTime - input.StartedAt).TotalSeconds), tags);
+        }
+
+        return [.. inputs.Select(i => RunEvents.RunId(i.InstanceId, i.StartedAt).ToString())];
+    }
+
+    private async Task<JsonObject> CreateAsync(LineageEventInput input, CancellationToken cancellationToken)
     {
         IReadOnlyList<ExpectationResult>? assertions = null;
         if (input.GateResult is not null)
@@ -36,22 +64,11 @@ public sealed class LineageService(ILineageStore store, IPromotionBlobs blobs, T
             }
         }
 
-        var runId = RunEvents.RunId(input.InstanceId, input.StartedAt);
-        var runEvent = RunEvents.Create(
-            input.EventType, input.EventTime, RunEvents.Namespace(store.Account), input.Job, runId, input.InstanceId,
+        return RunEvents.Create(
+            input.EventType, input.EventTime, RunEvents.Namespace(store.Account), input.Job, RunEvents.RunId(input.InstanceId, input.StartedAt), input.InstanceId,
             [.. input.Inputs.Select(n => new LineageDataset(n, null, assertions))],
             [.. input.Outputs.Select(n => new LineageDataset(n, input.OutputVersion))],
             input.Error);
-        await store.AppendAsync(input.Job, input.EventTime, runEvent, cancellationToken);
-        if (telemetry is not null && input.EventType != RunEventTypes.Start && input.Job != LineageJobs.Ingest)
-        {
-            // Orchestration runs that ended (ingest has its own instruments): outcome and duration, from the run's own events.
-            var tags = new TagList { { "pipeline.job", input.Job }, { "pipeline.run.end", input.EventType } };
-            telemetry.Runs.Add(1, tags);
-            telemetry.RunDuration.Record(Math.Max(0, (input.EventTime - input.StartedAt).TotalSeconds), tags);
-        }
-
-        return runId.ToString();
     }
 
     /// <summary>The lineage dataset names of a promotion: its batches' staged images in, the dataset's production folder out.</summary>
