@@ -15,5 +15,8 @@ builder.Services.AddSingleton<Pipeline.Workflows.Promotion.PromotionActivities>(
 builder.Services.AddSingleton<Pipeline.Workflows.Promotion.DatasetApi>();
 builder.Services.AddOptions<ReconcileOptions>().Bind(builder.Configuration.GetSection(ReconcileOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<ReconcileScheduler>();
+builder.Services.AddSingleton<Pipeline.Workflows.Maintenance.MaintenanceActivities>();
+builder.Services.AddSingleton<Pipeline.Workflows.Maintenance.MaintenanceApi>();
+builder.Services.AddSingleton<Pipeline.Workflows.Maintenance.HealthScheduler>();
 builder.Services.AddPipelineTelemetry(builder.Configuration).UseFunctionsWorkerDefaults();
 builder.Build().Run();

@@ -4,6 +4,8 @@ using Pipeline.Workflows;
 using Pipeline.Core.Labels;
 using Pipeline.Workflows.Ingest;
 using Pipeline.Workflows.Labels;
+using Pipeline.Workflows.Maintenance;
+using Pipeline.Core.Backfill;
 using Pipeline.Workflows.Promotion;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Lineage;
@@ -11,7 +13,7 @@ using Pipeline.Core.Lineage;
 namespace Pipeline.Functions;
 
 /// <summary>Durable Functions shims over the orchestrations and activities of Pipeline.Workflows, one per <see cref="TaskNames"/> entry.</summary>
-public sealed class WorkflowFunctions(ReconcileActivities reconcile, LabelQaActivities labels, PromotionActivities promotion)
+public sealed class WorkflowFunctions(ReconcileActivities reconcile, LabelQaActivities labels, PromotionActivities promotion, MaintenanceActivities maintenance)
 {
     [Function(TaskNames.ReconcileBatch)]
     public static Task<ReconcileTotals> ReconcileBatch([OrchestrationTrigger] TaskOrchestrationContext context, ReconcileBatchInput input) =>
@@ -76,4 +78,32 @@ public sealed class WorkflowFunctions(ReconcileActivities reconcile, LabelQaActi
     [Function(TaskNames.EmitLineage)]
     public Task<string> EmitLineage([ActivityTrigger] LineageEventInput input, CancellationToken cancellationToken) =>
         promotion.EmitLineageAsync(input, cancellationToken);
+
+    [Function(TaskNames.CheckHealth)]
+    public static Task<IReadOnlyList<HealthCheckOutput>> CheckHealth([OrchestrationTrigger] TaskOrchestrationContext context, HealthRunInput? input) =>
+        HealthOrchestration.RunAsync(context, input);
+
+    [Function(TaskNames.ListDatasets)]
+    public Task<List<string>> ListDatasets([ActivityTrigger] string input, CancellationToken cancellationToken) =>
+        maintenance.ListDatasetsAsync(cancellationToken);
+
+    [Function(TaskNames.CheckDatasetHealth)]
+    public Task<HealthCheckOutput> CheckDatasetHealth([ActivityTrigger] string dataset, CancellationToken cancellationToken) =>
+        maintenance.CheckHealthAsync(dataset, cancellationToken);
+
+    [Function(TaskNames.Backfill)]
+    public static Task<BackfillReport?> Backfill([OrchestrationTrigger] TaskOrchestrationContext context, BackfillInput input) =>
+        BackfillOrchestration.RunAsync(context, input);
+
+    [Function(TaskNames.PlanBackfill)]
+    public Task<BackfillPlan> PlanBackfill([ActivityTrigger] BackfillPlanInput input, CancellationToken cancellationToken) =>
+        maintenance.PlanBackfillAsync(input, cancellationToken);
+
+    [Function(TaskNames.CheckBackfillChunk)]
+    public Task<BackfillCounts> CheckBackfillChunk([ActivityTrigger] BackfillChunkInput input, CancellationToken cancellationToken) =>
+        maintenance.CheckBackfillChunkAsync(input, cancellationToken);
+
+    [Function(TaskNames.FinishBackfill)]
+    public Task<BackfillReport> FinishBackfill([ActivityTrigger] BackfillPlan plan, CancellationToken cancellationToken) =>
+        maintenance.FinishBackfillAsync(plan, cancellationToken);
 }

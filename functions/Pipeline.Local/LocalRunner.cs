@@ -9,6 +9,7 @@ using Pipeline.Storage;
 using Pipeline.Workflows;
 using Pipeline.Workflows.Ingest;
 using Pipeline.Workflows.Labels;
+using Pipeline.Workflows.Maintenance;
 using Pipeline.Workflows.Promotion;
 
 namespace Pipeline.Local;
@@ -64,12 +65,16 @@ public static class LocalRunner
         builder.Services.AddSingleton<PromotionActivities>();
         builder.Services.AddSingleton<DatasetApi>();
         builder.Services.AddSingleton<ReconcileScheduler>();
+        builder.Services.AddSingleton<MaintenanceActivities>();
+        builder.Services.AddSingleton<MaintenanceApi>();
+        builder.Services.AddSingleton<HealthScheduler>();
         builder.Services.AddOptions<ReconcileOptions>().Bind(builder.Configuration.GetSection(ReconcileOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<LocalDurableOptions>().Bind(builder.Configuration.GetSection(LocalDurableOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<LocalRunnerOptions>().Bind(builder.Configuration.GetSection(LocalDurableOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Engine>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Engine>());
         builder.Services.AddHostedService<Watcher>();
+        builder.Services.AddHostedService<HealthWatcher>();
         var port = builder.Configuration.GetValue($"{LocalDurableOptions.SectionName}:Port", 7071);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
 
@@ -87,13 +92,14 @@ public static class LocalRunner
 
     /// <summary>What the runner registers with its worker: the one list of tasks, with activities from the container.</summary>
     internal static DurableTaskRegistry RegisterWorkflows(DurableTaskRegistry registry, IServiceProvider services) =>
-        registry.AddPipelineWorkflows(services.GetRequiredService<ReconcileActivities>, services.GetRequiredService<LabelQaActivities>, services.GetRequiredService<PromotionActivities>);
+        registry.AddPipelineWorkflows(services.GetRequiredService<ReconcileActivities>, services.GetRequiredService<LabelQaActivities>, services.GetRequiredService<PromotionActivities>, services.GetRequiredService<MaintenanceActivities>);
 
     /// <summary>The routes of docs/api.md, each a translation of <see cref="DatasetApi"/> or <see cref="BatchApi"/>.</summary>
     private static void MapRoutes(WebApplication app)
     {
         DurableTaskClient Client(HttpContext context) => context.RequestServices.GetRequiredService<Engine>().Client;
         DatasetApi Api(HttpContext context) => context.RequestServices.GetRequiredService<DatasetApi>();
+        MaintenanceApi Maintenance(HttpContext context) => context.RequestServices.GetRequiredService<MaintenanceApi>();
 
         var api = app.MapGroup("/api");
         api.MapGet("/health", () => Results.Ok(new { status = "ok" }));
@@ -125,6 +131,12 @@ public static class LocalRunner
             return Translate(await Api(c).PutGateAsync(dataset, buffer.ToArray(), c.RequestAborted));
         });
         api.MapGet("/datasets/{dataset}/gate", async (HttpContext c, string dataset) => Translate(await Api(c).GetGateAsync(dataset, c.RequestAborted)));
+        api.MapPost("/datasets/{dataset}/health", async (HttpContext c, string dataset) => Translate(await Maintenance(c).CheckHealthAsync(dataset, c.RequestAborted)));
+        api.MapGet("/datasets/{dataset}/health", async (HttpContext c, string dataset) =>
+            Translate(await Maintenance(c).GetHealthAsync(dataset, c.Request.Query["hours"].FirstOrDefault(), c.RequestAborted)));
+        api.MapPost("/datasets/{dataset}/backfill", async (HttpContext c, string dataset) =>
+            await WithBodyAsync<BackfillBody>(c, body => Maintenance(c).StartBackfillAsync(Client(c), dataset, body, c.RequestAborted)));
+        api.MapGet("/datasets/{dataset}/backfill", async (HttpContext c, string dataset) => Translate(await MaintenanceApi.GetBackfillAsync(Client(c), dataset, c.RequestAborted)));
     }
 
     /// <summary>
@@ -195,29 +207,49 @@ public static class LocalRunner
         }
     }
 
-    /// <summary>Reconciles <c>incoming</c> every <see cref="LocalRunnerOptions.WatchSeconds"/>: files copied in without a notification are ingested.</summary>
-    private sealed class Watcher(Engine engine, ReconcileScheduler scheduler, IOptions<LocalRunnerOptions> options, ILogger<Watcher> logger) : BackgroundService
+    /// <summary>Runs <see cref="TickAsync"/> every <see cref="Interval"/> (never when null); a failed tick is logged and the next one tries again.</summary>
+    private abstract class Periodic(ILogger logger) : BackgroundService
     {
+        protected abstract TimeSpan? Interval { get; }
+
+        protected abstract Task TickAsync(CancellationToken cancellationToken);
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            if (options.Value.WatchSeconds == 0)
+            if (Interval is not { } interval)
             {
                 return;
             }
 
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.WatchSeconds));
+            using var timer = new PeriodicTimer(interval);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
                 {
-                    await scheduler.StartAsync(engine.Client, stoppingToken);
+                    await TickAsync(stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    logger.LogWarning(ex, "The watcher could not start a reconciliation round; it tries again next tick");
+                    logger.LogWarning(ex, "{Task} failed; it runs again next tick", GetType().Name);
                 }
             }
         }
+    }
+
+    /// <summary>Reconciles <c>incoming</c> every <see cref="LocalRunnerOptions.WatchSeconds"/>: files copied in without a notification are ingested.</summary>
+    private sealed class Watcher(Engine engine, ReconcileScheduler scheduler, IOptions<LocalRunnerOptions> options, ILogger<Watcher> logger) : Periodic(logger)
+    {
+        protected override TimeSpan? Interval => options.Value.WatchSeconds == 0 ? null : TimeSpan.FromSeconds(options.Value.WatchSeconds);
+
+        protected override Task TickAsync(CancellationToken cancellationToken) => scheduler.StartAsync(engine.Client, cancellationToken);
+    }
+
+    /// <summary>Checks every dataset's health, and counts stuck orchestrations, every <see cref="Pipeline.Core.Health.HealthOptions.IntervalMinutes"/> (the function app's timer, locally).</summary>
+    private sealed class HealthWatcher(Engine engine, HealthScheduler scheduler, IOptions<Pipeline.Core.Health.HealthOptions> options, ILogger<HealthWatcher> logger) : Periodic(logger)
+    {
+        protected override TimeSpan? Interval => TimeSpan.FromMinutes(options.Value.IntervalMinutes);
+
+        protected override Task TickAsync(CancellationToken cancellationToken) => scheduler.RunAsync(engine.Client, cancellationToken);
     }
 }
 

@@ -48,11 +48,15 @@ public sealed class PipelineStorageOptions
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     public string DatasetsTable { get; set; } = "datasets";
 
+    /// <summary>The data health time series: one row per dataset and check.</summary>
+    [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    public string HealthTable { get; set; } = "health";
+
     /// <summary>Every container the pipeline uses.</summary>
     public IReadOnlyList<string> Containers => [IncomingContainer, StagingContainer, QuarantineContainer, ReportsContainer, ProductionContainer, LineageContainer];
 
     /// <summary>Every table the pipeline uses.</summary>
-    public IReadOnlyList<string> Tables => [CatalogTable, ContentTable, StatisticsTable, NearHashTable, DatasetsTable];
+    public IReadOnlyList<string> Tables => [CatalogTable, ContentTable, StatisticsTable, NearHashTable, DatasetsTable, HealthTable];
 
     /// <summary>Create missing containers and tables at start (local runs); in Azure the templates create them.</summary>
     public bool CreateIfMissing { get; set; } = true;

@@ -23,6 +23,7 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Pipeline.Core.Labels.LabelQaOptions>().Bind(configuration.GetSection(Pipeline.Core.Labels.LabelQaOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Pipeline.Core.Datasets.PromotionOptions>().Bind(configuration.GetSection(Pipeline.Core.Datasets.PromotionOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Pipeline.Core.Health.HealthOptions>().Bind(configuration.GetSection(Pipeline.Core.Health.HealthOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PipelineStorageOptions>().Bind(configuration.GetSection(PipelineStorageOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
         connection ??= StorageConnection.FromConfiguration(configuration);
@@ -40,6 +41,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<INearHashStore, TableNearHashStore>();
         services.TryAddSingleton<NearDuplicateIndex>();
         services.TryAddSingleton<Pipeline.Core.Labels.ILabelQaStore, BlobLabelQaStore>();
+        services.TryAddSingleton<Pipeline.Core.Labels.IReportStore>(sp => sp.GetRequiredService<Pipeline.Core.Labels.ILabelQaStore>());
         services.TryAddSingleton<Pipeline.Core.Labels.LabelQaService>();
         services.TryAddSingleton<Pipeline.Core.Datasets.IDatasetRegistry, TableDatasetRegistry>();
         services.TryAddSingleton<Pipeline.Core.Datasets.IPromotionBlobs, BlobPromotionStore>();
@@ -48,6 +50,9 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<Pipeline.Core.Datasets.PromotionService>();
         services.TryAddSingleton<Pipeline.Core.Datasets.DatasetVersions>();
         services.TryAddSingleton<Pipeline.Core.Reports.ReportService>();
+        services.TryAddSingleton<Pipeline.Core.Health.IHealthStore, HealthStore>();
+        services.TryAddSingleton<Pipeline.Core.Health.HealthService>();
+        services.TryAddSingleton<Pipeline.Core.Backfill.BackfillService>();
         services.TryAddSingleton<StorageInitializer>();
         services.AddMetrics();
         services.TryAddSingleton<PipelineTelemetry>();

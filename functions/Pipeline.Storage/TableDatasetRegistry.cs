@@ -11,12 +11,16 @@ namespace Pipeline.Storage;
 /// <summary>
 /// <see cref="IDatasetRegistry"/> over the <c>datasets</c> table, one partition per dataset: the pointer row
 /// (<c>current</c>), one row per published version (<c>v{n:D9}</c>, so they list in order) and one per batch
-/// (<c>b|{batch}</c>). Version rows and the pointer share the partition, so a publish is one entity-group
-/// transaction: both change or neither does.
+/// (<c>b|{batch}</c>), plus an index partition (<c>!datasets</c>, not a legal dataset name) with one row per
+/// dataset. Version rows and the pointer share the partition, so a publish is one entity-group transaction:
+/// both change or neither does.
 /// </summary>
 public sealed class TableDatasetRegistry(TableServiceClient tables, IOptions<PipelineStorageOptions> options) : IDatasetRegistry
 {
     private const string PointerKey = "current";
+
+    // One row per dataset, so the health timer can list them without scanning every dataset's partition.
+    private const string IndexPartition = "!datasets";
     private readonly TableClient table = tables.GetTableClient(options.Value.DatasetsTable);
 
     // Ingest records a (dataset, batch) pair once per process: the write is idempotent, the cache saves repeats.
@@ -30,7 +34,20 @@ public sealed class TableDatasetRegistry(TableServiceClient tables, IOptions<Pip
         }
 
         await table.UpsertEntityAsync(new TableEntity(dataset, BatchKey(batch)) { ["Batch"] = batch }, TableUpdateMode.Merge, cancellationToken);
+        if (recorded.TryAdd((dataset, string.Empty), true))
+        {
+            await table.UpsertEntityAsync(new TableEntity(IndexPartition, dataset), TableUpdateMode.Merge, cancellationToken);
+        }
+
         recorded.TryAdd((dataset, batch), true);
+    }
+
+    public async IAsyncEnumerable<string> ListDatasetsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == IndexPartition, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            yield return row.RowKey;
+        }
     }
 
     public async IAsyncEnumerable<string> ListBatchesAsync(string dataset, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -115,6 +115,33 @@ public sealed class TableImageCatalog : IImageCatalog
         }
     }
 
+    public async Task RecordRecheckAsync(string name, ImageRecheck recheck, CancellationToken cancellationToken)
+    {
+        var (pk, rk) = TableKeys.ForBlob(name);
+        var entity = new TableEntity(pk, rk);
+        foreach (var (key, value) in RecheckColumns(recheck))
+        {
+            entity[key] = value;
+        }
+
+        await catalog.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    public async Task<bool> ChangedSinceAsync(string batch, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        // Storage stamps every write; one page of at most one key answers without reading the batch.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.Readable(batch)} and Timestamp gt {since}");
+        await foreach (var page in catalog.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).AsPages())
+        {
+            if (page.Values.Count > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public async Task MarkPromotedAsync(IReadOnlyList<string> names, string dataset, int version, CancellationToken cancellationToken)
     {
         // One merge of one column per row, a transaction per batch partition and hundred rows.
@@ -133,7 +160,7 @@ public sealed class TableImageCatalog : IImageCatalog
     private static TableEntity ToEntity(CatalogEntry entry)
     {
         var (pk, rk) = TableKeys.ForBlob(entry.Name);
-        return new TableEntity(pk, rk)
+        var entity = new TableEntity(pk, rk)
         {
             ["Name"] = entry.Name,
             ["Batch"] = entry.Batch,
@@ -160,7 +187,22 @@ public sealed class TableImageCatalog : IImageCatalog
             ["Promoted"] = entry.Promoted,
             ["TraceParent"] = entry.TraceParent,
         };
+        foreach (var (key, value) in RecheckColumns(entry.Recheck))
+        {
+            entity[key] = value;
+        }
+
+        return entity;
     }
+
+    private static IEnumerable<KeyValuePair<string, object?>> RecheckColumns(ImageRecheck? recheck) =>
+    [
+        new("RecheckRules", recheck?.Rules),
+        new("RecheckAt", recheck?.At),
+        new("RecheckFindings", recheck is null ? null : JsonSerializer.Serialize(recheck.Findings, PipelineJson.Options)),
+        new("RecheckCodes", recheck is null ? null : string.Join(' ', recheck.Findings.Select(f => f.Code).Distinct())),
+        new("RecheckVerdict", recheck?.Verdict.Name()),
+    ];
 
     private static CatalogEntry ToEntry(TableEntity e) => new(
         e.GetString("Name"),
@@ -184,7 +226,10 @@ public sealed class TableImageCatalog : IImageCatalog
         e.GetString("Kind") ?? CatalogKinds.Image,
         e.GetInt32("Annotations"),
         e.GetString("Promoted"),
-        e.GetString("TraceParent"));
+        e.GetString("TraceParent"),
+        e.GetString("RecheckRules") is { } rules
+            ? new ImageRecheck(rules, e.GetDateTimeOffset("RecheckAt") ?? DateTimeOffset.MinValue, Json<List<Finding>>(e.GetString("RecheckFindings")) ?? [], Enum.Parse<IngestStatus>(e.GetString("RecheckVerdict") ?? "accepted", ignoreCase: true))
+            : null);
 
     private static T? Json<T>(string? json) => json is null ? default : JsonSerializer.Deserialize<T>(json, PipelineJson.Options);
 }

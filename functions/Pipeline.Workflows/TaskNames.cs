@@ -38,4 +38,18 @@ public static class TaskNames
     public const string FinishPromotion = nameof(FinishPromotion);
 
     public const string EmitLineage = nameof(EmitLineage);
+
+    public const string CheckHealth = nameof(CheckHealth);
+
+    public const string ListDatasets = nameof(ListDatasets);
+
+    public const string CheckDatasetHealth = nameof(CheckDatasetHealth);
+
+    public const string Backfill = nameof(Backfill);
+
+    public const string PlanBackfill = nameof(PlanBackfill);
+
+    public const string CheckBackfillChunk = nameof(CheckBackfillChunk);
+
+    public const string FinishBackfill = nameof(FinishBackfill);
 }

@@ -1,9 +1,11 @@
 using Microsoft.DurableTask;
+using Pipeline.Core.Backfill;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Labels;
 using Pipeline.Core.Lineage;
 using Pipeline.Workflows.Ingest;
 using Pipeline.Workflows.Labels;
+using Pipeline.Workflows.Maintenance;
 using Pipeline.Workflows.Promotion;
 
 namespace Pipeline.Workflows;
@@ -30,14 +32,30 @@ public static class WorkflowRegistry
         new(TaskNames.PublishVersion, TaskKind.Activity, typeof(PromotionPlan), typeof(PublishOutcome)),
         new(TaskNames.FinishPromotion, TaskKind.Activity, typeof(FinishPromotionInput), typeof(PromotionResult)),
         new(TaskNames.EmitLineage, TaskKind.Activity, typeof(LineageEventInput), typeof(string)),
+        new(TaskNames.CheckHealth, TaskKind.Orchestration, typeof(HealthRunInput), typeof(IReadOnlyList<HealthCheckOutput>)),
+        new(TaskNames.ListDatasets, TaskKind.Activity, typeof(string), typeof(List<string>)),
+        new(TaskNames.CheckDatasetHealth, TaskKind.Activity, typeof(string), typeof(HealthCheckOutput)),
+        new(TaskNames.Backfill, TaskKind.Orchestration, typeof(BackfillInput), typeof(BackfillReport)),
+        new(TaskNames.PlanBackfill, TaskKind.Activity, typeof(BackfillPlanInput), typeof(BackfillPlan)),
+        new(TaskNames.CheckBackfillChunk, TaskKind.Activity, typeof(BackfillChunkInput), typeof(BackfillCounts)),
+        new(TaskNames.FinishBackfill, TaskKind.Activity, typeof(BackfillPlan), typeof(BackfillReport)),
     ];
 
     /// <param name="registry">The worker's registry.</param>
     /// <param name="reconcile">Resolves the reconciliation activities (from the host's container).</param>
     /// <param name="labels">Resolves the label QA activities.</param>
     /// <param name="promotion">Resolves the promotion activities.</param>
-    public static DurableTaskRegistry AddPipelineWorkflows(this DurableTaskRegistry registry, Func<ReconcileActivities> reconcile, Func<LabelQaActivities> labels, Func<PromotionActivities> promotion)
+    /// <param name="maintenance">Resolves the health and backfill activities.</param>
+    public static DurableTaskRegistry AddPipelineWorkflows(
+        this DurableTaskRegistry registry, Func<ReconcileActivities> reconcile, Func<LabelQaActivities> labels, Func<PromotionActivities> promotion, Func<MaintenanceActivities> maintenance)
     {
+        registry.AddOrchestratorFunc<HealthRunInput?, IReadOnlyList<HealthCheckOutput>>(TaskNames.CheckHealth, HealthOrchestration.RunAsync);
+        registry.AddActivityFunc<string, List<string>>(TaskNames.ListDatasets, (context, _) => maintenance().ListDatasetsAsync(CancellationToken.None));
+        registry.AddActivityFunc<string, HealthCheckOutput>(TaskNames.CheckDatasetHealth, (context, dataset) => maintenance().CheckHealthAsync(dataset, CancellationToken.None));
+        registry.AddOrchestratorFunc<BackfillInput, BackfillReport?>(TaskNames.Backfill, BackfillOrchestration.RunAsync);
+        registry.AddActivityFunc<BackfillPlanInput, BackfillPlan>(TaskNames.PlanBackfill, (context, input) => maintenance().PlanBackfillAsync(input, CancellationToken.None));
+        registry.AddActivityFunc<BackfillChunkInput, BackfillCounts>(TaskNames.CheckBackfillChunk, (context, input) => maintenance().CheckBackfillChunkAsync(input, CancellationToken.None));
+        registry.AddActivityFunc<BackfillPlan, BackfillReport>(TaskNames.FinishBackfill, (context, plan) => maintenance().FinishBackfillAsync(plan, CancellationToken.None));
         registry.AddOrchestratorFunc<PromoteInput, PromotionResult>(TaskNames.Promote, PromoteOrchestration.RunAsync);
         registry.AddOrchestratorFunc<PromoteChunksInput, int>(TaskNames.PromoteChunks, PromoteOrchestration.RunChunksAsync);
         registry.AddActivityFunc<PromotionRequest, PromotionPlan>(TaskNames.PlanPromotion, (context, input) => promotion().PlanAsync(input, CancellationToken.None));

@@ -34,6 +34,7 @@ public sealed class TestStorage : IAsyncDisposable
             ["Pipeline:Storage:ProductionContainer"] = $"{id}-production",
             ["Pipeline:Storage:LineageContainer"] = $"{id}-lineage",
             ["Pipeline:Storage:DatasetsTable"] = $"{id}datasets",
+            ["Pipeline:Storage:HealthTable"] = $"{id}health",
             ["Pipeline:Images:MaxConcurrentDecodes"] = "2",
         };
         configure?.Invoke(settings);
@@ -88,7 +89,8 @@ public sealed class TestStorage : IAsyncDisposable
         var reconcile = new Pipeline.Workflows.Ingest.ReconcileActivities(Ingest);
         labels ??= new Pipeline.Workflows.Labels.LabelQaActivities(Services.GetRequiredService<Pipeline.Core.Labels.LabelQaService>());
         promotion ??= PromotionActivitiesOver(Services.GetRequiredService<Pipeline.Core.Datasets.IPromotionBlobs>());
-        return registry.AddPipelineWorkflows(() => reconcile, () => labels, () => promotion);
+        var maintenance = ActivatorUtilities.CreateInstance<Pipeline.Workflows.Maintenance.MaintenanceActivities>(Services);
+        return registry.AddPipelineWorkflows(() => reconcile, () => labels, () => promotion, () => maintenance);
     }
 
     /// <summary>Promotion activities wired like production's but over another blob store (a fault injected).</summary>

@@ -173,6 +173,8 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
 
         public IAsyncEnumerable<string> ListBatchesAsync(string dataset, CancellationToken cancellationToken) => inner.ListBatchesAsync(dataset, cancellationToken);
 
+        public IAsyncEnumerable<string> ListDatasetsAsync(CancellationToken cancellationToken) => inner.ListDatasetsAsync(cancellationToken);
+
         public Task<DatasetPointer> GetPointerAsync(string dataset, CancellationToken cancellationToken) => inner.GetPointerAsync(dataset, cancellationToken);
 
         public async Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, string? pointerETag, CancellationToken cancellationToken)
@@ -215,6 +217,10 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
                 yield return entry;
             }
         }
+
+        public Task RecordRecheckAsync(string name, ImageRecheck recheck, CancellationToken cancellationToken) => inner.RecordRecheckAsync(name, recheck, cancellationToken);
+
+        public Task<bool> ChangedSinceAsync(string batch, DateTimeOffset since, CancellationToken cancellationToken) => inner.ChangedSinceAsync(batch, since, cancellationToken);
 
         public async Task MarkPromotedAsync(IReadOnlyList<string> names, string dataset, int version, CancellationToken cancellationToken)
         {

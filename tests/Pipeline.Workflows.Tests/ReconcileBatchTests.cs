@@ -14,7 +14,7 @@ public sealed class ReconcileBatchTests(AzuriteFixture azurite)
     private static async Task<OrchestrationMetadata> RunAsync(ReconcileActivities activities, string batch)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => activities, TestHosts.NoLabelQa, TestHosts.NoPromotion), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => activities, TestHosts.NoLabelQa, TestHosts.NoPromotion, TestHosts.NoMaintenance), timeout.Token);
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.ReconcileBatch, new ReconcileBatchInput(batch), timeout.Token);
         var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());

@@ -38,7 +38,7 @@ public sealed class ReconcileTimerTests(AzuriteFixture azurite)
         var scheduler = new ReconcileScheduler(clock, Options.Create(new ReconcileOptions { MinAgeMinutes = 10 }));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var activities = new ReconcileActivities(storage.Ingest);
-        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => activities, TestHosts.NoLabelQa, TestHosts.NoPromotion), timeout.Token);
+        await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => activities, TestHosts.NoLabelQa, TestHosts.NoPromotion, TestHosts.NoMaintenance), timeout.Token);
 
         // Now: every blob is younger than ten minutes, so their events may still come; nothing is touched.
         var young = await RunRoundAsync(host.Client, scheduler, timeout.Token);

@@ -9,6 +9,8 @@ internal static class TestHosts
     /// <summary>For tests that run no promotion (nor label QA, whose lineage events go through these activities).</summary>
     public static Promotion.PromotionActivities NoPromotion() => throw new InvalidOperationException("This test runs no promotion.");
 
+    public static Maintenance.MaintenanceActivities NoMaintenance() => throw new InvalidOperationException("This test runs no health check or backfill.");
+
     public static Task<Microsoft.DurableTask.Testing.DurableTaskTestHost> StartAsync(Action<Microsoft.DurableTask.DurableTaskRegistry> configure, CancellationToken cancellationToken) =>
         Pipeline.Testing.DurableTestHosts.StartAsync(configure, cancellationToken);
 }

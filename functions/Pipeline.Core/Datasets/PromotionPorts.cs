@@ -28,6 +28,9 @@ public interface IDatasetRegistry
     /// <summary>Records that <paramref name="batch"/> holds images of <paramref name="dataset"/> (idempotent, cheap to repeat).</summary>
     Task RecordBatchAsync(string dataset, string batch, CancellationToken cancellationToken);
 
+    /// <summary>Every dataset that has had a batch recorded.</summary>
+    IAsyncEnumerable<string> ListDatasetsAsync(CancellationToken cancellationToken);
+
     /// <summary>The batches recorded for a dataset.</summary>
     IAsyncEnumerable<string> ListBatchesAsync(string dataset, CancellationToken cancellationToken);
 

@@ -257,7 +257,7 @@ public sealed class PromotionService(
                                 ratios.Assign(c.Row.Sha256), c.Labels ?? [], c.Row.Name, c.FileName);
                             await WriteLine(entry, true);
                             added++;
-                            seen.AddImage(c.FileName, c.Row.Findings);
+                            seen.AddImage(c.FileName, c.Row.CurrentFindings);
                             copies.Add(new PlannedCopy(c.Row.Sha256, c.Row.StagedPath!, entry.Format, c.Names, c.Row.TraceParent));
                         }
                         else

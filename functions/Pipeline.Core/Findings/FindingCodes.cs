@@ -148,4 +148,28 @@ public static class FindingCodes
 
     /// <summary>Ingest failed on every retry the platform made; the file was not judged.</summary>
     public const string IngestPoison = "ingest.poison";
+
+    /// <summary>Health, freshness: the newest accepted image is older than the dataset's expected cadence.</summary>
+    public const string HealthStale = "health.freshness.stale";
+
+    /// <summary>Health, freshness: the newest accepted annotation file is older than the expected cadence.</summary>
+    public const string HealthLabelsStale = "health.freshness.labels_stale";
+
+    /// <summary>Health, volume: the last window holds far fewer images or bytes than the baseline.</summary>
+    public const string HealthVolumeDrop = "health.volume.drop";
+
+    /// <summary>Health, volume: the last window holds far more images or bytes than the baseline.</summary>
+    public const string HealthVolumeSpike = "health.volume.spike";
+
+    /// <summary>Health, distribution: a batch's class counts drifted from the current production version.</summary>
+    public const string HealthClassDrift = "health.drift.classes";
+
+    /// <summary>Health, distribution: a batch's quality-score histogram drifted from the current production version.</summary>
+    public const string HealthQualityDrift = "health.drift.quality";
+
+    /// <summary>Health, schema: a batch brings an image format, image mode, annotation format or class production does not have.</summary>
+    public const string HealthSchemaChange = "health.schema.changed";
+
+    /// <summary>Health, lineage: accepted images have waited for promotion longer than the threshold.</summary>
+    public const string HealthPromotionLag = "health.lineage.promotion_lag";
 }

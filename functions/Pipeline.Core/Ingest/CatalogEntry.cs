@@ -56,6 +56,7 @@ public static class IngestStatuses
 /// <param name="Annotations">For an annotation file: the boxes it holds.</param>
 /// <param name="Promoted">The dataset version that added its image to production (<c>{dataset}@{n}</c>), once promoted.</param>
 /// <param name="TraceParent">The W3C trace context of the ingest span that judged it: later work on the file (label QA, promotion) links to it.</param>
+/// <param name="Recheck">The latest backfill's findings under newer rules, kept beside the ingest findings (which never change).</param>
 public sealed record CatalogEntry(
     string Name,
     string Batch,
@@ -78,7 +79,20 @@ public sealed record CatalogEntry(
     string Kind = CatalogKinds.Image,
     int? Annotations = null,
     string? Promoted = null,
-    string? TraceParent = null);
+    string? TraceParent = null,
+    ImageRecheck? Recheck = null)
+{
+    /// <summary>The findings under the newest rules the image was checked with: the backfill's when there was one, else the ingest's.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<Finding> CurrentFindings => Recheck?.Findings ?? Findings;
+}
+
+/// <summary>An image checked again by a backfill under newer rules.</summary>
+/// <param name="Rules">The rules' version (<see cref="Images.ImageRules.Version"/>).</param>
+/// <param name="At">When.</param>
+/// <param name="Findings">The findings under those rules (the guard's, plus the ingest's findings about other images).</param>
+/// <param name="Verdict">What the rules would decide now (a published image is never taken back by it).</param>
+public sealed record ImageRecheck(string Rules, DateTimeOffset At, IReadOnlyList<Finding> Findings, IngestStatus Verdict);
 
 /// <summary>The kinds of file the catalog records.</summary>
 public static class CatalogKinds

@@ -74,6 +74,12 @@ public interface IImageCatalog
     /// <summary>Every row of a batch.</summary>
     IAsyncEnumerable<CatalogEntry> ListBatchAsync(string batch, CancellationToken cancellationToken);
 
+    /// <summary>Records a backfill's recheck on the row of <paramref name="name"/> (merged: the ingest's columns are untouched).</summary>
+    Task RecordRecheckAsync(string name, ImageRecheck recheck, CancellationToken cancellationToken);
+
+    /// <summary>Whether any row of the batch was written after <paramref name="since"/> (by storage's clock).</summary>
+    Task<bool> ChangedSinceAsync(string batch, DateTimeOffset since, CancellationToken cancellationToken);
+
     /// <summary>
     /// Records on the rows of <paramref name="names"/> (incoming blobs) that their images are in
     /// <paramref name="dataset"/> version <paramref name="version"/> (idempotent; other columns untouched).

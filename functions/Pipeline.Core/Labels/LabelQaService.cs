@@ -4,17 +4,21 @@ using Pipeline.Core.Ingest;
 
 namespace Pipeline.Core.Labels;
 
-/// <summary>Where label QA reads staged files and writes its reports. Implemented over Blob and Table storage in Pipeline.Storage.</summary>
-public interface ILabelQaStore
+/// <summary>The <c>reports</c> container: label QA results, health profiles, backfill work and reports.</summary>
+public interface IReportStore
 {
-    /// <summary>Opens a staged blob (<c>staging/{path}</c>) for reading.</summary>
-    Task<Stream> OpenStagedAsync(string stagedPath, CancellationToken cancellationToken);
-
     /// <summary>Writes <c>reports/{name}</c> whole (a single PUT: readers never see half of it).</summary>
     Task WriteReportAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
     /// <summary>Reads <c>reports/{name}</c>, or null.</summary>
     Task<byte[]?> ReadReportAsync(string name, CancellationToken cancellationToken);
+}
+
+/// <summary>Where label QA reads staged files and writes its reports. Implemented over Blob and Table storage in Pipeline.Storage.</summary>
+public interface ILabelQaStore : IReportStore
+{
+    /// <summary>Opens a staged blob (<c>staging/{path}</c>) for reading.</summary>
+    Task<Stream> OpenStagedAsync(string stagedPath, CancellationToken cancellationToken);
 
     /// <summary>Records the batch's summary row (replacing an earlier run's).</summary>
     Task RecordSummaryAsync(LabelQaSummary summary, CancellationToken cancellationToken);

@@ -25,6 +25,8 @@ public static class LineageJobs
     public const string LabelQa = "label-qa";
     /// <summary>Promotion of a dataset to a new version.</summary>
     public const string Promote = "promote";
+    /// <summary>Backfill of a dataset: its images re-checked under newer rules.</summary>
+    public const string Backfill = "backfill";
 }
 
 /// <summary>A dataset as lineage names it: a storage path and, when it is a published version, its version.</summary>

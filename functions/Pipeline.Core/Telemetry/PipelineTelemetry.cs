@@ -34,6 +34,83 @@ public sealed class PipelineTelemetry : IDisposable
         PromotedImages = meter.CreateCounter<long>("pipeline.promotion.images", "{image}", "Images added to production by published versions.");
         Runs = meter.CreateCounter<long>("pipeline.runs", "{run}", "Orchestration runs that ended, by job (label-qa, promote) and end (COMPLETE, FAIL).");
         RunDuration = meter.CreateHistogram<double>("pipeline.run.duration", "s", "Duration of orchestration runs, by job and end.");
+        Freshness = meter.CreateGauge<double>("pipeline.dataset.freshness", "s", "Age of a dataset's newest accepted file, by dataset and kind (images, labels).");
+        Volume = meter.CreateGauge<long>("pipeline.dataset.volume", "{image}", "Accepted images of a dataset in the last volume window, by dataset and window (last, baseline).");
+        VolumeBytes = meter.CreateGauge<long>("pipeline.dataset.volume.bytes", "By", "Accepted bytes of a dataset in the last volume window, by dataset and window (last, baseline).");
+        Drift = meter.CreateGauge<double>("pipeline.dataset.drift", "1", "Largest population stability index of a dataset's batches awaiting promotion against production, by dataset and distribution (classes, brightness, contrast, blur, sharpness).");
+        SchemaChanges = meter.CreateGauge<long>("pipeline.dataset.schema.changes", "{change}", "Formats, image modes and classes that batches awaiting promotion bring and production lacks, by dataset.");
+        Pending = meter.CreateGauge<long>("pipeline.dataset.pending", "{image}", "Accepted images of a dataset awaiting promotion.");
+        HealthFindings = meter.CreateCounter<long>("pipeline.dataset.health.findings", "{finding}", "Findings of dataset health checks, by dataset, code and severity.");
+        Stuck = meter.CreateGauge<long>("pipeline.orchestrations.stuck", "{instance}", "Orchestration instances running or pending for longer than the threshold, by orchestration name.");
+        BackfillImages = meter.CreateCounter<long>("pipeline.backfill.images", "{image}", "Images re-checked by backfills, by change (unchanged, findings, verdict).");
+    }
+
+    /// <summary><c>pipeline.dataset.freshness</c>.</summary>
+    public Gauge<double> Freshness { get; }
+
+    /// <summary><c>pipeline.dataset.volume</c>.</summary>
+    public Gauge<long> Volume { get; }
+
+    /// <summary><c>pipeline.dataset.volume.bytes</c>.</summary>
+    public Gauge<long> VolumeBytes { get; }
+
+    /// <summary><c>pipeline.dataset.drift</c>.</summary>
+    public Gauge<double> Drift { get; }
+
+    /// <summary><c>pipeline.dataset.schema.changes</c>.</summary>
+    public Gauge<long> SchemaChanges { get; }
+
+    /// <summary><c>pipeline.dataset.pending</c>.</summary>
+    public Gauge<long> Pending { get; }
+
+    /// <summary><c>pipeline.dataset.health.findings</c>.</summary>
+    public Counter<long> HealthFindings { get; }
+
+    /// <summary><c>pipeline.orchestrations.stuck</c>.</summary>
+    public Gauge<long> Stuck { get; }
+
+    /// <summary><c>pipeline.backfill.images</c>.</summary>
+    public Counter<long> BackfillImages { get; }
+
+    /// <summary>Emits one health check: every pillar as a gauge point, every finding counted.</summary>
+    public void RecordHealth(Health.HealthSnapshot snapshot)
+    {
+        var dataset = new KeyValuePair<string, object?>("pipeline.dataset", snapshot.Dataset);
+        KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
+        if (snapshot.Freshness.ImageAgeHours is { } images)
+        {
+            Freshness.Record(images * 3600, dataset, Tag("pipeline.data.kind", "images"));
+        }
+
+        if (snapshot.Freshness.LabelAgeHours is { } labels)
+        {
+            Freshness.Record(labels * 3600, dataset, Tag("pipeline.data.kind", "labels"));
+        }
+
+        Volume.Record(snapshot.Volume.Images, dataset, Tag("pipeline.window", "last"));
+        VolumeBytes.Record(snapshot.Volume.Bytes, dataset, Tag("pipeline.window", "last"));
+        if (snapshot.Volume.BaselineImages is { } baseImages && snapshot.Volume.BaselineBytes is { } baseBytes)
+        {
+            Volume.Record((long)baseImages, dataset, Tag("pipeline.window", "baseline"));
+            VolumeBytes.Record((long)baseBytes, dataset, Tag("pipeline.window", "baseline"));
+        }
+
+        if (snapshot.Distribution.AgainstVersion is not null)
+        {
+            Drift.Record(snapshot.Distribution.MaxClassPsi, dataset, Tag("pipeline.distribution", "classes"));
+            foreach (var (name, _, _) in Health.DataProfile.QualityScores)
+            {
+                Drift.Record(snapshot.Distribution.Batches.Select(b => b.Quality.GetValueOrDefault(name)?.Psi ?? 0).DefaultIfEmpty(0).Max(), dataset, Tag("pipeline.distribution", name));
+            }
+
+            SchemaChanges.Record(snapshot.Schema.Changes.Sum(c => c.Added.Count), dataset);
+        }
+
+        Pending.Record(snapshot.Lineage.PendingImages, dataset);
+        foreach (var finding in snapshot.Findings)
+        {
+            HealthFindings.Add(1, dataset, Tag("pipeline.finding.code", finding.Code), Tag("pipeline.finding.severity", finding.Severity.ToString().ToLowerInvariant()));
+        }
     }
 
     /// <summary><c>pipeline.labelqa.findings</c>.</summary>

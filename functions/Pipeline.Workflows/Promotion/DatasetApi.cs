@@ -293,7 +293,7 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
         }
     }
 
-    private static ApiResult? DatasetProblem(string dataset) =>
+    internal static ApiResult? DatasetProblem(string dataset) =>
         DatasetNames.IsValid(dataset) ? null : ApiResult.BadRequest($"'{dataset}' is not a dataset name: lowercase letters, digits and hyphens, starting with a letter or digit, at most 63 characters.");
 
     private static ApiResult? VersionProblem(string? text, string name, out int version)
