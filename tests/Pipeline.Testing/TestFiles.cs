@@ -85,6 +85,14 @@ public static class TestFiles
 
     public static byte[] Png(int width = 320, int height = 240, int seed = 1) => Encode(Picture(width, height, seed), new PngEncoder());
 
+    /// <summary>A picture taken in poor light: <see cref="Picture"/> at a fifth of its brightness, as PNG.</summary>
+    public static byte[] DarkPng(int width = 320, int height = 240, int seed = 1)
+    {
+        using var image = Picture(width, height, seed);
+        image.Mutate(x => x.Brightness(0.2f));
+        return Encode(image, new PngEncoder());
+    }
+
     public static byte[] Webp(int width = 320, int height = 240, int seed = 1) => Encode(Picture(width, height, seed), new WebpEncoder { FileFormat = WebpFileFormatType.Lossless });
 
     public static byte[] Bmp(int width = 160, int height = 120, int seed = 1) => Encode(Picture(width, height, seed), new BmpEncoder());

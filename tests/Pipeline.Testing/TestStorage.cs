@@ -81,15 +81,19 @@ public sealed class TestStorage : IAsyncDisposable
 
     /// <summary>
     /// Registers every workflow with activities built from this storage's services (the local runner's wiring);
-    /// <paramref name="promotion"/> or <paramref name="labels"/> replace the promotion or label QA activities (a fault injected).
+    /// <paramref name="promotion"/>, <paramref name="labels"/> or <paramref name="maintenance"/> replace the promotion, label QA or
+    /// health and backfill activities (a fault injected, other rules).
     /// </summary>
     public DurableTaskRegistry RegisterWorkflows(
-        DurableTaskRegistry registry, Pipeline.Workflows.Promotion.PromotionActivities? promotion = null, Pipeline.Workflows.Labels.LabelQaActivities? labels = null)
+        DurableTaskRegistry registry,
+        Pipeline.Workflows.Promotion.PromotionActivities? promotion = null,
+        Pipeline.Workflows.Labels.LabelQaActivities? labels = null,
+        Pipeline.Workflows.Maintenance.MaintenanceActivities? maintenance = null)
     {
         var reconcile = new Pipeline.Workflows.Ingest.ReconcileActivities(Ingest);
         labels ??= new Pipeline.Workflows.Labels.LabelQaActivities(Services.GetRequiredService<Pipeline.Core.Labels.LabelQaService>());
         promotion ??= PromotionActivitiesOver(Services.GetRequiredService<Pipeline.Core.Datasets.IPromotionBlobs>());
-        var maintenance = ActivatorUtilities.CreateInstance<Pipeline.Workflows.Maintenance.MaintenanceActivities>(Services);
+        maintenance ??= ActivatorUtilities.CreateInstance<Pipeline.Workflows.Maintenance.MaintenanceActivities>(Services);
         return registry.AddPipelineWorkflows(() => reconcile, () => labels, () => promotion, () => maintenance);
     }
 
