@@ -27,7 +27,13 @@ public sealed record BackfillChunkInput(BackfillPlan Plan, int Index);
 /// across continue-as-new generations.
 /// </summary>
 public sealed record BackfillInput(
-    string Dataset, int ChunkSize = BackfillService.DefaultChunkSize, BackfillPlan? Plan = null, int Next = 0, BackfillCounts? Totals = null, DateTimeOffset? StartedAt = null);
+    string Dataset,
+    int ChunkSize = BackfillService.DefaultChunkSize,
+    BackfillPlan? Plan = null,
+    int Next = 0,
+    BackfillCounts? Totals = null,
+    DateTimeOffset? StartedAt = null,
+    int ChunksPerGeneration = BackfillOrchestration.DefaultChunksPerGeneration);
 
 /// <summary>A backfill's custom status.</summary>
 /// <param name="Rules">The rules applied.</param>
@@ -78,7 +84,7 @@ public static class HealthOrchestration
 
 /// <summary>
 /// A dataset's backfill (instance <c>backfill:{dataset}</c>): plan, re-check the chunks a few at a time
-/// (continue-as-new every <see cref="ChunksPerGeneration"/> chunks, so the history stays bounded whatever the
+/// (continue-as-new every <see cref="BackfillInput.ChunksPerGeneration"/> chunks, so the history stays bounded whatever the
 /// size), then finish with the report. Progress is the custom status; OpenLineage START and COMPLETE or FAIL
 /// events bracket the run. A crashed or restarted run resumes where its history left it; a new run after a
 /// failure counts images already re-checked under the same rules from their rows instead of checking them again.
@@ -89,7 +95,7 @@ public static class BackfillOrchestration
     public const int Parallelism = 8;
 
     /// <summary>Chunks per history generation.</summary>
-    public const int ChunksPerGeneration = 32;
+    public const int DefaultChunksPerGeneration = 32;
 
     /// <summary>The instance id of a dataset's backfill.</summary>
     public static string InstanceIdFor(string dataset) => $"backfill:{dataset}";
@@ -117,7 +123,7 @@ public static class BackfillOrchestration
             var next = input.Next;
             BackfillProgress Progress() => new(plan.Rules, next, plan.Chunks, totals.Images, totals.Changed, totals.VerdictChanged);
             context.SetCustomStatus(Progress());
-            var end = Math.Min(plan.Chunks, next + ChunksPerGeneration);
+            var end = Math.Min(plan.Chunks, next + Math.Max(1, input.ChunksPerGeneration));
             while (next < end)
             {
                 var wave = Enumerable.Range(next, Math.Min(Parallelism, end - next)).ToList();
