@@ -33,6 +33,14 @@ param enableProductionImmutability bool = false
 
 var tags = { 'azd-env-name': environmentName }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+@description('Orchestrations running or pending longer than this many hours are reported as stuck and alerted on.')
+@minValue(1)
+@maxValue(744)
+param stuckOrchestrationHours int = 6
+
+@description('E-mail address the alert rules notify; empty: alerts show in the portal only.')
+param alertEmail string = ''
+
 var names = {
   resourceGroup: 'rg-${environmentName}'
   storage: 'st${resourceToken}'
@@ -121,6 +129,19 @@ module roles 'modules/role-assignments.bicep' = {
   }
 }
 
+module observability 'modules/observability.bicep' = {
+  scope: rg
+  dependsOn: [topic]
+  params: {
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    eventGridTopicName: names.eventGridTopic
+    stuckOrchestrationHours: stuckOrchestrationHours
+    alertEmail: alertEmail
+    location: location
+    tags: tags
+  }
+}
+
 module functionApp 'modules/function-app.bicep' = {
   scope: rg
   params: {
@@ -140,6 +161,7 @@ module functionApp 'modules/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     subnetId: enableVirtualNetwork ? network!.outputs.appSubnetId : ''
     taskHubName: names.taskHub
+    stuckOrchestrationHours: stuckOrchestrationHours
   }
 }
 

@@ -37,6 +37,8 @@ param subnetId string
 
 @description('Durable Task hub name.')
 param taskHubName string
+@description('Orchestrations running longer than this many hours are reported as stuck.')
+param stuckOrchestrationHours int
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -103,6 +105,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     PipelineStorage__tableServiceUri: tableEndpoint
     PipelineTaskHub: taskHubName
     Pipeline__Storage__CreateIfMissing: 'false'
+    Pipeline__Health__StuckAfterHours: string(stuckOrchestrationHours)
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
     STORAGE_ACCOUNT_NAME: storageAccountName

@@ -23,7 +23,7 @@ param privateNetworking bool
 param softDeleteDays int = 14
 
 var pipelineContainers = ['incoming', 'staging', 'quarantine', 'reports', 'lineage', deadLetterContainerName, deploymentContainerName]
-var tableNames = ['catalog', 'contents', 'statistics', 'nearhashes', 'datasets']
+var tableNames = ['catalog', 'contents', 'statistics', 'nearhashes', 'datasets', 'health']
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
