@@ -91,6 +91,34 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(PipelineCli.UsageError, missing.Exit);
     }
 
+    [Fact]
+    public async Task Health_prints_the_five_pillars_and_its_history_and_backfill_follows_a_run_to_its_report()
+    {
+        await using var storage = azurite.CreateStorage();
+        await PromotionTestData.IngestBatchAsync(storage, "b1", 3);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var runner = await StartRunnerAsync(storage, timeout.Token);
+
+        var health = await Run("health", "--dataset", "cats", "--api", runner.Url);
+        var history = await Run("health", "--dataset", "cats", "--history", "1", "--api", runner.Url);
+        var unknown = await Run("health", "--dataset", "dogs", "--api", runner.Url);
+        var backfill = await Run("backfill", "--dataset", "cats", "--wait", "--chunk-size", "2", "--api", runner.Url);
+        var json = await Run("backfill", "--dataset", "cats", "--api", runner.Url, "--json");
+
+        Assert.True(health.Exit == PipelineCli.Accepted, health.Output + health.Error);
+        foreach (var pillar in new[] { "freshness", "volume", "distribution", "schema", "lineage" })
+        {
+            Assert.Contains(pillar, health.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("3 images in 1 batch(es) awaiting promotion", health.Output, StringComparison.Ordinal);
+        Assert.Contains("healthy", Assert.Single(history.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.Equal(PipelineCli.UsageError, unknown.Exit);
+        Assert.True(backfill.Exit == PipelineCli.Accepted, backfill.Output + backfill.Error);
+        Assert.Contains("3 images re-checked under rules r", backfill.Output, StringComparison.Ordinal);
+        Assert.Equal("backfill:cats", JsonDocument.Parse(json.Output).RootElement.GetProperty("instanceId").GetString());
+    }
+
     private static Task<RunningRunner> StartRunnerAsync(TestStorage storage, CancellationToken cancellationToken)
     {
         var settings = storage.Configuration.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);

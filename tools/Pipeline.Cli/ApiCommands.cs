@@ -22,6 +22,8 @@ internal static class ApiCommands
         yield return Rollback(output, error);
         yield return Report(output, error);
         yield return Pull(output, error);
+        yield return MaintenanceCommands.Health(output, error);
+        yield return MaintenanceCommands.Backfill(output, error);
     }
 
     /// <summary>A parse error (exit code 2) unless exactly one of the two options is given.</summary>
