@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Pipeline.Core;
+using Pipeline.Core.Findings;
+using Pipeline.Core.Health;
+using Pipeline.Core.Ingest;
+using Pipeline.Testing;
+
+namespace Pipeline.Storage.Tests;
+
+/// <summary>Health checks reuse a batch's profile until storage says one of its rows changed.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class HealthProfileCacheTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_batch_changed_since_a_moment_is_told_by_storage_timestamps_including_a_recheck()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("b1/a.jpg", TestFiles.Jpeg());
+        await storage.Ingest.IngestAsync("b1/a.jpg", CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+
+        Assert.True(await storage.Catalog.ChangedSinceAsync("b1", now.AddMinutes(-2), CancellationToken.None));
+        Assert.False(await storage.Catalog.ChangedSinceAsync("b1", now.AddMinutes(2), CancellationToken.None));
+        Assert.False(await storage.Catalog.ChangedSinceAsync("nothing-here", now.AddMinutes(-2), CancellationToken.None));
+
+        // A backfill's merge is a change too; the ingest columns stay as they were.
+        var before = (await storage.Catalog.GetAsync("b1/a.jpg", CancellationToken.None))!.Value;
+        await Task.Delay(1100);
+        var mark = DateTimeOffset.UtcNow;
+        await storage.Catalog.RecordRecheckAsync("b1/a.jpg", new ImageRecheck("r1-test", mark, [Finding.Warning(FindingCodes.ImageBlurry, "blurry")], IngestStatus.Accepted), CancellationToken.None);
+        Assert.True(await storage.Catalog.ChangedSinceAsync("b1", mark.AddMilliseconds(-500), CancellationToken.None));
+        var after = (await storage.Catalog.GetAsync("b1/a.jpg", CancellationToken.None))!.Value;
+        Assert.Equal(before.Findings.Select(f => f.Code), after.Findings.Select(f => f.Code));
+        Assert.Equal("r1-test", after.Recheck!.Rules);
+        Assert.Equal([FindingCodes.ImageBlurry], after.CurrentFindings.Select(f => f.Code));
+    }
+
+    [Fact]
+    public async Task A_cached_batch_profile_is_reused_until_a_row_of_the_batch_is_newer_than_it()
+    {
+        // The check's clock runs ahead of the rows' writes, so the rows are older than the profile it builds.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10));
+        await using var storage = azurite.CreateStorage(services: s => s.AddSingleton<TimeProvider>(clock));
+        await storage.UploadAsync("b1/a.jpg", TestFiles.Jpeg(), "cats");
+        await storage.Ingest.IngestAsync("b1/a.jpg", CancellationToken.None);
+        var health = storage.Services.GetRequiredService<HealthService>();
+        var profile = storage.Reports.GetBlobClient(HealthService.BatchProfileName("cats", "b1"));
+
+        await health.CheckAsync("cats", CancellationToken.None);
+        var cached = JsonSerializer.Deserialize<BatchProfile>((await profile.DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!;
+
+        // Reused: a profile edited in storage is what the next check sees.
+        var edited = cached with { NewestImageAt = cached.NewestImageAt!.Value.AddDays(-3) };
+        await profile.UploadAsync(BinaryData.FromObjectAsJson(edited, PipelineJson.Options), overwrite: true);
+        Assert.Equal(72, (await health.CheckAsync("cats", CancellationToken.None)).Freshness.ImageAgeHours!.Value, 0);
+
+        // Rebuilt: once a row is newer than the profile (here: the profile is made older than the rows).
+        await profile.UploadAsync(BinaryData.FromObjectAsJson(edited with { ComputedAt = edited.ComputedAt.AddHours(-1) }, PipelineJson.Options), overwrite: true);
+        Assert.True((await health.CheckAsync("cats", CancellationToken.None)).Freshness.ImageAgeHours < 1);
+    }
+}
