@@ -36,8 +36,8 @@ public sealed class WorkflowFunctions(ReconcileActivities reconcile, LabelQaActi
         LabelQaOrchestration.RunUnitsAsync(context, input);
 
     [Function(TaskNames.PlanLabelQa)]
-    public Task<LabelQaPlanOutput> PlanLabelQa([ActivityTrigger] string batch, CancellationToken cancellationToken) =>
-        labels.PlanAsync(batch, cancellationToken);
+    public Task<LabelQaPlanOutput> PlanLabelQa([ActivityTrigger] LabelQaPlanInput input, CancellationToken cancellationToken) =>
+        labels.PlanAsync(input, cancellationToken);
 
     [Function(TaskNames.CheckLabelUnit)]
     public Task<LabelQaUnitOutput> CheckLabelUnit([ActivityTrigger] LabelQaUnitInput input, CancellationToken cancellationToken) =>

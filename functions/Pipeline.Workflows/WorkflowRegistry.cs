@@ -21,7 +21,7 @@ public static class WorkflowRegistry
         new(TaskNames.IngestIncomingBlob, TaskKind.Activity, typeof(string), typeof(IngestBlobOutput)),
         new(TaskNames.LabelQa, TaskKind.Orchestration, typeof(LabelQaInput), typeof(LabelQaSummary)),
         new(TaskNames.LabelQaUnits, TaskKind.Orchestration, typeof(LabelQaUnitsInput), typeof(int)),
-        new(TaskNames.PlanLabelQa, TaskKind.Activity, typeof(string), typeof(LabelQaPlanOutput)),
+        new(TaskNames.PlanLabelQa, TaskKind.Activity, typeof(LabelQaPlanInput), typeof(LabelQaPlanOutput)),
         new(TaskNames.CheckLabelUnit, TaskKind.Activity, typeof(LabelQaUnitInput), typeof(LabelQaUnitOutput)),
         new(TaskNames.FinishLabelQa, TaskKind.Activity, typeof(LabelQaFinishInput), typeof(LabelQaSummary)),
         new(TaskNames.Promote, TaskKind.Orchestration, typeof(PromoteInput), typeof(PromotionResult)),
@@ -66,7 +66,7 @@ public static class WorkflowRegistry
         registry.AddActivityFunc<LineageEventInput, string>(TaskNames.EmitLineage, (context, input) => promotion().EmitLineageAsync(input, CancellationToken.None));
         registry.AddOrchestratorFunc<LabelQaInput, LabelQaSummary>(TaskNames.LabelQa, LabelQaOrchestration.RunAsync);
         registry.AddOrchestratorFunc<LabelQaUnitsInput, int>(TaskNames.LabelQaUnits, LabelQaOrchestration.RunUnitsAsync);
-        registry.AddActivityFunc<string, LabelQaPlanOutput>(TaskNames.PlanLabelQa, (context, batch) => labels().PlanAsync(batch, CancellationToken.None));
+        registry.AddActivityFunc<LabelQaPlanInput, LabelQaPlanOutput>(TaskNames.PlanLabelQa, (context, input) => labels().PlanAsync(input, CancellationToken.None));
         registry.AddActivityFunc<LabelQaUnitInput, LabelQaUnitOutput>(TaskNames.CheckLabelUnit, (context, input) => labels().CheckUnitAsync(input, CancellationToken.None));
         registry.AddActivityFunc<LabelQaFinishInput, LabelQaSummary>(TaskNames.FinishLabelQa, (context, input) => labels().FinishAsync(input, CancellationToken.None));
         registry.AddOrchestratorFunc<ReconcileBatchInput, ReconcileTotals>(TaskNames.ReconcileBatch, ReconcileBatchOrchestration.RunAsync);

@@ -8,6 +8,7 @@ using Pipeline.Core.Findings;
 using Pipeline.Core.Health;
 using Pipeline.Core.Images;
 using Pipeline.Core.Ingest;
+using Pipeline.Core.Labels;
 using Pipeline.Testing;
 using Pipeline.Workflows.Maintenance;
 using Pipeline.Workflows.Promotion;
@@ -26,13 +27,18 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         await using var storage = azurite.CreateStorage();
         await PromotionTestData.IngestBatchAsync(storage, "b1", 5);
         await PromotionTestData.UseGateWithoutLeakageAsync(storage);
+        await CheckLabelsAsync(storage.Services.GetRequiredService<LabelQaService>(), "b1"); // b1's label QA under the rules of the day
+        var ownQa = (await storage.Reports.GetBlobClient(LabelQaService.ResultName("b1")).DownloadContentAsync()).Value.Content.ToArray();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
 
-        // The rules as they were at ingest publish version 1; then the axis cap drops below the pictures' 320 pixels.
+        // The rules as they were at ingest publish version 1; then the axis cap drops below the pictures' 320 pixels,
+        // and a class needs a hundred boxes not to be "few".
         using var strict = new ImageGuard(Options.Create(new ImageGuardOptions { MaxAxis = 300, MaxConcurrentDecodes = 2 }), TimeProvider.System);
-        var backfill = ActivatorUtilities.CreateInstance<BackfillService>(storage.Services, strict);
+        var strictLabels = ActivatorUtilities.CreateInstance<LabelQaService>(storage.Services, Options.Create(new LabelQaOptions { FewSamples = 100 }));
+        var backfill = ActivatorUtilities.CreateInstance<BackfillService>(storage.Services, strict, strictLabels);
         var maintenance = new MaintenanceActivities(storage.Services.GetRequiredService<HealthService>(), backfill, storage.Services.GetRequiredService<IDatasetRegistry>());
-        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry, maintenance: maintenance), timeout.Token);
+        await using var host = await TestHosts.StartAsync(
+            registry => storage.RegisterWorkflows(registry, labels: new Labels.LabelQaActivities(strictLabels), maintenance: maintenance), timeout.Token);
         await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         await PromotionTestData.IngestBatchAsync(storage, "b2", 2, seed: 100); // staged, not yet published
         var production = await ProductionStateAsync(storage);
@@ -41,7 +47,7 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         var report = await RunAsync(host.Client, new BackfillInput(Dataset, ChunkSize: 2, ChunksPerGeneration: 1), timeout.Token);
 
         Assert.Equal(backfill.Rules, report.Rules);
-        Assert.NotEqual(ImageRules.Version(new ImageGuardOptions()), report.Rules);
+        Assert.NotEqual(RulesVersions.Images(new ImageGuardOptions()), report.Rules);
         Assert.Equal((7, 7, 0), (report.Counts.Images, report.Counts.VerdictChanged, report.Counts.Missing));
         Assert.Equal(7, report.Counts.CodesAdded[FindingCodes.ImageDimensionTooLarge]);
         Assert.Equal(5, report.Counts.Examples.Count(e => e.Published == $"{Dataset}@1"));
@@ -49,6 +55,14 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         var gate = Assert.IsType<GateImpact>(report.Gate);
         Assert.Equal((1, true, false, true), (gate.Version, gate.PassedBefore, gate.PassedAfter, gate.VerdictChanged));
         Assert.Contains("would now fail version 1", report.Summary, StringComparison.Ordinal);
+
+        // Label QA of b1 ran again under the new label rules, beside its own result (b2 was never checked: not run).
+        var labels = Assert.IsType<LabelBackfill>(report.Labels);
+        Assert.Equal((strictLabels.Rules, 1), (labels.Rules, labels.Batches));
+        Assert.Equal(2, labels.More[FindingCodes.LabelFewSamples]);
+        Assert.Equal(ownQa, (await storage.Reports.GetBlobClient(LabelQaService.ResultName("b1")).DownloadContentAsync()).Value.Content.ToArray());
+        var rechecked = await LabelQaService.ReadCurrentAsync(storage.Services.GetRequiredService<ILabelQaStore>(), "b1", strictLabels.Rules, CancellationToken.None);
+        Assert.Equal((LabelQaService.ResultName("b1", strictLabels.Rules), strictLabels.Rules), (rechecked!.Value.Name, rechecked.Value.Result.Rules));
 
         // Beside, not instead: the ingest findings stay; the recheck carries the rules' version.
         await foreach (var row in storage.Catalog.ListBatchAsync("b1", CancellationToken.None))
@@ -79,6 +93,7 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         static object Totals(BackfillCounts c) => (c.Images, c.Unchanged, c.Changed, c.VerdictChanged, c.Missing, string.Join(',', c.CodesAdded), string.Join(',', c.CodesRemoved));
         Assert.Equal(Totals(report.Counts), Totals(again.Counts));
         Assert.Equal(checkedAt, (await storage.Catalog.GetAsync("b1/img0.jpg", CancellationToken.None))!.Value.Recheck!.At);
+        Assert.Null(again.Labels); // b1's newest label QA result is already under these rules
 
         // Promotion decides: the staged batch now carries error findings, and the gate refuses it.
         var next = await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset, ["b2"])), timeout.Token);
@@ -112,6 +127,17 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         var report = done.ReadOutputAs<BackfillReport>()!;
         Assert.Equal((1, 1, 0), (report.Counts.Images, report.Counts.Unchanged, report.Counts.VerdictChanged));
         Assert.Null(report.Gate); // nothing published yet
+    }
+
+    private static async Task CheckLabelsAsync(LabelQaService qa, string batch)
+    {
+        var plan = await qa.PlanAsync(batch, CancellationToken.None);
+        for (var i = 0; i < plan.Units.Count; i++)
+        {
+            await qa.CheckUnitAsync(batch, i, CancellationToken.None);
+        }
+
+        await qa.FinishAsync(batch, plan.Units.Count, CancellationToken.None);
     }
 
     private static async Task<BackfillReport> RunAsync(DurableTaskClient client, BackfillInput input, CancellationToken cancellationToken)

@@ -12,11 +12,27 @@ namespace Pipeline.Core.Backfill;
 
 /// <summary>A backfill's plan: the rules it applies and how its images were cut into chunks (the names are report blobs).</summary>
 /// <param name="Dataset">The dataset.</param>
-/// <param name="Rules">The image rules' version (<see cref="ImageRules.Version"/>).</param>
+/// <param name="Rules">The image rules' version (<see cref="RulesVersions.Images"/>).</param>
 /// <param name="Folder">Its work folder in <c>reports</c>.</param>
 /// <param name="Images">Accepted images of the dataset (staged, and with them every published one).</param>
 /// <param name="Chunks">Chunks.</param>
-public sealed record BackfillPlan(string Dataset, string Rules, string Folder, int Images, int Chunks);
+/// <param name="LabelRules">The label rules' version (<see cref="RulesVersions.Labels"/>).</param>
+/// <param name="LabelBatches">Batches whose label QA result was made under other label rules: their label QA runs again, its result beside the old.</param>
+public sealed record BackfillPlan(string Dataset, string Rules, string Folder, int Images, int Chunks, string LabelRules = "", IReadOnlyList<string>? LabelBatches = null);
+
+/// <summary>What re-running label QA changed, over the batches it ran on.</summary>
+/// <param name="Rules">The label rules applied.</param>
+/// <param name="Batches">Batches checked again.</param>
+/// <param name="Before">Label findings per code under the old rules.</param>
+/// <param name="After">Label findings per code under the new rules.</param>
+public sealed record LabelBackfill(string Rules, int Batches, IReadOnlyDictionary<string, int> Before, IReadOnlyDictionary<string, int> After)
+{
+    /// <summary>Codes found more often now, and by how many.</summary>
+    public IReadOnlyDictionary<string, int> More => After.Where(a => a.Value > Before.GetValueOrDefault(a.Key)).ToDictionary(a => a.Key, a => a.Value - Before.GetValueOrDefault(a.Key));
+
+    /// <summary>Codes found less often now, and by how many.</summary>
+    public IReadOnlyDictionary<string, int> Fewer => Before.Where(b => b.Value > After.GetValueOrDefault(b.Key)).ToDictionary(b => b.Key, b => b.Value - After.GetValueOrDefault(b.Key));
+}
 
 /// <summary>One image whose findings changed.</summary>
 /// <param name="Name">The incoming blob it came in as.</param>
@@ -78,12 +94,14 @@ public sealed record GateImpact(int Version, string GateFile, bool PassedBefore,
 /// <param name="Counts">Totals.</param>
 /// <param name="Gate">The gate's verdict on the current version before and after, when there is a current version.</param>
 /// <param name="FinishedAt">When it finished.</param>
-public sealed record BackfillReport(string Dataset, string Rules, BackfillCounts Counts, GateImpact? Gate, DateTimeOffset FinishedAt)
+/// <param name="Labels">What re-running label QA changed, when some batch's result was made under other label rules.</param>
+public sealed record BackfillReport(string Dataset, string Rules, BackfillCounts Counts, GateImpact? Gate, DateTimeOffset FinishedAt, LabelBackfill? Labels = null)
 {
     /// <summary>A sentence for people.</summary>
     public string Summary =>
         $"{Counts.Images:N0} images re-checked under rules {Rules}: {Counts.Changed + Counts.VerdictChanged:N0} with other findings, {Counts.VerdictChanged:N0} that would now be rejected"
         + (Counts.Missing > 0 ? $", {Counts.Missing:N0} missing from staging" : string.Empty)
+        + (Labels is null ? string.Empty : $"; label QA of {Labels.Batches:N0} batch(es) re-run under {Labels.Rules}: {Labels.Before.Values.Sum():N0} → {Labels.After.Values.Sum():N0} label findings")
         + (Gate is null ? "." : Gate.VerdictChanged
             ? $". The gate would now {(Gate.PassedAfter ? "pass" : "fail")} version {Gate.Version} (it {(Gate.PassedBefore ? "passed" : "failed")}); the version is unchanged: the next promotion decides."
             : $". The gate's verdict on version {Gate.Version} is unchanged ({(Gate.PassedAfter ? "passed" : "failed")}).");
@@ -92,7 +110,9 @@ public sealed record BackfillReport(string Dataset, string Rules, BackfillCounts
 /// <summary>
 /// Re-runs the current image rules over a dataset's accepted images (every published image is one of them) and
 /// records the findings beside the ingest's (<see cref="CatalogEntry.Recheck"/>, with the rules' version); the
-/// ingest findings, the staged bytes and published versions are never changed. Promotion reads the newest
+/// batches whose label QA result was made under other label rules have it re-run beside the old
+/// (<c>qa.{rules}.json</c>, by the orchestration). The ingest findings, the staged bytes, the batches' own label QA
+/// results and published versions are never changed. Promotion reads the newest
 /// findings, so its gate decides what a changed verdict means. Three steps, each one activity: plan (names cut
 /// into chunks, written as report blobs), check a chunk (idempotent: a row already checked under these rules is
 /// counted from the row, not checked again), and finish (totals, and the gate's verdict on the current version
@@ -104,6 +124,7 @@ public sealed class BackfillService(
     IPromotionBlobs blobs,
     IReportStore reports,
     ImageGuard guard,
+    LabelQaService labelQa,
     TimeProvider time,
     PipelineTelemetry? telemetry = null)
 {
@@ -120,7 +141,7 @@ public sealed class BackfillService(
     };
 
     /// <summary>The image rules in force.</summary>
-    public string Rules => ImageRules.Version(guard.Options);
+    public string Rules => RulesVersions.Images(guard.Options);
 
     /// <summary>A backfill's work folder in <c>reports</c>.</summary>
     public static string Folder(string dataset, string rules) => $"backfill/{dataset}/{rules}/";
@@ -132,15 +153,22 @@ public sealed class BackfillService(
 
     private static string ResultName(string folder, int chunk) => $"{folder}results/{chunk:D6}.json";
 
-    /// <summary>Lists the dataset's accepted images into chunks of <paramref name="chunkSize"/>.</summary>
+    /// <summary>Lists the dataset's accepted images into chunks of <paramref name="chunkSize"/>, and the batches whose label QA is due again.</summary>
     public async Task<BackfillPlan> PlanAsync(string dataset, int chunkSize, CancellationToken cancellationToken)
     {
         var rules = Rules;
+        var labelRules = labelQa.Rules;
+        var labelBatches = new List<string>();
         var folder = Folder(dataset, rules);
         var chunk = new List<string>(chunkSize);
         int images = 0, chunks = 0;
         await foreach (var batch in registry.ListBatchesAsync(dataset, cancellationToken))
         {
+            if (await LabelQaService.ReadCurrentAsync(reports, batch, labelRules, cancellationToken) is { } qa && qa.Result.Rules != labelRules)
+            {
+                labelBatches.Add(batch);
+            }
+
             await foreach (var row in catalog.ListBatchAsync(batch, cancellationToken))
             {
                 if (row is not { Status: IngestStatus.Accepted, Kind: CatalogKinds.Image, StagedPath: not null } || row.Dataset != dataset)
@@ -163,7 +191,7 @@ public sealed class BackfillService(
             await WriteJsonAsync(ChunkName(folder, chunks++), chunk, cancellationToken);
         }
 
-        var plan = new BackfillPlan(dataset, rules, folder, images, chunks);
+        var plan = new BackfillPlan(dataset, rules, folder, images, chunks, labelRules, labelBatches);
         await WriteJsonAsync(folder + "plan.json", plan, cancellationToken);
         return plan;
     }
@@ -249,7 +277,30 @@ public sealed class BackfillService(
                 ?? throw new InvalidOperationException($"Backfill chunk {i} of '{plan.Dataset}' has no result."));
         }
 
-        var report = new BackfillReport(plan.Dataset, plan.Rules, totals, await GateImpactAsync(plan.Dataset, cancellationToken), time.GetUtcNow());
+        LabelBackfill? labels = null;
+        if (plan.LabelBatches is { Count: > 0 } batches)
+        {
+            var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            foreach (var batch in batches)
+            {
+                Count(before, await ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken));
+                Count(after, await ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch, plan.LabelRules), cancellationToken)
+                    ?? throw new InvalidOperationException($"Label QA of batch '{batch}' under {plan.LabelRules} left no result."));
+            }
+
+            labels = new LabelBackfill(plan.LabelRules, batches.Count, before, after);
+        }
+
+        static void Count(SortedDictionary<string, int> into, LabelQaResult? result)
+        {
+            foreach (var code in result?.Codes ?? [])
+            {
+                into[code.Code] = into.GetValueOrDefault(code.Code) + code.Count;
+            }
+        }
+
+        var report = new BackfillReport(plan.Dataset, plan.Rules, totals, await GateImpactAsync(plan.Dataset, plan.LabelRules, cancellationToken), time.GetUtcNow(), labels);
         await WriteJsonAsync(ReportName(plan.Folder), report, cancellationToken);
         return report;
     }
@@ -269,7 +320,7 @@ public sealed class BackfillService(
         return recheck;
     }
 
-    private async Task<GateImpact?> GateImpactAsync(string dataset, CancellationToken cancellationToken)
+    private async Task<GateImpact?> GateImpactAsync(string dataset, string labelRules, CancellationToken cancellationToken)
     {
         var pointer = await registry.GetPointerAsync(dataset, cancellationToken);
         if (pointer.Current is not { } version)
@@ -317,10 +368,14 @@ public sealed class BackfillService(
                 }
             }
 
-            if (await ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken) is { } qa)
+            if (await ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken) is { } own)
             {
-                before.AddLabelReport(qa);
-                after.AddLabelReport(qa);
+                before.AddLabelReport(own);
+            }
+
+            if (await LabelQaService.ReadCurrentAsync(reports, batch, labelRules, cancellationToken) is { } current)
+            {
+                after.AddLabelReport(current.Result);
             }
         }
 

@@ -28,6 +28,9 @@ public sealed class PromotionService(
     TimeProvider time,
     Telemetry.PipelineTelemetry? telemetry = null)
 {
+    /// <summary>The label rules in force: a batch's label QA result under them (a backfill's) counts when it is newer than the batch's own.</summary>
+    private string LabelRules => Findings.RulesVersions.Labels(labelOptions.Value);
+
     /// <summary>How many blobs one chunk step moves at once.</summary>
     private const int Parallelism = 8;
 
@@ -169,11 +172,10 @@ public sealed class PromotionService(
                 }
             }
 
-            var qaName = LabelQaService.ResultName(batch);
-            if (await reports.ReadReportAsync(qaName, cancellationToken) is { } qa && JsonSerializer.Deserialize<LabelQaResult>(qa, PipelineJson.Options) is { } result)
+            if (await LabelQaService.ReadCurrentAsync(reports, batch, LabelRules, cancellationToken) is { } qa)
             {
-                seen.AddLabelReport(result);
-                qaReports.Add(qaName);
+                seen.AddLabelReport(qa.Result);
+                qaReports.Add(qa.Name);
             }
         }
 
@@ -664,9 +666,9 @@ public sealed class PromotionService(
         var found = new List<string>();
         foreach (var batch in batches)
         {
-            if (await reports.ReadReportAsync(LabelQaService.ResultName(batch), cancellationToken) is not null)
+            if (await LabelQaService.ReadCurrentAsync(reports, batch, LabelRules, cancellationToken) is { } qa)
             {
-                found.Add("reports/" + LabelQaService.ResultName(batch));
+                found.Add("reports/" + qa.Name);
             }
         }
 

@@ -37,6 +37,7 @@ public sealed class HealthService(
     IReportStore reports,
     IHealthStore store,
     IOptions<HealthOptions> options,
+    IOptions<LabelQaOptions> labelOptions,
     TimeProvider time,
     PipelineTelemetry? telemetry = null)
 {
@@ -62,15 +63,16 @@ public sealed class HealthService(
             batches.Add(batch);
         }
 
+        var labelRules = Findings.RulesVersions.Labels(labelOptions.Value);
         var profiles = new ConcurrentBag<BatchProfile>();
         var classes = new ConcurrentDictionary<string, IReadOnlyDictionary<string, long>>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
             var profile = await BatchProfileAsync(dataset, batch, now, ct);
             profiles.Add(profile);
-            if (profile.Pending.Images > 0 && await ReadJsonAsync<LabelQaResult>(reports.ReadReportAsync(LabelQaService.ResultName(batch), ct)) is { } qa)
+            if (profile.Pending.Images > 0 && await LabelQaService.ReadCurrentAsync(reports, batch, labelRules, ct) is { } qa)
             {
-                classes[batch] = qa.BoxesPerLabel.ToDictionary(b => b.Key, b => (long)b.Value, StringComparer.Ordinal);
+                classes[batch] = qa.Result.BoxesPerLabel.ToDictionary(b => b.Key, b => (long)b.Value, StringComparer.Ordinal);
             }
         });
 

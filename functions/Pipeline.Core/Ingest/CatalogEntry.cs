@@ -88,7 +88,7 @@ public sealed record CatalogEntry(
 }
 
 /// <summary>An image checked again by a backfill under newer rules.</summary>
-/// <param name="Rules">The rules' version (<see cref="Images.ImageRules.Version"/>).</param>
+/// <param name="Rules">The rules' version (<see cref="Findings.RulesVersions.Images"/>).</param>
 /// <param name="At">When.</param>
 /// <param name="Findings">The findings under those rules (the guard's, plus the ingest's findings about other images).</param>
 /// <param name="Verdict">What the rules would decide now (a published image is never taken back by it).</param>

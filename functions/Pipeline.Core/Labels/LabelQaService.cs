@@ -42,11 +42,15 @@ public sealed record LabelQaUnitResult(
     int Index, IReadOnlyList<string> Files, int Boxes, IReadOnlyDictionary<string, int> BoxesPerLabel,
     IReadOnlyDictionary<string, Dictionary<string, int>> FindingsPerLabel, IReadOnlyList<CodeSummary> Codes, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed);
 
-/// <summary>The batch's label QA result, <c>reports/{batch}/qa.json</c>.</summary>
+/// <summary>
+/// The batch's label QA result, <c>reports/{batch}/qa.json</c> (a backfill's: <c>qa.{rules}.json</c>); <c>Rules</c>
+/// is the label rules' version it was checked under (null in results written before it was recorded).
+/// </summary>
 public sealed record LabelQaResult(
     string Batch, int Images, int LabelFiles, int Boxes, int Errors, int Warnings, int Infos,
     IReadOnlyList<CodeSummary> Codes, IReadOnlyDictionary<string, int> BoxesPerLabel,
-    IReadOnlyDictionary<string, Dictionary<string, int>> FindingsPerLabel, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed, DateTimeOffset CheckedAt);
+    IReadOnlyDictionary<string, Dictionary<string, int>> FindingsPerLabel, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed, DateTimeOffset CheckedAt,
+    string? Rules = null);
 
 /// <summary>The batch's summary row: counts only.</summary>
 public sealed record LabelQaSummary(string Batch, int Images, int LabelFiles, int Boxes, int Errors, int Warnings, int Infos, DateTimeOffset CheckedAt);
@@ -67,17 +71,42 @@ public sealed class LabelQaService(
     /// <summary>The codes finish recomputes over the whole batch (a unit sees only part of it).</summary>
     private static readonly HashSet<string> BatchStatistics = [FindingCodes.LabelFewSamples, FindingCodes.LabelImbalance, FindingCodes.LabelDominance];
 
-    /// <summary>The report blob names of a batch.</summary>
-    public static string PlanName(string batch) => $"{Escape(batch)}/qa-plan.json";
+    /// <summary>
+    /// The report blob names of a batch's run. A backfill's run under rules <paramref name="rules"/> keeps its
+    /// work and its result beside the batch's own (<c>qa.{rules}.json</c>), never over them.
+    /// </summary>
+    public static string PlanName(string batch, string? rules = null) => $"{Folder(batch, rules)}qa-plan.json";
 
     /// <inheritdoc cref="PlanName"/>
-    public static string UnitName(string batch, int index) => $"{Escape(batch)}/qa-units/{index:D6}.json";
+    public static string UnitName(string batch, int index, string? rules = null) => $"{Folder(batch, rules)}qa-units/{index:D6}.json";
 
     /// <inheritdoc cref="PlanName"/>
-    public static string ResultName(string batch) => $"{Escape(batch)}/qa.json";
+    public static string ResultName(string batch, string? rules = null) => rules is null ? $"{Escape(batch)}/qa.json" : $"{Escape(batch)}/qa.{rules}.json";
+
+    /// <summary>The rules in force (<see cref="RulesVersions.Labels"/>).</summary>
+    public string Rules => RulesVersions.Labels(options.Value);
+
+    /// <summary>
+    /// The batch's newest QA result and its blob name: its own (<c>qa.json</c>), or a backfill's under the rules in
+    /// force when that was checked later. Null when the batch was never checked.
+    /// </summary>
+    public static async Task<(string Name, LabelQaResult Result)?> ReadCurrentAsync(IReportStore reports, string batch, string rules, CancellationToken cancellationToken)
+    {
+        (string, LabelQaResult)? newest = null;
+        foreach (var name in new[] { ResultName(batch), ResultName(batch, rules) })
+        {
+            if (await reports.ReadReportAsync(name, cancellationToken) is { } bytes && JsonSerializer.Deserialize<LabelQaResult>(bytes, PipelineJson.Options) is { } result
+                && (newest is null || result.CheckedAt > newest.Value.Item2.CheckedAt))
+            {
+                newest = (name, result);
+            }
+        }
+
+        return newest;
+    }
 
     /// <summary>Plans the run: returns the number of units.</summary>
-    public async Task<LabelQaPlan> PlanAsync(string batch, CancellationToken cancellationToken)
+    public async Task<LabelQaPlan> PlanAsync(string batch, CancellationToken cancellationToken, string? rules = null)
     {
         var images = new List<PlannedImage>();
         var files = new List<PlannedLabelFile>();
@@ -119,14 +148,14 @@ public sealed class LabelQaService(
         }
 
         var plan = new LabelQaPlan(batch, images, files, units);
-        await store.WriteReportAsync(PlanName(batch), JsonSerializer.SerializeToUtf8Bytes(plan, PipelineJson.Options), cancellationToken);
+        await store.WriteReportAsync(PlanName(batch, rules), JsonSerializer.SerializeToUtf8Bytes(plan, PipelineJson.Options), cancellationToken);
         return plan;
     }
 
     /// <summary>Checks one unit of the plan and writes its result; returns it.</summary>
-    public async Task<LabelQaUnitResult> CheckUnitAsync(string batch, int index, CancellationToken cancellationToken)
+    public async Task<LabelQaUnitResult> CheckUnitAsync(string batch, int index, CancellationToken cancellationToken, string? rules = null)
     {
-        var plan = await ReadAsync<LabelQaPlan>(PlanName(batch), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
+        var plan = await ReadAsync<LabelQaPlan>(PlanName(batch, rules), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
         using var span = Telemetry.PipelineTelemetry.StartLinked("labelqa.unit", plan.Images.Select(i => i.TraceParent), ("pipeline.batch", batch), ("pipeline.unit", index));
         var prefix = batch + "/";
         string Relative(string name) => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
@@ -154,7 +183,9 @@ public sealed class LabelQaService(
 
         try
         {
-            return await CheckFilesAsync(batch, index, plan, files, Relative, cancellationToken);
+            var result = await CheckFilesAsync(index, plan, files, Relative);
+            await store.WriteReportAsync(UnitName(batch, index, rules), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
+            return result;
         }
         finally
         {
@@ -165,7 +196,7 @@ public sealed class LabelQaService(
         }
     }
 
-    private async Task<LabelQaUnitResult> CheckFilesAsync(string batch, int index, LabelQaPlan plan, List<LabelFile> files, Func<string, string> relative, CancellationToken cancellationToken)
+    private async Task<LabelQaUnitResult> CheckFilesAsync(int index, LabelQaPlan plan, List<LabelFile> files, Func<string, string> relative)
     {
         var real = new Dictionary<string, (int Width, int Height)>(StringComparer.Ordinal);
         foreach (var image in plan.Images)
@@ -245,19 +276,20 @@ public sealed class LabelQaService(
         var report = LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, codes);
         var perLabel = codes.Where(f => f.Label is not null).GroupBy(f => f.Label!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.GroupBy(f => f.Finding.Code, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Count(), StringComparer.Ordinal), StringComparer.Ordinal);
-        var result = new LabelQaUnitResult(index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, perLabel, report.Codes, annotators, disputed);
-        await store.WriteReportAsync(UnitName(batch, index), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
-        return result;
+        return new LabelQaUnitResult(index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, perLabel, report.Codes, annotators, disputed);
     }
 
-    /// <summary>Merges the units' results into <c>qa.json</c> and the summary row.</summary>
-    public async Task<LabelQaSummary> FinishAsync(string batch, int units, CancellationToken cancellationToken)
+    /// <summary>
+    /// Merges the units' results into <c>qa.json</c> and the summary row (a backfill's run: into
+    /// <c>qa.{rules}.json</c> only; the summary row and the metrics stay the batch's own run's).
+    /// </summary>
+    public async Task<LabelQaSummary> FinishAsync(string batch, int units, CancellationToken cancellationToken, string? rules = null)
     {
-        var plan = await ReadAsync<LabelQaPlan>(PlanName(batch), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
+        var plan = await ReadAsync<LabelQaPlan>(PlanName(batch, rules), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
         var results = new List<LabelQaUnitResult>();
         for (var i = 0; i < units; i++)
         {
-            results.Add(await ReadAsync<LabelQaUnitResult>(UnitName(batch, i), cancellationToken) ?? throw new InvalidOperationException($"Unit {i} of batch '{batch}' has no result."));
+            results.Add(await ReadAsync<LabelQaUnitResult>(UnitName(batch, i, rules), cancellationToken) ?? throw new InvalidOperationException($"Unit {i} of batch '{batch}' has no result."));
         }
 
         var boxesPerLabel = results.SelectMany(r => r.BoxesPerLabel).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
@@ -286,9 +318,14 @@ public sealed class LabelQaService(
         var now = time.GetUtcNow();
         var result = new LabelQaResult(
             batch, plan.Images.Count, plan.Files.Count, results.Sum(r => r.Boxes), Count(Severity.Error), Count(Severity.Warning), Count(Severity.Info),
-            codes, boxesPerLabel, findingsPerLabel, annotators, disputed, now);
-        await store.WriteReportAsync(ResultName(batch), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
+            codes, boxesPerLabel, findingsPerLabel, annotators, disputed, now, Rules);
+        await store.WriteReportAsync(ResultName(batch, rules), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
         var summary = new LabelQaSummary(batch, result.Images, result.LabelFiles, result.Boxes, result.Errors, result.Warnings, result.Infos, now);
+        if (rules is not null)
+        {
+            return summary;
+        }
+
         await store.RecordSummaryAsync(summary, cancellationToken);
         foreach (var code in codes)
         {
@@ -303,4 +340,6 @@ public sealed class LabelQaService(
 
     /// <summary>Batch names may hold characters a blob path would misread ('/' among them); escape them once.</summary>
     private static string Escape(string batch) => Uri.EscapeDataString(batch);
+
+    private static string Folder(string batch, string? rules) => rules is null ? $"{Escape(batch)}/" : $"{Escape(batch)}/backfill-{rules}/";
 }

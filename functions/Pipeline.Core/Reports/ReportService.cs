@@ -9,7 +9,9 @@ using Pipeline.Core.Labels;
 namespace Pipeline.Core.Reports;
 
 /// <summary>Builds the HTML quality reports of a batch and of a published version from what storage holds.</summary>
-public sealed class ReportService(IImageCatalog catalog, ILabelQaStore reports, IPromotionBlobs blobs, DatasetVersions versions, ImageGuard guard, TimeProvider time)
+public sealed class ReportService(
+    IImageCatalog catalog, ILabelQaStore reports, IPromotionBlobs blobs, DatasetVersions versions, ImageGuard guard, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<LabelQaOptions> labelOptions)
 {
     /// <summary>Files with thumbnails in one report.</summary>
     public const int MaxFlagged = 60;
@@ -28,7 +30,8 @@ public sealed class ReportService(IImageCatalog catalog, ILabelQaStore reports, 
             return null;
         }
 
-        var qa = await ReadAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken);
+        var current = await LabelQaService.ReadCurrentAsync(reports, batch, Findings.RulesVersions.Labels(labelOptions.Value), cancellationToken);
+        var qa = current?.Result;
         var images = rows.Where(r => r.Kind == CatalogKinds.Image).ToList();
         var rejected = rows.Count(r => r.Status != IngestStatus.Accepted);
         var codes = rows.SelectMany(r => r.Findings.DistinctBy(f => f.Code).Select(f => (Row: r, Finding: f)))
@@ -63,7 +66,7 @@ public sealed class ReportService(IImageCatalog catalog, ILabelQaStore reports, 
             Lineage =
             [
                 new("batch", $"incoming/{batch}/"),
-                new("label QA report", qa is null ? "none yet (seal the batch to run it)" : $"reports/{LabelQaService.ResultName(batch)}, checked {qa.CheckedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"),
+                new("label QA report", current is not { } used ? "none yet (seal the batch to run it)" : $"reports/{used.Name}, checked {used.Result.CheckedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC"),
                 new("promoted", string.Join(", ", rows.Select(r => r.Promoted).OfType<string>().Distinct(StringComparer.Ordinal)) is { Length: > 0 } p ? p : "not yet"),
             ],
             GeneratedAt = time.GetUtcNow(),
@@ -103,9 +106,10 @@ public sealed class ReportService(IImageCatalog catalog, ILabelQaStore reports, 
         var annotators = new List<AnnotatorScore>();
         var perLabel = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
         var codes = new List<ReportCode>();
-        foreach (var batch in info.Lineage.Batches)
+        // The label QA results the version was built from, as its lineage names them.
+        foreach (var name in info.Lineage.QaReports)
         {
-            if (await ReadAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken) is { } qa)
+            if (await ReadAsync<LabelQaResult>(name.StartsWith("reports/", StringComparison.Ordinal) ? name["reports/".Length..] : name, cancellationToken) is { } qa)
             {
                 annotators.AddRange(qa.Annotators);
                 codes.AddRange(qa.Codes.Select(c => new ReportCode(c.Code, c.Severity, c.Count, c.Examples.FirstOrDefault()?.Finding.Subject)));

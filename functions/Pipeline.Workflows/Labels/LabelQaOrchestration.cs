@@ -3,14 +3,20 @@ using Pipeline.Core.Labels;
 
 namespace Pipeline.Workflows.Labels;
 
-/// <summary>Input of <see cref="LabelQaOrchestration"/>: the batch, and how many units one sub-orchestration runs.</summary>
-public sealed record LabelQaInput(string Batch, int UnitsPerSubOrchestration = LabelQaOrchestration.DefaultUnitsPerSubOrchestration);
+/// <summary>
+/// Input of <see cref="LabelQaOrchestration"/>: the batch, how many units one sub-orchestration runs, and for a
+/// backfill's run the label rules' version it runs under (its work and result go beside the batch's own).
+/// </summary>
+public sealed record LabelQaInput(string Batch, int UnitsPerSubOrchestration = LabelQaOrchestration.DefaultUnitsPerSubOrchestration, string? Rules = null);
 
 /// <summary>Input of the units sub-orchestration: units [From, To) of the batch's plan.</summary>
-public sealed record LabelQaUnitsInput(string Batch, int From, int To);
+public sealed record LabelQaUnitsInput(string Batch, int From, int To, string? Rules = null);
+
+/// <summary>Input of the PlanLabelQa activity.</summary>
+public sealed record LabelQaPlanInput(string Batch, string? Rules = null);
 
 /// <summary>Input of the CheckLabelUnit activity.</summary>
-public sealed record LabelQaUnitInput(string Batch, int Index);
+public sealed record LabelQaUnitInput(string Batch, int Index, string? Rules = null);
 
 /// <summary>Output of the PlanLabelQa activity: counts only (the plan itself is a report blob).</summary>
 public sealed record LabelQaPlanOutput(int Units, int Images, int LabelFiles);
@@ -19,7 +25,7 @@ public sealed record LabelQaPlanOutput(int Units, int Images, int LabelFiles);
 public sealed record LabelQaUnitOutput(int Index, int Boxes, int Findings);
 
 /// <summary>Input of the FinishLabelQa activity.</summary>
-public sealed record LabelQaFinishInput(string Batch, int Units);
+public sealed record LabelQaFinishInput(string Batch, int Units, string? Rules = null);
 
 /// <summary>The orchestration's custom status: units done of the total.</summary>
 public sealed record LabelQaProgress(int Done, int Total);
@@ -73,7 +79,7 @@ public static class LabelQaOrchestration
         // files uploaded before it, and a lost event would leave a file out of the check.
         await context.CallSubOrchestratorAsync<Pipeline.Workflows.Ingest.ReconcileTotals>(
             TaskNames.ReconcileBatch, new Pipeline.Workflows.Ingest.ReconcileBatchInput(input.Batch), Retry.WithInstanceId($"{context.InstanceId}:reconcile"));
-        var plan = await context.CallActivityAsync<LabelQaPlanOutput>(TaskNames.PlanLabelQa, input.Batch, Retry);
+        var plan = await context.CallActivityAsync<LabelQaPlanOutput>(TaskNames.PlanLabelQa, new LabelQaPlanInput(input.Batch, input.Rules), Retry);
         var done = 0;
         context.SetCustomStatus(new LabelQaProgress(done, plan.Units));
         var size = Math.Max(1, input.UnitsPerSubOrchestration);
@@ -81,14 +87,14 @@ public static class LabelQaOrchestration
         {
             foreach (var chunk in Enumerable.Range(0, plan.Units).Chunk(Parallelism))
             {
-                await Task.WhenAll(chunk.Select(i => context.CallActivityAsync<LabelQaUnitOutput>(TaskNames.CheckLabelUnit, new LabelQaUnitInput(input.Batch, i), Retry)));
+                await Task.WhenAll(chunk.Select(i => context.CallActivityAsync<LabelQaUnitOutput>(TaskNames.CheckLabelUnit, new LabelQaUnitInput(input.Batch, i, input.Rules), Retry)));
                 done += chunk.Length;
                 context.SetCustomStatus(new LabelQaProgress(done, plan.Units));
             }
         }
         else
         {
-            var ranges = Enumerable.Range(0, (plan.Units + size - 1) / size).Select(r => new LabelQaUnitsInput(input.Batch, r * size, Math.Min(plan.Units, (r + 1) * size)));
+            var ranges = Enumerable.Range(0, (plan.Units + size - 1) / size).Select(r => new LabelQaUnitsInput(input.Batch, r * size, Math.Min(plan.Units, (r + 1) * size), input.Rules));
             foreach (var chunk in ranges.Chunk(Parallelism))
             {
                 var counts = await Task.WhenAll(chunk.Select(range => context.CallSubOrchestratorAsync<int>(
@@ -98,7 +104,7 @@ public static class LabelQaOrchestration
             }
         }
 
-        return await context.CallActivityAsync<LabelQaSummary>(TaskNames.FinishLabelQa, new LabelQaFinishInput(input.Batch, plan.Units), Retry);
+        return await context.CallActivityAsync<LabelQaSummary>(TaskNames.FinishLabelQa, new LabelQaFinishInput(input.Batch, plan.Units, input.Rules), Retry);
     }
 
     /// <summary>The sub-orchestration: units [From, To), <see cref="Parallelism"/> at a time; returns how many ran.</summary>
@@ -106,7 +112,7 @@ public static class LabelQaOrchestration
     {
         foreach (var chunk in Enumerable.Range(input.From, input.To - input.From).Chunk(Parallelism))
         {
-            await Task.WhenAll(chunk.Select(i => context.CallActivityAsync<LabelQaUnitOutput>(TaskNames.CheckLabelUnit, new LabelQaUnitInput(input.Batch, i), Retry)));
+            await Task.WhenAll(chunk.Select(i => context.CallActivityAsync<LabelQaUnitOutput>(TaskNames.CheckLabelUnit, new LabelQaUnitInput(input.Batch, i, input.Rules), Retry)));
         }
 
         return input.To - input.From;
@@ -116,20 +122,20 @@ public static class LabelQaOrchestration
 /// <summary>The activities of <see cref="LabelQaOrchestration"/>: thin calls into <see cref="LabelQaService"/>.</summary>
 public sealed class LabelQaActivities(LabelQaService qa)
 {
-    public async Task<LabelQaPlanOutput> PlanAsync(string batch, CancellationToken cancellationToken)
+    public async Task<LabelQaPlanOutput> PlanAsync(LabelQaPlanInput input, CancellationToken cancellationToken)
     {
-        var plan = await qa.PlanAsync(batch, cancellationToken);
+        var plan = await qa.PlanAsync(input.Batch, cancellationToken, input.Rules);
         return new LabelQaPlanOutput(plan.Units.Count, plan.Images.Count, plan.Files.Count);
     }
 
     public async Task<LabelQaUnitOutput> CheckUnitAsync(LabelQaUnitInput input, CancellationToken cancellationToken)
     {
-        var result = await qa.CheckUnitAsync(input.Batch, input.Index, cancellationToken);
+        var result = await qa.CheckUnitAsync(input.Batch, input.Index, cancellationToken, input.Rules);
         return new LabelQaUnitOutput(result.Index, result.Boxes, result.Codes.Sum(c => c.Count));
     }
 
     public Task<LabelQaSummary> FinishAsync(LabelQaFinishInput input, CancellationToken cancellationToken) =>
-        qa.FinishAsync(input.Batch, input.Units, cancellationToken);
+        qa.FinishAsync(input.Batch, input.Units, cancellationToken, input.Rules);
 }
 
 /// <summary>Starts a batch's label QA unless one is running for it (HTTP and the CLI call this).</summary>

@@ -33,7 +33,8 @@ public sealed record BackfillInput(
     int Next = 0,
     BackfillCounts? Totals = null,
     DateTimeOffset? StartedAt = null,
-    int ChunksPerGeneration = BackfillOrchestration.DefaultChunksPerGeneration);
+    int ChunksPerGeneration = BackfillOrchestration.DefaultChunksPerGeneration,
+    int NextLabelBatch = 0);
 
 /// <summary>A backfill's custom status.</summary>
 /// <param name="Rules">The rules applied.</param>
@@ -42,7 +43,9 @@ public sealed record BackfillInput(
 /// <param name="Images">Images re-checked so far.</param>
 /// <param name="Changed">Of those, with other findings.</param>
 /// <param name="VerdictChanged">Of those, that would now be rejected.</param>
-public sealed record BackfillProgress(string Rules, int ChunksDone, int Chunks, int Images, int Changed, int VerdictChanged);
+/// <param name="LabelBatchesDone">Batches whose label QA ran again under the new label rules.</param>
+/// <param name="LabelBatches">Batches whose label QA is due again.</param>
+public sealed record BackfillProgress(string Rules, int ChunksDone, int Chunks, int Images, int Changed, int VerdictChanged, int LabelBatchesDone = 0, int LabelBatches = 0);
 
 /// <summary>
 /// Every dataset's health check (instance <see cref="InstanceId"/>, one at a time): list the datasets, check
@@ -83,9 +86,10 @@ public static class HealthOrchestration
 }
 
 /// <summary>
-/// A dataset's backfill (instance <c>backfill:{dataset}</c>): plan, re-check the chunks a few at a time
-/// (continue-as-new every <see cref="BackfillInput.ChunksPerGeneration"/> chunks, so the history stays bounded whatever the
-/// size), then finish with the report. Progress is the custom status; OpenLineage START and COMPLETE or FAIL
+/// A dataset's backfill (instance <c>backfill:{dataset}</c>): plan, re-check the image chunks a few at a time, then
+/// re-run label QA (a sub-orchestration per batch, its result beside the batch's own) for the batches checked under
+/// other label rules (continue-as-new every <see cref="BackfillInput.ChunksPerGeneration"/> steps, so the history
+/// stays bounded whatever the size), then finish with the report. Progress is the custom status; OpenLineage START and COMPLETE or FAIL
 /// events bracket the run. A crashed or restarted run resumes where its history left it; a new run after a
 /// failure counts images already re-checked under the same rules from their rows instead of checking them again.
 /// </summary>
@@ -93,6 +97,9 @@ public static class BackfillOrchestration
 {
     /// <summary>Chunk activities in flight at once.</summary>
     public const int Parallelism = 8;
+
+    /// <summary>Batches' label QA runs in flight at once (each fans out on its own).</summary>
+    public const int LabelParallelism = 2;
 
     /// <summary>Chunks per history generation.</summary>
     public const int DefaultChunksPerGeneration = 32;
@@ -120,10 +127,15 @@ public static class BackfillOrchestration
             }
 
             var totals = input.Totals ?? BackfillCounts.Empty;
-            var next = input.Next;
-            BackfillProgress Progress() => new(plan.Rules, next, plan.Chunks, totals.Images, totals.Changed, totals.VerdictChanged);
+            var (next, nextLabel) = (input.Next, input.NextLabelBatch);
+            var labelBatches = plan.LabelBatches ?? [];
+            BackfillProgress Progress() => new(plan.Rules, next, plan.Chunks, totals.Images, totals.Changed, totals.VerdictChanged, nextLabel, labelBatches.Count);
             context.SetCustomStatus(Progress());
-            var end = Math.Min(plan.Chunks, next + Math.Max(1, input.ChunksPerGeneration));
+
+            // One generation does at most ChunksPerGeneration steps: image chunks first, then batches' label QA.
+            var budget = Math.Max(1, input.ChunksPerGeneration);
+            var end = Math.Min(plan.Chunks, next + budget);
+            budget -= end - next;
             while (next < end)
             {
                 var wave = Enumerable.Range(next, Math.Min(Parallelism, end - next)).ToList();
@@ -133,9 +145,19 @@ public static class BackfillOrchestration
                 context.SetCustomStatus(Progress());
             }
 
-            if (next < plan.Chunks)
+            var labelEnd = next < plan.Chunks ? nextLabel : Math.Min(labelBatches.Count, nextLabel + budget);
+            while (nextLabel < labelEnd)
             {
-                context.ContinueAsNew(input with { Plan = plan, Next = next, Totals = totals, StartedAt = startedAt });
+                var wave = labelBatches.Skip(nextLabel).Take(Math.Min(LabelParallelism, labelEnd - nextLabel)).ToList();
+                await Task.WhenAll(wave.Select(batch => context.CallSubOrchestratorAsync<Pipeline.Core.Labels.LabelQaSummary>(
+                    TaskNames.LabelQa, new Labels.LabelQaInput(batch, Rules: plan.LabelRules), Retry.WithInstanceId($"{context.InstanceId}:labelqa:{plan.LabelRules}:{batch}"))));
+                nextLabel += wave.Count;
+                context.SetCustomStatus(Progress());
+            }
+
+            if (next < plan.Chunks || nextLabel < labelBatches.Count)
+            {
+                context.ContinueAsNew(input with { Plan = plan, Next = next, NextLabelBatch = nextLabel, Totals = totals, StartedAt = startedAt });
                 return null;
             }
 
