@@ -22,6 +22,8 @@ using SixLabors.ImageSharp.Processing;
 // pipeline-bench labels FILE --mode stream|dom      one core: read (+ check, for stream) and report boxes/s and peak memory
 // pipeline-bench promote SIZE[,SIZE...] --connection CONNECTION_STRING
 //   promotes SIZE staged images through the Promote orchestration beside a bare copy; images/s and history sizes
+// pipeline-bench health BATCHESxROWS[,...] --connection CONNECTION_STRING
+//   one dataset's health check, first and later (cached profiles), beside a bare read of the same catalog rows
 return args switch
 {
     ["labels-corpus", var file, var boxes] => LabelBench.Corpus(file, int.Parse(boxes, CultureInfo.InvariantCulture)),
@@ -31,6 +33,8 @@ return args switch
         Array.IndexOf(rest, "--connection") is var c and >= 0 ? rest[c + 1] : null,
         int.Parse(Option(rest, "--lookups", "200"), CultureInfo.InvariantCulture)),
     ["promote", var sizes, "--connection", var connection] => await PromotionBench.Run([.. sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))], connection),
+    ["health", var shapes, "--connection", var connection] => await HealthBench.Run(
+        [.. shapes.Split(',').Select(s => s.Split('x')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture)))], connection),
     ["corpus", var samples, var output] => Corpus(samples, output),
     ["stages", var corpus] => await Stages(corpus),
     ["run", var corpus, .. var rest] => await Run(corpus, Option(rest, "--mode", "guard"), int.Parse(Option(rest, "--threads", "1"), CultureInfo.InvariantCulture), double.Parse(Option(rest, "--seconds", "4"), CultureInfo.InvariantCulture)),

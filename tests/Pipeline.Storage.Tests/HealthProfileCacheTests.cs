@@ -46,18 +46,20 @@ public sealed class HealthProfileCacheTests(AzuriteFixture azurite)
         await storage.UploadAsync("b1/a.jpg", TestFiles.Jpeg(), "cats");
         await storage.Ingest.IngestAsync("b1/a.jpg", CancellationToken.None);
         var health = storage.Services.GetRequiredService<HealthService>();
-        var profile = storage.Reports.GetBlobClient(HealthService.BatchProfileName("cats", "b1"));
+        var profiles = storage.Reports.GetBlobClient(HealthService.BatchProfilesName("cats"));
 
         await health.CheckAsync("cats", CancellationToken.None);
-        var cached = JsonSerializer.Deserialize<BatchProfile>((await profile.DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!;
+        var cached = JsonSerializer.Deserialize<Dictionary<string, BatchProfile>>((await profiles.DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!["b1"];
 
-        // Reused: a profile edited in storage is what the next check sees.
+        // Reused: a profile edited in storage is what the next check sees (and it is not written again).
         var edited = cached with { NewestImageAt = cached.NewestImageAt!.Value.AddDays(-3) };
-        await profile.UploadAsync(BinaryData.FromObjectAsJson(edited, PipelineJson.Options), overwrite: true);
+        await profiles.UploadAsync(BinaryData.FromObjectAsJson(new Dictionary<string, BatchProfile> { ["b1"] = edited }, PipelineJson.Options), overwrite: true);
+        var etag = (await profiles.GetPropertiesAsync()).Value.ETag;
         Assert.Equal(72, (await health.CheckAsync("cats", CancellationToken.None)).Freshness.ImageAgeHours!.Value, 0);
+        Assert.Equal(etag, (await profiles.GetPropertiesAsync()).Value.ETag);
 
         // Rebuilt: once a row is newer than the profile (here: the profile is made older than the rows).
-        await profile.UploadAsync(BinaryData.FromObjectAsJson(edited with { ComputedAt = edited.ComputedAt.AddHours(-1) }, PipelineJson.Options), overwrite: true);
+        await profiles.UploadAsync(BinaryData.FromObjectAsJson(new Dictionary<string, BatchProfile> { ["b1"] = edited with { ComputedAt = edited.ComputedAt.AddHours(-1) } }, PipelineJson.Options), overwrite: true);
         Assert.True((await health.CheckAsync("cats", CancellationToken.None)).Freshness.ImageAgeHours < 1);
     }
 }

@@ -44,8 +44,8 @@ public sealed class HealthService(
     /// <summary>Profiles are rebuilt when catalog rows changed after this long before they were computed (clock skew between us and storage).</summary>
     public static readonly TimeSpan ClockMargin = TimeSpan.FromMinutes(5);
 
-    /// <summary>Where a batch's cached profile is kept (in <c>reports</c>).</summary>
-    public static string BatchProfileName(string dataset, string batch) => $"health/{dataset}/batches/{Uri.EscapeDataString(batch)}.json";
+    /// <summary>Where the dataset's batch profiles are kept, all in one blob (in <c>reports</c>): one read per check, however many batches.</summary>
+    public static string BatchProfilesName(string dataset) => $"health/{dataset}/batches.json";
 
     /// <summary>Where a version's profile is kept (in <c>reports</c>); the id makes it immutable with the version.</summary>
     public static string VersionProfileName(string dataset, int version, string id) => $"health/{dataset}/versions/{version}-{id[..Math.Min(16, id.Length)]}.json";
@@ -63,37 +63,39 @@ public sealed class HealthService(
             batches.Add(batch);
         }
 
+        // Each batch's profile: the cached one unless a row of the batch changed since it was made.
+        var cached = await ReadJsonAsync<Dictionary<string, BatchProfile>>(reports.ReadReportAsync(BatchProfilesName(dataset), cancellationToken)) ?? [];
         var labelRules = Findings.RulesVersions.Labels(labelOptions.Value);
-        var profiles = new ConcurrentBag<BatchProfile>();
+        var profiles = new ConcurrentDictionary<string, BatchProfile>(StringComparer.Ordinal);
+        var rebuilt = 0;
         var classes = new ConcurrentDictionary<string, IReadOnlyDictionary<string, long>>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (batch, ct) =>
         {
-            var profile = await BatchProfileAsync(dataset, batch, now, ct);
-            profiles.Add(profile);
-            if (profile.Pending.Images > 0 && await LabelQaService.ReadCurrentAsync(reports, batch, labelRules, ct) is { } qa)
+            var profile = cached.GetValueOrDefault(batch);
+            if (profile is null || await catalog.ChangedSinceAsync(batch, profile.ComputedAt - ClockMargin, ct))
+            {
+                profile = await BatchProfile.BuildAsync(batch, dataset, catalog.ListBatchAsync(batch, ct), now, ct);
+                Interlocked.Increment(ref rebuilt);
+            }
+
+            profiles[batch] = profile;
+
+            // Classes matter only against a published version (distribution and taxonomy).
+            if (version is not null && profile.Pending.Images > 0 && await LabelQaService.ReadCurrentAsync(reports, batch, labelRules, ct) is { } qa)
             {
                 classes[batch] = qa.Result.BoxesPerLabel.ToDictionary(b => b.Key, b => (long)b.Value, StringComparer.Ordinal);
             }
         });
 
-        var snapshot = HealthRules.Evaluate(dataset, [.. profiles.OrderBy(p => p.Batch, StringComparer.Ordinal)], classes, version, options.Value, now);
+        if (rebuilt > 0 || cached.Count != profiles.Count)
+        {
+            await reports.WriteReportAsync(BatchProfilesName(dataset), JsonSerializer.SerializeToUtf8Bytes(profiles.ToDictionary(), PipelineJson.Options), cancellationToken);
+        }
+
+        var snapshot = HealthRules.Evaluate(dataset, [.. profiles.Values.OrderBy(p => p.Batch, StringComparer.Ordinal)], classes, version, options.Value, now);
         await store.RecordAsync(snapshot, cancellationToken);
         telemetry?.RecordHealth(snapshot);
         return snapshot;
-    }
-
-    private async Task<BatchProfile> BatchProfileAsync(string dataset, string batch, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var name = BatchProfileName(dataset, batch);
-        if (await ReadJsonAsync<BatchProfile>(reports.ReadReportAsync(name, cancellationToken)) is { } cached &&
-            !await catalog.ChangedSinceAsync(batch, cached.ComputedAt - ClockMargin, cancellationToken))
-        {
-            return cached;
-        }
-
-        var profile = await BatchProfile.BuildAsync(batch, dataset, catalog.ListBatchAsync(batch, cancellationToken), now, cancellationToken);
-        await reports.WriteReportAsync(name, JsonSerializer.SerializeToUtf8Bytes(profile, PipelineJson.Options), cancellationToken);
-        return profile;
     }
 
     private async Task<VersionProfile?> VersionProfileAsync(string dataset, int version, CancellationToken cancellationToken)
