@@ -9,11 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 sizes=${1:-1000,10000}
 work=$(mktemp -d)
-eval "$(AZURITE_IN_MEMORY=1 scripts/azurite.sh start)"
-trap 'scripts/azurite.sh stop "$AZURITE_PID" "$AZURITE_DATA"; rm -rf "$work"' EXIT
-
-dotnet build bench/Pipeline.Bench -c Release -nologo -clp:ErrorsOnly -v:q >&2
-dotnet bench/Pipeline.Bench/bin/Release/net10.0/Pipeline.Bench.dll promote "$sizes" --connection "$PIPELINE_STORAGE_CONNECTION" | tee "$work/results.jsonl" >&2
+trap 'rm -rf "$work"' EXIT
+scripts/bench-azurite.sh promote "$sizes" > "$work/results.jsonl"
 
 python3 - "$work/results.jsonl" <<'PY'
 import json, sys

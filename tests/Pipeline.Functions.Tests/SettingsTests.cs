@@ -65,11 +65,14 @@ public sealed class SettingsTests
             ["PipelineStorage"] = "UseDevelopmentStorage=true",
             ["Pipeline:Images:MaxAxis"] = "0",
             ["Pipeline:Storage:StagingContainer"] = "Not_A_Container",
+            ["Pipeline:Health:Datasets:cats:CadenceHours"] = "-1",
         }).Build();
         using var services = new ServiceCollection().AddLogging().AddPipelineIngest(configuration).BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<ImageGuardOptions>>().Value);
         Assert.Contains("MaxAxis", error.Message, StringComparison.Ordinal);
+        var health = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<Pipeline.Core.Health.HealthOptions>>().Value);
+        Assert.Contains("Datasets:cats", health.Message, StringComparison.Ordinal);
         Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<PipelineStorageOptions>>().Value);
     }
 

@@ -22,7 +22,7 @@ public sealed class DatasetExpectations
 /// finding; <see cref="Datasets"/> overrides the expectations per dataset
 /// (<c>Pipeline:Health:Datasets:{name}:CadenceHours</c>).
 /// </summary>
-public sealed class HealthOptions
+public sealed class HealthOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Pipeline:Health";
@@ -80,6 +80,22 @@ public sealed class HealthOptions
 
     /// <summary>Per dataset overrides.</summary>
     public Dictionary<string, DatasetExpectations> Datasets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Validates the per-dataset overrides too (data annotations do not look inside a dictionary).</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (dataset, expectations) in Datasets)
+        {
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(expectations, new ValidationContext(expectations), results, validateAllProperties: true))
+            {
+                foreach (var result in results)
+                {
+                    yield return new ValidationResult($"Datasets:{dataset}: {result.ErrorMessage}", [.. result.MemberNames.Select(m => $"{nameof(Datasets)}:{dataset}:{m}")]);
+                }
+            }
+        }
+    }
 
     /// <summary>The expectations of one dataset, defaults filled in.</summary>
     public (double CadenceHours, bool ExpectLabels, int WindowHours) For(string dataset)

@@ -129,6 +129,7 @@ public static class BackfillOrchestration
             var totals = input.Totals ?? BackfillCounts.Empty;
             var (next, nextLabel) = (input.Next, input.NextLabelBatch);
             var labelBatches = plan.LabelBatches ?? [];
+            var chunkPlan = plan with { LabelBatches = null }; // a chunk needs no batch list: keep it out of every activity's input
             BackfillProgress Progress() => new(plan.Rules, next, plan.Chunks, totals.Images, totals.Changed, totals.VerdictChanged, nextLabel, labelBatches.Count);
             context.SetCustomStatus(Progress());
 
@@ -139,7 +140,7 @@ public static class BackfillOrchestration
             while (next < end)
             {
                 var wave = Enumerable.Range(next, Math.Min(Parallelism, end - next)).ToList();
-                var counts = await Task.WhenAll(wave.Select(i => context.CallActivityAsync<BackfillCounts>(TaskNames.CheckBackfillChunk, new BackfillChunkInput(plan, i), Retry)));
+                var counts = await Task.WhenAll(wave.Select(i => context.CallActivityAsync<BackfillCounts>(TaskNames.CheckBackfillChunk, new BackfillChunkInput(chunkPlan, i), Retry)));
                 totals = counts.Aggregate(totals, (sum, c) => sum.Plus(c));
                 next += wave.Count;
                 context.SetCustomStatus(Progress());
