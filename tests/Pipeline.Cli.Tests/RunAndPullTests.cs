@@ -49,6 +49,7 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
             Assert.Equal((5, 4), (summary.GetProperty("files").GetInt32(), summary.GetProperty("accepted").GetInt32()));
             Assert.Contains("<title>Batch r1", await File.ReadAllTextAsync(summary.GetProperty("batchReport").GetString()!), StringComparison.Ordinal);
             Assert.Contains("approved by ci", await File.ReadAllTextAsync(summary.GetProperty("versionReport").GetString()!), StringComparison.Ordinal);
+            Assert.Equal("healthy", summary.GetProperty("health").GetProperty("status").GetString()); // fresh, and everything accepted is published
         }
         finally
         {

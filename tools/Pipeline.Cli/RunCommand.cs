@@ -213,10 +213,20 @@ internal static class RunCommand
             await terminal.LineAsync($"Version report: {versionReport}");
         }
 
+        // The dataset's health after the run: the five pillars, as the hourly check would see them now.
+        var health = await api.PostAsync($"datasets/{dataset}/health", null, ct);
+        var healthStatus = health.GetProperty("status").GetString();
+        var healthCodes = health.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("code").GetString()).Distinct().ToList();
+        await terminal.LineAsync($"Dataset health: {healthStatus}" + (healthCodes.Count > 0 ? $" ({string.Join(", ", healthCodes)}); pipeline health --dataset {dataset} explains" : string.Empty));
+
         await terminal.NoteAsync($"Done in {started.Elapsed.TotalSeconds:0.0} s.");
         if (terminal.Json)
         {
-            await terminal.Output.WriteLineAsync(JsonSerializer.Serialize(new { dataset, batch, outcome, message, files = verdicts.Count, accepted = verdicts.Count(v => v.Status == "accepted"), batchReport, versionReport }));
+            await terminal.Output.WriteLineAsync(JsonSerializer.Serialize(new
+            {
+                dataset, batch, outcome, message, files = verdicts.Count, accepted = verdicts.Count(v => v.Status == "accepted"), batchReport, versionReport,
+                health = new { status = healthStatus, codes = healthCodes },
+            }));
         }
 
         return outcome is "published" or "unchanged" ? PipelineCli.Accepted : PipelineCli.Rejected;
