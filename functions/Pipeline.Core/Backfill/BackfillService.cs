@@ -219,17 +219,18 @@ public sealed class BackfillService(
                 continue;
             }
 
-            var recheck = row.Recheck is { } done && done.Rules == plan.Rules ? done : await RecheckAsync(row, staged, plan.Rules, cancellationToken);
+            var earlier = row.Recheck is { } done && done.Rules == plan.Rules ? done : null; // checked by an earlier run (or attempt) under these rules
+            var recheck = earlier ?? await RecheckAsync(row, staged, plan.Rules, cancellationToken);
             if (recheck is null)
             {
                 missing++;
                 continue;
             }
 
-            var before = row.Findings.Select(f => f.Code).ToHashSet(StringComparer.Ordinal);
-            var after = recheck.Findings.Select(f => f.Code).ToHashSet(StringComparer.Ordinal);
-            var gained = after.Except(before).Order(StringComparer.Ordinal).ToList();
-            var lost = before.Except(after).Order(StringComparer.Ordinal).ToList();
+            var ingested = row.Findings.Select(f => f.Code).ToHashSet(StringComparer.Ordinal);
+            var now = recheck.Findings.Select(f => f.Code).ToHashSet(StringComparer.Ordinal);
+            var gained = now.Except(ingested).Order(StringComparer.Ordinal).ToList();
+            var lost = ingested.Except(now).Order(StringComparer.Ordinal).ToList();
             foreach (var code in gained)
             {
                 added[code] = added.GetValueOrDefault(code) + 1;
@@ -259,7 +260,10 @@ public sealed class BackfillService(
                 examples.Add(new ChangedImage(name, gained, lost, recheck.Verdict.Name(), row.Promoted));
             }
 
-            telemetry?.BackfillImages.Add(1, new KeyValuePair<string, object?>("pipeline.change", change));
+            if (earlier is null)
+            {
+                telemetry?.BackfillImages.Add(1, new KeyValuePair<string, object?>("pipeline.change", change));
+            }
         }
 
         var counts = BackfillCounts.Empty.Plus(new BackfillCounts(names.Count - missing, unchanged, changed, verdicts, missing, added, removed, examples));
