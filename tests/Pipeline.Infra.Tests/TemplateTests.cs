@@ -40,6 +40,16 @@ public sealed class TemplateTests
         }
     }
 
+    [Fact]
+    public void The_azd_parameter_file_maps_every_parameter_of_main_and_names_no_other()
+    {
+        var declared = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(Path.Combine(BicepCli.Infra, "main.bicep")), @"^param (\w+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal).ToList();
+        var mapped = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(BicepCli.Infra, "main.parameters.json")))!["parameters"]!.AsObject()
+            .Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(declared, mapped);
+    }
+
     [Theory]
     [InlineData("default")]
     [InlineData("private")]
