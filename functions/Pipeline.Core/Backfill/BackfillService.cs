@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Findings;
 using Pipeline.Core.Gates;
@@ -180,7 +178,7 @@ public sealed class BackfillService(
                 images++;
                 if (chunk.Count == Math.Max(1, chunkSize))
                 {
-                    await WriteJsonAsync(ChunkName(folder, chunks++), chunk, cancellationToken);
+                    await reports.WriteJsonAsync(ChunkName(folder, chunks++), chunk, cancellationToken);
                     chunk.Clear();
                 }
             }
@@ -188,11 +186,11 @@ public sealed class BackfillService(
 
         if (chunk.Count > 0)
         {
-            await WriteJsonAsync(ChunkName(folder, chunks++), chunk, cancellationToken);
+            await reports.WriteJsonAsync(ChunkName(folder, chunks++), chunk, cancellationToken);
         }
 
         var plan = new BackfillPlan(dataset, rules, folder, images, chunks, labelRules, labelBatches);
-        await WriteJsonAsync(folder + "plan.json", plan, cancellationToken);
+        await reports.WriteJsonAsync(folder + "plan.json", plan, cancellationToken);
         return plan;
     }
 
@@ -205,7 +203,7 @@ public sealed class BackfillService(
             throw new InvalidOperationException($"The image rules changed from {plan.Rules} to {Rules} during the backfill; start a new one.");
         }
 
-        var names = await ReadJsonAsync<List<string>>(ChunkName(plan.Folder, index), cancellationToken)
+        var names = await reports.ReadJsonAsync<List<string>>(ChunkName(plan.Folder, index), cancellationToken)
             ?? throw new InvalidOperationException($"Backfill chunk {index} of '{plan.Dataset}' is missing.");
         int unchanged = 0, changed = 0, verdicts = 0, missing = 0;
         var added = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -267,7 +265,7 @@ public sealed class BackfillService(
         }
 
         var counts = BackfillCounts.Empty.Plus(new BackfillCounts(names.Count - missing, unchanged, changed, verdicts, missing, added, removed, examples));
-        await WriteJsonAsync(ResultName(plan.Folder, index), counts, cancellationToken);
+        await reports.WriteJsonAsync(ResultName(plan.Folder, index), counts, cancellationToken);
         return counts;
     }
 
@@ -277,7 +275,7 @@ public sealed class BackfillService(
         var totals = BackfillCounts.Empty;
         for (var i = 0; i < plan.Chunks; i++)
         {
-            totals = totals.Plus(await ReadJsonAsync<BackfillCounts>(ResultName(plan.Folder, i), cancellationToken)
+            totals = totals.Plus(await reports.ReadJsonAsync<BackfillCounts>(ResultName(plan.Folder, i), cancellationToken)
                 ?? throw new InvalidOperationException($"Backfill chunk {i} of '{plan.Dataset}' has no result."));
         }
 
@@ -288,8 +286,8 @@ public sealed class BackfillService(
             var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
             foreach (var batch in batches)
             {
-                Count(before, await ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken));
-                Count(after, await ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch, plan.LabelRules), cancellationToken)
+                Count(before, await reports.ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken));
+                Count(after, await reports.ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch, plan.LabelRules), cancellationToken)
                     ?? throw new InvalidOperationException($"Label QA of batch '{batch}' under {plan.LabelRules} left no result."));
             }
 
@@ -305,7 +303,7 @@ public sealed class BackfillService(
         }
 
         var report = new BackfillReport(plan.Dataset, plan.Rules, totals, await GateImpactAsync(plan.Dataset, plan.LabelRules, cancellationToken), time.GetUtcNow(), labels);
-        await WriteJsonAsync(ReportName(plan.Folder), report, cancellationToken);
+        await reports.WriteJsonAsync(ReportName(plan.Folder), report, cancellationToken);
         return report;
     }
 
@@ -332,33 +330,30 @@ public sealed class BackfillService(
             return null;
         }
 
-        var gate = QualityGate.Default;
-        var (gateFile, gateSha) = ("default", string.Empty);
-        if (await blobs.ReadGateAsync(dataset, cancellationToken) is { } gateBytes && QualityGate.Parse(gateBytes).Gate is { } parsed)
-        {
-            (gate, gateFile, gateSha) = (parsed, $"staging/gates/{dataset}.json", Convert.ToHexStringLower(SHA256.HashData(gateBytes)));
-        }
+        // An invalid gate file would fail any promotion; the verdicts are then the built-in default's, and say so.
+        var loaded = await LoadedGate.ReadAsync(blobs, dataset, cancellationToken);
+        var (gate, gateFile, gateSha) = loaded.Gate is { } valid
+            ? (valid, loaded.File, loaded.Sha256)
+            : (QualityGate.Default, $"default ({loaded.File} is invalid: {string.Join("; ", loaded.Problems)})", string.Empty);
 
         // The version's images with the findings they were published with, and with the newest ones.
         var before = new GateObservations();
         var after = new GateObservations();
-        var sources = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         var images = 0;
-        await using (var manifest = await blobs.OpenProductionAsync($"{PromotionService.DatasetFolder(dataset)}{DatasetVersion.Folder(version)}/manifest.jsonl", cancellationToken))
-        {
-            if (manifest is null)
-            {
-                return null;
-            }
-
-            await foreach (var entry in DatasetManifest.ReadAsync(manifest, cancellationToken))
+        var sources = await PromotionService.ReadSourcesAsync(
+            blobs,
+            dataset,
+            version,
+            entry =>
             {
                 images++;
-                var batch = BlobNames.BatchOf(entry.Source);
-                (sources.TryGetValue(batch, out var names) ? names : sources[batch] = new Dictionary<string, string>(StringComparer.Ordinal))[entry.Source] = entry.FileName;
                 before.AddLabelledImage(entry.Labels.Select(l => l.Label));
                 after.AddLabelledImage(entry.Labels.Select(l => l.Label));
-            }
+            },
+            cancellationToken);
+        if (sources is null)
+        {
+            return null;
         }
 
         foreach (var (batch, names) in sources)
@@ -372,7 +367,7 @@ public sealed class BackfillService(
                 }
             }
 
-            if (await ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken) is { } own)
+            if (await reports.ReadJsonAsync<LabelQaResult>(LabelQaService.ResultName(batch), cancellationToken) is { } own)
             {
                 before.AddLabelReport(own);
             }
@@ -397,11 +392,4 @@ public sealed class BackfillService(
             .ToList();
         return new GateImpact(version, gateFile, was.Passed, becomes.Passed, changed);
     }
-
-    private async Task WriteJsonAsync<T>(string name, T value, CancellationToken cancellationToken) =>
-        await reports.WriteReportAsync(name, JsonSerializer.SerializeToUtf8Bytes(value, PipelineJson.Options), cancellationToken);
-
-    private async Task<T?> ReadJsonAsync<T>(string name, CancellationToken cancellationToken)
-        where T : class =>
-        await reports.ReadReportAsync(name, cancellationToken) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, PipelineJson.Options) : null;
 }

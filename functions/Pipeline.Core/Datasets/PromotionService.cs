@@ -93,20 +93,13 @@ public sealed class PromotionService(
             new(dataset, version, pointer.Current, null, folder, 0, 0, 0, 0, 0, false, 0, false, [], 0, [], problem);
 
         // The gate: the dataset's file, or the built-in default.
-        var gateBytes = await blobs.ReadGateAsync(dataset, cancellationToken);
-        var gate = QualityGate.Default;
-        var gateFile = "default";
-        var gateSha = string.Empty;
-        if (gateBytes is not null)
+        var loaded = await LoadedGate.ReadAsync(blobs, dataset, cancellationToken);
+        if (loaded.Gate is not { } gate)
         {
-            var parsed = QualityGate.Parse(gateBytes);
-            if (parsed.Gate is null)
-            {
-                return Invalid($"The gate file gates/{dataset}.json is invalid: {string.Join("; ", parsed.Problems)}.");
-            }
-
-            (gate, gateFile, gateSha) = (parsed.Gate, $"staging/gates/{dataset}.json", Convert.ToHexStringLower(SHA256.HashData(gateBytes)));
+            return Invalid($"The gate file gates/{dataset}.json is invalid: {string.Join("; ", loaded.Problems)}.");
         }
+
+        var (gateFile, gateSha) = (loaded.File, loaded.Sha256);
 
         var removals = new HashSet<string>(request.Remove ?? [], StringComparer.Ordinal);
         var known = new List<string>();
@@ -514,10 +507,39 @@ public sealed class PromotionService(
     }
 
     /// <summary>The <c>dataset.json</c> of a version, or null.</summary>
-    public async Task<DatasetVersion?> ReadVersionAsync(string dataset, int version, CancellationToken cancellationToken)
+    public Task<DatasetVersion?> ReadVersionAsync(string dataset, int version, CancellationToken cancellationToken) =>
+        ReadVersionAsync(blobs, dataset, version, cancellationToken);
+
+    /// <summary>A version's <c>dataset.json</c> from <paramref name="production"/>, or null.</summary>
+    public static async Task<DatasetVersion?> ReadVersionAsync(IPromotionBlobs production, string dataset, int version, CancellationToken cancellationToken)
     {
-        await using var stream = await blobs.OpenProductionAsync(VersionFile(dataset, version, "dataset.json"), cancellationToken);
+        await using var stream = await production.OpenProductionAsync(VersionFile(dataset, version, "dataset.json"), cancellationToken);
         return stream is null ? null : await JsonSerializer.DeserializeAsync<DatasetVersion>(stream, PipelineJson.Options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a version's manifest once: calls <paramref name="onEntry"/> for every entry and returns, per source
+    /// batch, the incoming names of its images with their file names, so the caller can meet each image's catalog row
+    /// with one scan of each batch. Null when the version has no manifest.
+    /// </summary>
+    public static async Task<Dictionary<string, Dictionary<string, string>>?> ReadSourcesAsync(
+        IPromotionBlobs production, string dataset, int version, Action<ManifestEntry> onEntry, CancellationToken cancellationToken)
+    {
+        await using var manifest = await production.OpenProductionAsync(VersionFile(dataset, version, "manifest.jsonl"), cancellationToken);
+        if (manifest is null)
+        {
+            return null;
+        }
+
+        var sources = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        await foreach (var entry in DatasetManifest.ReadAsync(manifest, cancellationToken))
+        {
+            onEntry(entry);
+            var batch = BlobNames.BatchOf(entry.Source);
+            (sources.TryGetValue(batch, out var names) ? names : sources[batch] = new Dictionary<string, string>(StringComparer.Ordinal))[entry.Source] = entry.FileName;
+        }
+
+        return sources;
     }
 
     /// <summary>A file of a version, as a <c>production</c> blob name.</summary>

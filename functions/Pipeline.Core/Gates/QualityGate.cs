@@ -224,3 +224,23 @@ public sealed record QualityGate(
 
 /// <summary>A gate file read: the gate, or why it cannot be used.</summary>
 public sealed record GateParse(QualityGate? Gate, IReadOnlyList<string> Problems);
+
+/// <summary>A dataset's gate as read from storage.</summary>
+/// <param name="Gate">The gate in force (the built-in default when the dataset has no file), or null when its file is invalid.</param>
+/// <param name="File">Where it was read from (<c>staging/gates/{dataset}.json</c>), or "default".</param>
+/// <param name="Sha256">The file's SHA-256 (empty for the default).</param>
+/// <param name="Problems">Why the file is invalid.</param>
+public sealed record LoadedGate(QualityGate? Gate, string File, string Sha256, IReadOnlyList<string> Problems)
+{
+    /// <summary>Reads the dataset's gate file (<c>staging/gates/{dataset}.json</c>): the default when there is none.</summary>
+    public static async Task<LoadedGate> ReadAsync(Datasets.IPromotionBlobs blobs, string dataset, CancellationToken cancellationToken)
+    {
+        if (await blobs.ReadGateAsync(dataset, cancellationToken) is not { } bytes)
+        {
+            return new LoadedGate(QualityGate.Default, "default", string.Empty, []);
+        }
+
+        var parsed = QualityGate.Parse(bytes);
+        return new LoadedGate(parsed.Gate, $"staging/gates/{dataset}.json", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), parsed.Problems);
+    }
+}

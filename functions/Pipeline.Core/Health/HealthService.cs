@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Ingest;
@@ -64,7 +63,7 @@ public sealed class HealthService(
         }
 
         // Each batch's profile: the cached one unless a row of the batch changed since it was made.
-        var cached = await ReadJsonAsync<Dictionary<string, BatchProfile>>(reports.ReadReportAsync(BatchProfilesName(dataset), cancellationToken)) ?? [];
+        var cached = await reports.ReadJsonAsync<Dictionary<string, BatchProfile>>(BatchProfilesName(dataset), cancellationToken) ?? [];
         var labelRules = Findings.RulesVersions.Labels(labelOptions.Value);
         var profiles = new ConcurrentDictionary<string, BatchProfile>(StringComparer.Ordinal);
         var rebuilt = 0;
@@ -89,7 +88,7 @@ public sealed class HealthService(
 
         if (rebuilt > 0 || cached.Count != profiles.Count)
         {
-            await reports.WriteReportAsync(BatchProfilesName(dataset), JsonSerializer.SerializeToUtf8Bytes(profiles.ToDictionary(), PipelineJson.Options), cancellationToken);
+            await reports.WriteJsonAsync(BatchProfilesName(dataset), profiles.ToDictionary(), cancellationToken);
         }
 
         var snapshot = HealthRules.Evaluate(dataset, [.. profiles.Values.OrderBy(p => p.Batch, StringComparer.Ordinal)], classes, version, options.Value, now);
@@ -100,43 +99,28 @@ public sealed class HealthService(
 
     private async Task<VersionProfile?> VersionProfileAsync(string dataset, int version, CancellationToken cancellationToken)
     {
-        DatasetVersion? published;
-        await using (var json = await production.OpenProductionAsync($"{PromotionService.DatasetFolder(dataset)}{DatasetVersion.Folder(version)}/dataset.json", cancellationToken))
-        {
-            published = json is null ? null : await JsonSerializer.DeserializeAsync<DatasetVersion>(json, PipelineJson.Options, cancellationToken);
-        }
-
-        if (published is null)
+        if (await PromotionService.ReadVersionAsync(production, dataset, version, cancellationToken) is not { } published)
         {
             return null;
         }
 
         var name = VersionProfileName(dataset, version, published.Id);
-        if (await ReadJsonAsync<VersionProfile>(reports.ReadReportAsync(name, cancellationToken)) is { } cached)
+        if (await reports.ReadJsonAsync<VersionProfile>(name, cancellationToken) is { } cached)
         {
             return cached;
         }
 
         // Classes from the manifest; quality and mode from the catalog rows the manifest's images came from.
         var profile = new DataProfile();
-        var sources = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        await using (var manifest = await production.OpenProductionAsync($"{PromotionService.DatasetFolder(dataset)}{DatasetVersion.Folder(version)}/manifest.jsonl", cancellationToken))
+        void CountBoxes(ManifestEntry entry)
         {
-            if (manifest is not null)
+            foreach (var box in entry.Labels)
             {
-                await foreach (var entry in DatasetManifest.ReadAsync(manifest, cancellationToken))
-                {
-                    foreach (var box in entry.Labels)
-                    {
-                        profile.AddBoxes(box.Label, 1);
-                    }
-
-                    var batch = BlobNames.BatchOf(entry.Source);
-                    (sources.TryGetValue(batch, out var names) ? names : sources[batch] = new HashSet<string>(StringComparer.Ordinal)).Add(entry.Source);
-                }
+                profile.AddBoxes(box.Label, 1);
             }
         }
 
+        var sources = await PromotionService.ReadSourcesAsync(production, dataset, version, CountBoxes, cancellationToken) ?? [];
         foreach (var (batch, names) in sources)
         {
             await foreach (var row in catalog.ListBatchAsync(batch, cancellationToken))
@@ -150,7 +134,7 @@ public sealed class HealthService(
                 {
                     profile.AddAnnotationFile(row.Format);
                 }
-                else if (names.Contains(row.Name))
+                else if (names.ContainsKey(row.Name))
                 {
                     profile.AddImage(row);
                 }
@@ -158,11 +142,7 @@ public sealed class HealthService(
         }
 
         var result = new VersionProfile(dataset, version, published.Id, published.CreatedAt, published.Lineage.RunId, profile);
-        await reports.WriteReportAsync(name, JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
+        await reports.WriteJsonAsync(name, result, cancellationToken);
         return result;
     }
-
-    private static async Task<T?> ReadJsonAsync<T>(Task<byte[]?> read)
-        where T : class =>
-        await read is { } bytes ? JsonSerializer.Deserialize<T>(bytes, PipelineJson.Options) : null;
 }

@@ -14,6 +14,19 @@ public interface IReportStore
     Task<byte[]?> ReadReportAsync(string name, CancellationToken cancellationToken);
 }
 
+/// <summary>JSON documents in <c>reports</c>, as every service that keeps work or results there reads and writes them.</summary>
+public static class ReportStoreJson
+{
+    /// <summary>Reads <c>reports/{name}</c> as <typeparamref name="T"/>, or null when it is not there.</summary>
+    public static async Task<T?> ReadJsonAsync<T>(this IReportStore reports, string name, CancellationToken cancellationToken)
+        where T : class =>
+        await reports.ReadReportAsync(name, cancellationToken) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, PipelineJson.Options) : null;
+
+    /// <summary>Writes <paramref name="value"/> as <c>reports/{name}</c> whole.</summary>
+    public static Task WriteJsonAsync<T>(this IReportStore reports, string name, T value, CancellationToken cancellationToken) =>
+        reports.WriteReportAsync(name, JsonSerializer.SerializeToUtf8Bytes(value, PipelineJson.Options), cancellationToken);
+}
+
 /// <summary>Where label QA reads staged files and writes its reports. Implemented over Blob and Table storage in Pipeline.Storage.</summary>
 public interface ILabelQaStore : IReportStore
 {
@@ -95,7 +108,7 @@ public sealed class LabelQaService(
         (string, LabelQaResult)? newest = null;
         foreach (var name in new[] { ResultName(batch), ResultName(batch, rules) })
         {
-            if (await reports.ReadReportAsync(name, cancellationToken) is { } bytes && JsonSerializer.Deserialize<LabelQaResult>(bytes, PipelineJson.Options) is { } result
+            if (await reports.ReadJsonAsync<LabelQaResult>(name, cancellationToken) is { } result
                 && (newest is null || result.CheckedAt > newest.Value.Item2.CheckedAt))
             {
                 newest = (name, result);
@@ -148,14 +161,14 @@ public sealed class LabelQaService(
         }
 
         var plan = new LabelQaPlan(batch, images, files, units);
-        await store.WriteReportAsync(PlanName(batch, rules), JsonSerializer.SerializeToUtf8Bytes(plan, PipelineJson.Options), cancellationToken);
+        await store.WriteJsonAsync(PlanName(batch, rules), plan, cancellationToken);
         return plan;
     }
 
     /// <summary>Checks one unit of the plan and writes its result; returns it.</summary>
     public async Task<LabelQaUnitResult> CheckUnitAsync(string batch, int index, CancellationToken cancellationToken, string? rules = null)
     {
-        var plan = await ReadAsync<LabelQaPlan>(PlanName(batch, rules), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
+        var plan = await store.ReadJsonAsync<LabelQaPlan>(PlanName(batch, rules), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
         using var span = Telemetry.PipelineTelemetry.StartLinked("labelqa.unit", plan.Images.Select(i => i.TraceParent), ("pipeline.batch", batch), ("pipeline.unit", index));
         var prefix = batch + "/";
         string Relative(string name) => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
@@ -184,7 +197,7 @@ public sealed class LabelQaService(
         try
         {
             var result = await CheckFilesAsync(index, plan, files, Relative);
-            await store.WriteReportAsync(UnitName(batch, index, rules), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
+            await store.WriteJsonAsync(UnitName(batch, index, rules), result, cancellationToken);
             return result;
         }
         finally
@@ -285,11 +298,11 @@ public sealed class LabelQaService(
     /// </summary>
     public async Task<LabelQaSummary> FinishAsync(string batch, int units, CancellationToken cancellationToken, string? rules = null)
     {
-        var plan = await ReadAsync<LabelQaPlan>(PlanName(batch, rules), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
+        var plan = await store.ReadJsonAsync<LabelQaPlan>(PlanName(batch, rules), cancellationToken) ?? throw new InvalidOperationException($"No label QA plan for batch '{batch}'.");
         var results = new List<LabelQaUnitResult>();
         for (var i = 0; i < units; i++)
         {
-            results.Add(await ReadAsync<LabelQaUnitResult>(UnitName(batch, i, rules), cancellationToken) ?? throw new InvalidOperationException($"Unit {i} of batch '{batch}' has no result."));
+            results.Add(await store.ReadJsonAsync<LabelQaUnitResult>(UnitName(batch, i, rules), cancellationToken) ?? throw new InvalidOperationException($"Unit {i} of batch '{batch}' has no result."));
         }
 
         var boxesPerLabel = results.SelectMany(r => r.BoxesPerLabel).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
@@ -319,7 +332,7 @@ public sealed class LabelQaService(
         var result = new LabelQaResult(
             batch, plan.Images.Count, plan.Files.Count, results.Sum(r => r.Boxes), Count(Severity.Error), Count(Severity.Warning), Count(Severity.Info),
             codes, boxesPerLabel, findingsPerLabel, annotators, disputed, now, Rules);
-        await store.WriteReportAsync(ResultName(batch, rules), JsonSerializer.SerializeToUtf8Bytes(result, PipelineJson.Options), cancellationToken);
+        await store.WriteJsonAsync(ResultName(batch, rules), result, cancellationToken);
         var summary = new LabelQaSummary(batch, result.Images, result.LabelFiles, result.Boxes, result.Errors, result.Warnings, result.Infos, now);
         if (rules is not null)
         {
@@ -334,9 +347,6 @@ public sealed class LabelQaService(
 
         return summary;
     }
-
-    private async Task<T?> ReadAsync<T>(string name, CancellationToken cancellationToken) =>
-        await store.ReadReportAsync(name, cancellationToken) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, PipelineJson.Options) : default;
 
     /// <summary>Batch names may hold characters a blob path would misread ('/' among them); escape them once.</summary>
     private static string Escape(string batch) => Uri.EscapeDataString(batch);

@@ -109,7 +109,7 @@ public sealed class ReportService(
         // The label QA results the version was built from, as its lineage names them.
         foreach (var name in info.Lineage.QaReports)
         {
-            if (await ReadAsync<LabelQaResult>(name.StartsWith("reports/", StringComparison.Ordinal) ? name["reports/".Length..] : name, cancellationToken) is { } qa)
+            if (await reports.ReadJsonAsync<LabelQaResult>(name.StartsWith("reports/", StringComparison.Ordinal) ? name["reports/".Length..] : name, cancellationToken) is { } qa)
             {
                 annotators.AddRange(qa.Annotators);
                 codes.AddRange(qa.Codes.Select(c => new ReportCode(c.Code, c.Severity, c.Count, c.Examples.FirstOrDefault()?.Finding.Subject)));
@@ -181,7 +181,4 @@ public sealed class ReportService(
 
         return images;
     }
-
-    private async Task<T?> ReadAsync<T>(string name, CancellationToken cancellationToken) =>
-        await reports.ReadReportAsync(name, cancellationToken) is { } bytes ? JsonSerializer.Deserialize<T>(bytes, PipelineJson.Options) : default;
 }
