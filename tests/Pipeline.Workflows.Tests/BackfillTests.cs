@@ -107,7 +107,13 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         await using var storage = azurite.CreateStorage();
         await PromotionTestData.IngestBatchAsync(storage, "b1", 1);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+
+        // The backfill's plan is held before it writes anything, so the first run is surely running at the second start.
+        var release = new TaskCompletionSource();
+        var held = new HeldReports(storage.Services.GetRequiredService<ILabelQaStore>(), release.Task);
+        var backfill = ActivatorUtilities.CreateInstance<BackfillService>(storage.Services, (IReportStore)held);
+        var maintenance = new MaintenanceActivities(storage.Services.GetRequiredService<HealthService>(), backfill, storage.Services.GetRequiredService<IDatasetRegistry>());
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry, maintenance: maintenance), timeout.Token);
         var api = ActivatorUtilities.CreateInstance<MaintenanceApi>(storage.Services);
 
         Assert.Equal(400, (await api.StartBackfillAsync(host.Client, "Not A Dataset", null, timeout.Token)).Status);
@@ -120,10 +126,11 @@ public sealed class BackfillTests(AzuriteFixture azurite)
 
         var first = await api.StartBackfillAsync(host.Client, Dataset, new BackfillBody(ChunkSize: 1), timeout.Token);
         var second = await api.StartBackfillAsync(host.Client, Dataset, null, timeout.Token);
+        release.SetResult();
         Assert.Equal(202, first.Status);
+        Assert.Equal(409, second.Status);
         var done = await host.Client.WaitForInstanceCompletionAsync(BackfillOrchestration.InstanceIdFor(Dataset), getInputsAndOutputs: true, timeout.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
-        Assert.True(second.Status is 409 or 202, $"status {second.Status}"); // 202 only if the first had already finished
         var report = done.ReadOutputAs<BackfillReport>()!;
         Assert.Equal((1, 1, 0), (report.Counts.Images, report.Counts.Unchanged, report.Counts.VerdictChanged));
         Assert.Null(report.Gate); // nothing published yet
@@ -147,6 +154,18 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cancellationToken);
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());
         return done.ReadOutputAs<BackfillReport>()!;
+    }
+
+    /// <summary>The reports store, with every write held until <paramref name="release"/> completes.</summary>
+    private sealed class HeldReports(IReportStore inner, Task release) : IReportStore
+    {
+        public async Task WriteReportAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        {
+            await release.WaitAsync(cancellationToken);
+            await inner.WriteReportAsync(name, content, cancellationToken);
+        }
+
+        public Task<byte[]?> ReadReportAsync(string name, CancellationToken cancellationToken) => inner.ReadReportAsync(name, cancellationToken);
     }
 
     private static async Task<List<string>> ProductionStateAsync(TestStorage storage)

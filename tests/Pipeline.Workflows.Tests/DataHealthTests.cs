@@ -65,7 +65,7 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
         var api = ActivatorUtilities.CreateInstance<MaintenanceApi>(storage.Services);
         var history = await api.GetHealthAsync(dataset, "24", CancellationToken.None);
         Assert.Equal(200, history.Status);
-        var points = (await ToListAsync(storage.Services.GetRequiredService<IHealthStore>().ListAsync(dataset, now.AddHours(-1), CancellationToken.None)));
+        var points = await storage.Services.GetRequiredService<IHealthStore>().ListAsync(dataset, now.AddHours(-1), CancellationToken.None).ToListAsync();
         Assert.Equal(snapshot.Findings.Select(f => f.Code), Assert.Single(points).Snapshot.Findings.Select(f => f.Code));
 
         // Exported: the freshness gauge and the findings counter, tagged with the dataset.
@@ -186,16 +186,5 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
         }
 
         return null;
-    }
-
-    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
-    {
-        var list = new List<T>();
-        await foreach (var item in items)
-        {
-            list.Add(item);
-        }
-
-        return list;
     }
 }

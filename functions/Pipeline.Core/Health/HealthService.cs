@@ -56,11 +56,7 @@ public sealed class HealthService(
         var pointer = await registry.GetPointerAsync(dataset, cancellationToken);
         var version = pointer.Current is { } current ? await VersionProfileAsync(dataset, current, cancellationToken) : null;
 
-        var batches = new List<string>();
-        await foreach (var batch in registry.ListBatchesAsync(dataset, cancellationToken))
-        {
-            batches.Add(batch);
-        }
+        var batches = await registry.ListBatchesAsync(dataset, cancellationToken).ToListAsync(cancellationToken);
 
         // Each batch's profile: the cached one unless a row of the batch changed since it was made.
         var cached = await reports.ReadJsonAsync<Dictionary<string, BatchProfile>>(BatchProfilesName(dataset), cancellationToken) ?? [];

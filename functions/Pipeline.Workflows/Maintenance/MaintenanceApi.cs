@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
-using Pipeline.Core;
 using Pipeline.Core.Backfill;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Health;
@@ -60,11 +58,7 @@ public sealed class MaintenanceApi(HealthService health, IHealthStore series, ID
             return ApiResult.BadRequest($"hours must be a whole number from 1 to {MaxHistoryHours}.");
         }
 
-        var points = new List<HealthRecord>();
-        await foreach (var point in series.ListAsync(dataset, time.GetUtcNow().AddHours(-span), cancellationToken))
-        {
-            points.Add(point);
-        }
+        var points = await series.ListAsync(dataset, time.GetUtcNow().AddHours(-span), cancellationToken).ToListAsync(cancellationToken);
 
         return new ApiResult(200, new { dataset, hours = span, points });
     }
@@ -101,8 +95,8 @@ public sealed class MaintenanceApi(HealthService health, IHealthStore series, ID
         return instance is null
             ? ApiResult.NotFound($"'{dataset}' has never been backfilled.")
             : new ApiResult(200, new BackfillStatus(
-                instance.InstanceId, instance.RuntimeStatus.ToString(), Read<BackfillProgress>(instance.SerializedCustomStatus),
-                instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? Read<BackfillReport>(instance.SerializedOutput) : null,
+                instance.InstanceId, instance.RuntimeStatus.ToString(), InstanceJson.Read<BackfillProgress>(instance.SerializedCustomStatus),
+                instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? InstanceJson.Read<BackfillReport>(instance.SerializedOutput) : null,
                 instance.FailureDetails?.ErrorMessage, instance.CreatedAt, instance.LastUpdatedAt));
     }
 
@@ -120,8 +114,6 @@ public sealed class MaintenanceApi(HealthService health, IHealthStore series, ID
 
         return ApiResult.NotFound($"No images of dataset '{dataset}' were ingested.");
     }
-
-    private static T? Read<T>(string? json) => string.IsNullOrEmpty(json) ? default : JsonSerializer.Deserialize<T>(json, PipelineJson.Options);
 }
 
 /// <summary>
@@ -157,7 +149,7 @@ public sealed class HealthScheduler(TimeProvider time, IOptions<HealthOptions> o
         await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
             // A promotion waiting for a person is waiting, not stuck: its own time-out ends it.
-            if (instance.SerializedCustomStatus?.Contains("awaiting_approval", StringComparison.Ordinal) == true)
+            if (instance.Name == TaskNames.Promote && InstanceJson.Read<PromotionProgress>(instance.SerializedCustomStatus)?.Stage == PromotionProgress.AwaitingApproval)
             {
                 continue;
             }

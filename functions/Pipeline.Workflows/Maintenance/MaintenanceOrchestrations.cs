@@ -177,16 +177,8 @@ public static class BackfillOrchestration
 /// <summary>The health and backfill activities (the host builds one from its container).</summary>
 public sealed class MaintenanceActivities(HealthService health, BackfillService backfill, IDatasetRegistry registry)
 {
-    public async Task<List<string>> ListDatasetsAsync(CancellationToken cancellationToken)
-    {
-        var datasets = new List<string>();
-        await foreach (var dataset in registry.ListDatasetsAsync(cancellationToken))
-        {
-            datasets.Add(dataset);
-        }
-
-        return datasets;
-    }
+    public async Task<List<string>> ListDatasetsAsync(CancellationToken cancellationToken) =>
+        await registry.ListDatasetsAsync(cancellationToken).ToListAsync(cancellationToken);
 
     public async Task<HealthCheckOutput> CheckHealthAsync(string dataset, CancellationToken cancellationToken)
     {

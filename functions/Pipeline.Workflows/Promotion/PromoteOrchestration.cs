@@ -43,7 +43,11 @@ public sealed record FinishPromotionInput(PromotionPlan Plan, PromotionResult Re
 /// <param name="ChunkInstance">While a chunk step runs: its orchestration (its own status counts the chunks done).</param>
 public sealed record PromotionProgress(
     string Stage, int? Version = null, int Images = 0, int Chunks = 0,
-    string? ApprovalEvent = null, IReadOnlyList<string>? ApprovalReasons = null, DateTimeOffset? ApprovalDeadline = null, string? ChunkInstance = null);
+    string? ApprovalEvent = null, IReadOnlyList<string>? ApprovalReasons = null, DateTimeOffset? ApprovalDeadline = null, string? ChunkInstance = null)
+{
+    /// <summary>The stage of a promotion waiting for a person.</summary>
+    public const string AwaitingApproval = "awaiting_approval";
+}
 
 /// <summary>Chunks done of a chunk step (the chunk orchestration's custom status).</summary>
 public sealed record ChunkProgress(string Step, int Done, int Total);
@@ -135,7 +139,7 @@ public static class PromoteOrchestration
                 // A name unique to this run: a decision meant for an earlier, timed-out round can never be taken for this one.
                 var eventName = $"approval-{runId[..12]}";
                 var deadline = context.CurrentUtcDateTime.AddHours(input.ApprovalTimeoutHours ?? plan.ApprovalTimeoutHours);
-                context.SetCustomStatus(new PromotionProgress("awaiting_approval", plan.Version, plan.Images, plan.Chunks, eventName, plan.ApprovalReasons, deadline));
+                context.SetCustomStatus(new PromotionProgress(PromotionProgress.AwaitingApproval, plan.Version, plan.Images, plan.Chunks, eventName, plan.ApprovalReasons, deadline));
                 using var cancel = new CancellationTokenSource();
                 var decision = context.WaitForExternalEvent<ApprovalDecision>(eventName, cancel.Token);
                 var timeout = context.CreateTimer(deadline, cancel.Token);

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Microsoft.DurableTask.Client;
-using Pipeline.Core;
 using Pipeline.Core.Datasets;
 
 namespace Pipeline.Workflows.Promotion;
@@ -47,17 +45,17 @@ public static class PromotionClient
             return null;
         }
 
-        var progress = Read<PromotionProgress>(instance.SerializedCustomStatus);
+        var progress = InstanceJson.Read<PromotionProgress>(instance.SerializedCustomStatus);
         int? done = null;
         if (instance.RuntimeStatus == OrchestrationRuntimeStatus.Running && progress?.ChunkInstance is { } child
             && await client.GetInstanceAsync(child, getInputsAndOutputs: true, cancellationToken) is { } chunks)
         {
-            done = Read<ChunkProgress>(chunks.SerializedCustomStatus)?.Done ?? 0;
+            done = InstanceJson.Read<ChunkProgress>(chunks.SerializedCustomStatus)?.Done ?? 0;
         }
 
         return new PromotionStatus(
             instance.InstanceId, instance.RuntimeStatus.ToString(), progress, done,
-            instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? Read<PromotionResult>(instance.SerializedOutput) : null,
+            instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? InstanceJson.Read<PromotionResult>(instance.SerializedOutput) : null,
             instance.FailureDetails?.ErrorMessage, instance.CreatedAt, instance.LastUpdatedAt);
     }
 
@@ -65,7 +63,7 @@ public static class PromotionClient
     public static async Task<DecisionOutcome> DecideAsync(DurableTaskClient client, string dataset, ApprovalDecision decision, CancellationToken cancellationToken)
     {
         var status = await GetAsync(client, dataset, cancellationToken);
-        if (status is not { RuntimeStatus: nameof(OrchestrationRuntimeStatus.Running), Progress: { Stage: "awaiting_approval", ApprovalEvent: { } name } })
+        if (status is not { RuntimeStatus: nameof(OrchestrationRuntimeStatus.Running), Progress: { Stage: PromotionProgress.AwaitingApproval, ApprovalEvent: { } name } })
         {
             return DecisionOutcome.NotWaiting;
         }
@@ -73,6 +71,4 @@ public static class PromotionClient
         await client.RaiseEventAsync(status.InstanceId, name, decision, cancellationToken);
         return DecisionOutcome.Delivered;
     }
-
-    private static T? Read<T>(string? json) => string.IsNullOrEmpty(json) ? default : JsonSerializer.Deserialize<T>(json, PipelineJson.Options);
 }
