@@ -45,7 +45,7 @@ internal static class PromotionBench
                 (instance, events) => histories.AddOrUpdate(instance, events, (_, seen) => Math.Max(seen, events)));
             var client = host.Client;
             var promote = Stopwatch.StartNew();
-            var (id, _) = await PromotionClient.StartAsync(client, new PromoteInput(new PromotionRequest(Dataset)), CancellationToken.None);
+            var (id, _) = await PromotionClient.StartAsync(client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), CancellationToken.None);
             var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, CancellationToken.None);
             promote.Stop();
             var result = done.ReadOutputAs<PromotionResult>();

@@ -2,14 +2,23 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using Pipeline.Core;
 using Pipeline.Core.Ingest;
+using Pipeline.Storage;
 using Pipeline.Workflows.Ingest;
 
 namespace Pipeline.Functions;
 
 /// <summary>Thin adapters from Azure Functions triggers to <see cref="IngestService"/>.</summary>
-public sealed class IngestFunctions(IngestService ingest)
+public sealed class IngestFunctions(IngestService ingest, IExclusiveLease locks, IOptions<PipelineStorageOptions> storage)
 {
+    /// <summary>
+    /// The trigger's path: the container is the <c>Pipeline:Storage:IncomingContainer</c> setting (an app-setting
+    /// expression the host resolves), the same setting the app reads through <see cref="PipelineStorageOptions"/>.
+    /// </summary>
+    public const string IncomingPath = "%" + PipelineStorageOptions.SectionName + ":" + nameof(PipelineStorageOptions.IncomingContainer) + "%/{name}";
+
     /// <summary>The queue the Functions host moves a blob trigger's message to after its last retry.</summary>
     public const string PoisonQueue = "webjobs-blobtrigger-poison";
 
@@ -20,11 +29,11 @@ public sealed class IngestFunctions(IngestService ingest)
     /// </summary>
     [Function(nameof(IngestBlob))]
     public async Task IngestBlob(
-        [BlobTrigger("incoming/{name}", Source = BlobTriggerSource.EventGrid, Connection = "PipelineStorage")] BlobClient blob,
+        [BlobTrigger(IncomingPath, Source = BlobTriggerSource.EventGrid, Connection = "PipelineStorage")] BlobClient blob,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        await BlobCreated.HandleAsync(ingest, client, blob.Name, cancellationToken);
+        await BlobCreated.HandleAsync(ingest, client, locks, blob.Name, cancellationToken);
     }
 
     /// <summary>A blob whose ingest failed on every retry: its catalog row says so.</summary>
@@ -34,7 +43,7 @@ public sealed class IngestFunctions(IngestService ingest)
         CancellationToken cancellationToken)
     {
         var poison = JsonSerializer.Deserialize<PoisonMessage>(message);
-        if (poison is { ContainerName: "incoming", BlobName: { Length: > 0 } name })
+        if (poison is { BlobName: { Length: > 0 } name } && poison.ContainerName == storage.Value.IncomingContainer)
         {
             await ingest.RecordPoisonAsync(name, $"the blob trigger's retries were exhausted (function {poison.FunctionId}, ETag {poison.ETag})", cancellationToken);
         }

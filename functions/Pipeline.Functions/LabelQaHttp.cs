@@ -2,20 +2,21 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Pipeline.Core;
 using Pipeline.Workflows.Labels;
 
 namespace Pipeline.Functions;
 
 /// <summary><c>batches/{batch}/label-qa</c>: start a batch's label QA (or hear that one is running), and read its status.</summary>
-public static class LabelQaHttp
+public sealed class LabelQaHttp(IExclusiveLease locks)
 {
     [Function(nameof(StartLabelQa))]
-    public static async Task<IActionResult> StartLabelQa(
+    public async Task<IActionResult> StartLabelQa(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches/{batch}/label-qa")] HttpRequest request,
         string batch,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) =>
-        DatasetHttp.Translate(await BatchApi.StartLabelQaAsync(client, batch, cancellationToken));
+        DatasetHttp.Translate(await BatchApi.StartLabelQaAsync(client, locks, batch, cancellationToken));
 
     [Function(nameof(GetLabelQa))]
     public static async Task<IActionResult> GetLabelQa(

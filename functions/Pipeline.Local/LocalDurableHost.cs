@@ -73,10 +73,10 @@ public sealed class LocalDurableHost : IAsyncDisposable
         var settings = new AzureStorageOrchestrationServiceSettings
         {
             TaskHubName = options.TaskHub,
-            StorageAccountClientProvider = connection.ConnectionString is { } cs
-                ? new StorageAccountClientProvider(cs)
-                : new StorageAccountClientProvider(connection.BlobServiceUri!, connection.QueueServiceUri!, connection.TableServiceUri!, connection.Credential!),
+            StorageAccountClientProvider = ClientProvider(connection),
             PartitionCount = 1,
+            // A start refused for an instance's status is an error the caller sees, not a silent no-op (SingleInstance).
+            ThrowExceptionOnInvalidDedupeStatus = true,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
             ControlQueueVisibilityTimeout = options.QueueVisibilityTimeout,
             WorkItemQueueVisibilityTimeout = options.QueueVisibilityTimeout,
@@ -125,6 +125,18 @@ public sealed class LocalDurableHost : IAsyncDisposable
         await worker.StartAsync(cancellationToken);
         return new LocalDurableHost(sidecar, worker, channel);
     }
+
+    /// <summary>Deletes a task hub's queues, tables and containers (tests clean up what they made; no engine may run on it).</summary>
+    public static async Task DeleteTaskHubAsync(StorageConnection connection, string taskHub)
+    {
+        var settings = new AzureStorageOrchestrationServiceSettings { TaskHubName = taskHub, StorageAccountClientProvider = ClientProvider(connection) };
+        await new AzureStorageOrchestrationService(settings).DeleteAsync();
+    }
+
+    private static StorageAccountClientProvider ClientProvider(StorageConnection connection) =>
+        connection.ConnectionString is { } cs
+            ? new StorageAccountClientProvider(cs)
+            : new StorageAccountClientProvider(connection.BlobServiceUri!, connection.QueueServiceUri!, connection.TableServiceUri!, connection.Credential!);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Pipeline.Core;
@@ -59,16 +58,7 @@ public static class LocalRunner
         builder.Logging.AddFilter("Azure", LogLevel.Error);
         builder.Logging.AddFilter("DurableTask", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Error);
-        builder.Services.AddPipelineIngest(builder.Configuration);
-        builder.Services.AddSingleton<ReconcileActivities>();
-        builder.Services.AddSingleton<LabelQaActivities>();
-        builder.Services.AddSingleton<PromotionActivities>();
-        builder.Services.AddSingleton<DatasetApi>();
-        builder.Services.AddSingleton<ReconcileScheduler>();
-        builder.Services.AddSingleton<MaintenanceActivities>();
-        builder.Services.AddSingleton<MaintenanceApi>();
-        builder.Services.AddSingleton<HealthScheduler>();
-        builder.Services.AddOptions<ReconcileOptions>().Bind(builder.Configuration.GetSection(ReconcileOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddPipelineWorkflows(builder.Configuration);
         builder.Services.AddOptions<LocalDurableOptions>().Bind(builder.Configuration.GetSection(LocalDurableOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<LocalRunnerOptions>().Bind(builder.Configuration.GetSection(LocalDurableOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Engine>();
@@ -90,10 +80,6 @@ public static class LocalRunner
         return new RunningRunner(app, url, app.Services.GetRequiredService<IOptions<LocalDurableOptions>>().Value.TaskHub);
     }
 
-    /// <summary>What the runner registers with its worker: the one list of tasks, with activities from the container.</summary>
-    internal static DurableTaskRegistry RegisterWorkflows(DurableTaskRegistry registry, IServiceProvider services) =>
-        registry.AddPipelineWorkflows(services.GetRequiredService<ReconcileActivities>, services.GetRequiredService<LabelQaActivities>, services.GetRequiredService<PromotionActivities>, services.GetRequiredService<MaintenanceActivities>);
-
     /// <summary>The routes of docs/api.md, each a translation of <see cref="DatasetApi"/> or <see cref="BatchApi"/>.</summary>
     private static void MapRoutes(WebApplication app)
     {
@@ -104,7 +90,7 @@ public static class LocalRunner
         var api = app.MapGroup("/api");
         api.MapGet("/health", () => Results.Ok(new { status = "ok" }));
         api.MapPost("/events/blob-created", (Delegate)BlobCreatedAsync);
-        api.MapPost("/batches/{batch}/label-qa", async (HttpContext c, string batch) => Translate(await BatchApi.StartLabelQaAsync(Client(c), batch, c.RequestAborted)));
+        api.MapPost("/batches/{batch}/label-qa", async (HttpContext c, string batch) => Translate(await BatchApi.StartLabelQaAsync(Client(c), c.RequestServices.GetRequiredService<IExclusiveLease>(), batch, c.RequestAborted)));
         api.MapGet("/batches/{batch}/label-qa", async (HttpContext c, string batch) => Translate(await BatchApi.GetLabelQaAsync(Client(c), batch, c.RequestAborted)));
         api.MapPost("/datasets/{dataset}/promotions", async (HttpContext c, string dataset) =>
             await WithBodyAsync<PromoteBody>(c, body => Api(c).StartPromotionAsync(Client(c), dataset, body, c.RequestAborted)));
@@ -155,10 +141,11 @@ public static class LocalRunner
         var names = events.Where(e => e.EventType == "Microsoft.Storage.BlobCreated").Select(e => BlobCreated.BlobNameOf(e.Subject, container)).OfType<string>().ToList();
         var ingest = context.RequestServices.GetRequiredService<IngestService>();
         var client = context.RequestServices.GetRequiredService<Engine>().Client;
+        var locks = context.RequestServices.GetRequiredService<IExclusiveLease>();
         var verdicts = new List<object>();
         foreach (var name in names)
         {
-            if (await BlobCreated.HandleAsync(ingest, client, name, context.RequestAborted) is { } entry)
+            if (await BlobCreated.HandleAsync(ingest, client, locks, name, context.RequestAborted) is { } entry)
             {
                 verdicts.Add(new { name, status = entry.Status.Name(), codes = entry.Findings.Where(f => f.Severity != Pipeline.Core.Findings.Severity.Info).Select(f => f.Code).Distinct() });
             }
@@ -192,7 +179,7 @@ public static class LocalRunner
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             var connection = StorageConnection.FromConfiguration(services.GetRequiredService<IConfiguration>());
-            host = await LocalDurableHost.StartAsync(connection, options.Value, r => RegisterWorkflows(r, services), loggers, cancellationToken: cancellationToken);
+            host = await LocalDurableHost.StartAsync(connection, options.Value, r => r.AddPipelineWorkflows(services), loggers, cancellationToken: cancellationToken);
         }
 
         public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
@@ -267,6 +254,9 @@ public sealed class RunningRunner(WebApplication app, string url, string taskHub
 
     /// <summary>The engine's client.</summary>
     public DurableTaskClient Client => App.Services.GetRequiredService<LocalRunner.Engine>().Client;
+
+    /// <summary>The leases singleton starts take.</summary>
+    public IExclusiveLease Locks => App.Services.GetRequiredService<IExclusiveLease>();
 
     public async ValueTask DisposeAsync()
     {

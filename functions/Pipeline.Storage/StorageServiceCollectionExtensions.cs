@@ -54,6 +54,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<Pipeline.Core.Health.HealthService>();
         services.TryAddSingleton<Pipeline.Core.Backfill.BackfillService>();
         services.TryAddSingleton<StorageInitializer>();
+        services.TryAddSingleton<Pipeline.Core.IExclusiveLease, BlobExclusiveLease>();
         services.AddMetrics();
         services.TryAddSingleton<PipelineTelemetry>();
         services.TryAddSingleton<IngestService>();

@@ -12,6 +12,8 @@ param deadLetterContainerName string = 'deadletter'
 @description('Name of the Event Grid-sourced blob trigger function.')
 param functionName string = 'IngestBlob'
 
+import { incomingContainerName } from 'names.bicep'
+
 resource topic 'Microsoft.EventGrid/systemTopics@2024-06-01-preview' existing = {
   name: topicName
 }
@@ -26,7 +28,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
 resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2024-06-01-preview' = {
   parent: topic
-  name: 'incoming-blob-created'
+  name: '${incomingContainerName}-blob-created'
   properties: {
     destination: {
       endpointType: 'WebHook'
@@ -38,7 +40,7 @@ resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2024-
     filter: {
       includedEventTypes: ['Microsoft.Storage.BlobCreated']
       // The trailing '/blobs/' keeps 'incoming-2' and other look-alike containers out.
-      subjectBeginsWith: '/blobServices/default/containers/incoming/blobs/'
+      subjectBeginsWith: '/blobServices/default/containers/${incomingContainerName}/blobs/'
       advancedFilters: [
         {
           operatorType: 'StringIn'

@@ -1,3 +1,5 @@
+import { incomingContainerName } from 'names.bicep'
+
 @description('Flex Consumption plan name.')
 param planName string
 @description('Function app name.')
@@ -105,6 +107,8 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     PipelineStorage__tableServiceUri: tableEndpoint
     PipelineTaskHub: taskHubName
     Pipeline__Storage__CreateIfMissing: 'false'
+    // The blob trigger's path reads this setting (%Pipeline:Storage:IncomingContainer%), as the app does.
+    Pipeline__Storage__IncomingContainer: incomingContainerName
     Pipeline__Health__StuckAfterHours: string(stuckOrchestrationHours)
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'

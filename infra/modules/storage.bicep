@@ -22,7 +22,9 @@ param privateNetworking bool
 @maxValue(365)
 param softDeleteDays int = 14
 
-var pipelineContainers = ['incoming', 'staging', 'quarantine', 'reports', 'lineage', deadLetterContainerName, deploymentContainerName]
+import { incomingContainerName } from 'names.bicep'
+
+var pipelineContainers = [incomingContainerName, 'staging', 'quarantine', 'reports', 'lineage', deadLetterContainerName, deploymentContainerName]
 var tableNames = ['catalog', 'contents', 'statistics', 'nearhashes', 'datasets', 'health']
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
 using Pipeline.Core.Datasets;
-using Pipeline.Local;
 using Pipeline.Testing;
 using Pipeline.Workflows.Promotion;
 
@@ -64,12 +62,9 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         await PromotionTestData.UseGateWithoutLeakageAsync(storage, approval: "always");
         await PromotionTestData.IngestBatchAsync(storage, "b1", 2);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var runner = await StartRunnerAsync(storage, timeout.Token);
-        await PromotionClient.StartAsync(runner.Client, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
-        while ((await PromotionClient.GetAsync(runner.Client, "cats", timeout.Token))?.Progress?.Stage != "awaiting_approval")
-        {
-            await Task.Delay(100, timeout.Token);
-        }
+        await using var runner = await TestRunners.StartAsync(storage, timeout.Token);
+        await PromotionClient.StartAsync(runner.Client, runner.Locks, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
+        await OrchestrationWaits.ApprovalAsync(runner.Client, "cats", timeout.Token);
 
         var status = await Run("status", "--dataset", "cats", "--api", runner.Url);
         var nameless = await Run("approve", "--dataset", "cats", "--as", " ", "--api", runner.Url);
@@ -98,7 +93,7 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         await using var storage = azurite.CreateStorage();
         await PromotionTestData.IngestBatchAsync(storage, "b1", 3);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var runner = await StartRunnerAsync(storage, timeout.Token);
+        await using var runner = await TestRunners.StartAsync(storage, timeout.Token);
 
         var health = await Run("health", "--dataset", "cats", "--api", runner.Url);
         var history = await Run("health", "--dataset", "cats", "--history", "1", "--api", runner.Url);
@@ -120,15 +115,6 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal("backfill:cats", JsonDocument.Parse(json.Output).RootElement.GetProperty("instanceId").GetString());
     }
 
-    private static Task<RunningRunner> StartRunnerAsync(TestStorage storage, CancellationToken cancellationToken)
-    {
-        var settings = storage.Configuration.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
-        settings["Pipeline:Local:Port"] = "0";
-        settings["Pipeline:Local:WatchSeconds"] = "0";
-        settings["Pipeline:Local:TaskHub"] = "p" + Guid.NewGuid().ToString("N")[..16];
-        return LocalRunner.StartAsync([], settings, cancellationToken);
-    }
-
     [Fact]
     public async Task Pull_downloads_a_verified_version_and_a_second_pull_repairs_only_what_is_missing_or_wrong()
     {
@@ -136,8 +122,8 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         await PromotionTestData.UseGateWithoutLeakageAsync(storage);
         await PromotionTestData.IngestBatchAsync(storage, "b1", 4);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await using var runner = await StartRunnerAsync(storage, timeout.Token);
-        var (id, _) = await PromotionClient.StartAsync(runner.Client, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
+        await using var runner = await TestRunners.StartAsync(storage, timeout.Token);
+        var (id, _) = await PromotionClient.StartAsync(runner.Client, runner.Locks, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
         await runner.Client.WaitForInstanceCompletionAsync(id, timeout.Token);
         var target = Path.Combine(folder, "pulled");
 
@@ -186,7 +172,7 @@ public sealed class RunTimeoutTests(AzuriteFixture azurite)
     [Fact]
     public async Task Run_gives_up_after_its_timeout_with_exit_code_4()
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         using var api = new System.Net.HttpListener();
         api.Prefixes.Add($"http://127.0.0.1:{port}/");
         api.Start();
@@ -215,12 +201,5 @@ public sealed class RunTimeoutTests(AzuriteFixture azurite)
         Assert.Contains("Gave up after 0.05 minutes", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("pipeline status --batch lost", error.ToString(), StringComparison.Ordinal);
         Directory.Delete(data, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -93,12 +93,8 @@ public sealed class DatasetHttpTests(AzuriteFixture azurite)
         Assert.Equal(202, Read(await http.StartPromotion(Request(), "cats", host.Client, t)).Status);
         var again = Read(await http.StartPromotion(Request(), "cats", host.Client, t));
         Assert.Equal((409, "A promotion of 'cats' is already running."), (again.Status, again.Body.GetProperty("error").GetString()));
-        // Until the run has set its status (a pending instance has none yet) and reached the approval.
-        while (Read(await http.GetPromotion(Request(), "cats", host.Client, t)).Body.GetProperty("progress") is not { ValueKind: JsonValueKind.Object } progress
-            || progress.GetProperty("stage").GetString() != "awaiting_approval")
-        {
-            await Task.Delay(50, t);
-        }
+        await OrchestrationWaits.ApprovalAsync(host.Client, "cats", t);
+        Assert.Equal("awaiting_approval", Read(await http.GetPromotion(Request(), "cats", host.Client, t)).Body.GetProperty("progress").GetProperty("stage").GetString());
 
         Assert.Equal(200, Read(await http.ApprovePromotion(Request("""{"approver": "alice", "comment": "ok"}"""), "cats", host.Client, t)).Status);
         await host.Client.WaitForInstanceCompletionAsync(PromoteOrchestration.InstanceIdFor("cats"), t);

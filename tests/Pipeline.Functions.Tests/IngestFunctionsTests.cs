@@ -56,7 +56,7 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
         await storage.UploadAsync("s/_SEALED", []);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await DurableTestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
-        var function = new IngestFunctions(storage.Ingest);
+        var function = new IngestFunctions(storage.Ingest, storage.Locks, Microsoft.Extensions.Options.Options.Create(storage.Options));
 
         await function.IngestBlob(storage.Incoming.GetBlobClient("s/_SEALED"), host.Client, timeout.Token);
 
@@ -71,7 +71,7 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
     {
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("b/photo.jpg", TestFiles.Jpeg());
-        var function = new IngestFunctions(storage.Ingest);
+        var function = new IngestFunctions(storage.Ingest, storage.Locks, Microsoft.Extensions.Options.Options.Create(storage.Options));
 
         await function.IngestBlob(storage.Incoming.GetBlobClient("b/photo.jpg"), null!, Timeout); // a file: the durable client is not used
 
@@ -84,7 +84,7 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
     {
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("b/cut.png", TestFiles.Truncate(TestFiles.Png()));
-        var function = new IngestFunctions(storage.Ingest);
+        var function = new IngestFunctions(storage.Ingest, storage.Locks, Microsoft.Extensions.Options.Options.Create(storage.Options));
 
         await function.IngestBlob(storage.Incoming.GetBlobClient("b/cut.png"), null!, Timeout); // no exception
 
@@ -98,7 +98,7 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
     {
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("b/p.jpg", TestFiles.Jpeg());
-        var function = new IngestFunctions(storage.Ingest);
+        var function = new IngestFunctions(storage.Ingest, storage.Locks, Microsoft.Extensions.Options.Options.Create(storage.Options));
         var message = JsonSerializer.Serialize(new IngestFunctions.PoisonMessage("Host.Functions.IngestBlob", "BlockBlob", "incoming", "b/p.jpg", "\"0x1\""));
 
         await function.IngestPoison(message, Timeout);

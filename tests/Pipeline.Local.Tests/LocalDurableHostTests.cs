@@ -11,8 +11,6 @@ namespace Pipeline.Local.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class LocalDurableHostTests(AzuriteFixture azurite)
 {
-    internal static LocalDurableOptions Hub() => new() { TaskHub = "t" + Guid.NewGuid().ToString("N")[..16] };
-
     [Fact]
     public async Task A_promotion_with_sub_orchestrations_and_continue_as_new_completes_on_the_storage_provider()
     {
@@ -22,10 +20,10 @@ public sealed class LocalDurableHostTests(AzuriteFixture azurite)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var histories = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         await using var host = await LocalDurableHost.StartAsync(
-            StorageConnection.FromConnectionString(azurite.ConnectionString), Hub(), r => storage.RegisterWorkflows(r), NullLoggerFactory.Instance,
+            StorageConnection.FromConnectionString(azurite.ConnectionString), new LocalDurableOptions { TaskHub = storage.OwnTaskHub(TestRunners.NewTaskHub()) }, r => storage.RegisterWorkflows(r), NullLoggerFactory.Instance,
             (id, events) => histories.AddOrUpdate(id, events, (_, seen) => Math.Max(seen, events)), timeout.Token);
 
-        var (id, _) = await PromotionClient.StartAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset), ChunksPerGeneration: 1), timeout.Token);
+        var (id, _) = await PromotionClient.StartAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset), ChunksPerGeneration: 1), timeout.Token);
         var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 
         Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());

@@ -1,8 +1,6 @@
 using System.Text;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Playwright;
 using Pipeline.Core.Datasets;
-using Pipeline.Storage;
 using Pipeline.Testing;
 using Pipeline.Workflows.Labels;
 using Pipeline.Workflows.Promotion;
@@ -32,19 +30,11 @@ public sealed class QualityReportPageTests(AzuriteFixture azurite)
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var settings = storage.Configuration.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
-        settings[PipelineStorageOptions.ConnectionName] = azurite.ConnectionString;
-        settings["Pipeline:Local:Port"] = "0";
-        settings["Pipeline:Local:WatchSeconds"] = "0";
-        settings["Pipeline:Local:TaskHub"] = LocalDurableHostTests.Hub().TaskHub;
-        await using var runner = await LocalRunner.StartAsync([], settings, timeout.Token);
-        var (qa, _) = await LabelQaStarter.StartAsync(runner.Client, "b1", timeout.Token);
+        await using var runner = await TestRunners.StartAsync(storage, timeout.Token);
+        var (qa, _) = await LabelQaStarter.StartAsync(runner.Client, runner.Locks, "b1", timeout.Token);
         await runner.Client.WaitForInstanceCompletionAsync(qa, timeout.Token);
-        var (promotion, _) = await PromotionClient.StartAsync(runner.Client, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset)), timeout.Token);
-        while ((await PromotionClient.GetAsync(runner.Client, PromotionTestData.Dataset, timeout.Token))?.Progress?.Stage != "awaiting_approval")
-        {
-            await Task.Delay(100, timeout.Token);
-        }
+        var (promotion, _) = await PromotionClient.StartAsync(runner.Client, runner.Locks, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset)), timeout.Token);
+        await OrchestrationWaits.ApprovalAsync(runner.Client, PromotionTestData.Dataset, timeout.Token);
 
         await PromotionClient.DecideAsync(runner.Client, PromotionTestData.Dataset, new ApprovalDecision(true, "alice <lead>"), timeout.Token);
         await runner.Client.WaitForInstanceCompletionAsync(promotion, timeout.Token);

@@ -9,15 +9,12 @@ namespace Pipeline.Local.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class RunnerIngestTests(AzuriteFixture azurite)
 {
-    private static Task<RunningRunner> StartAsync(TestStorage storage, int watchSeconds, CancellationToken cancellationToken)
-    {
-        var settings = storage.Configuration.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
-        settings["Pipeline:Local:Port"] = "0";
-        settings["Pipeline:Local:WatchSeconds"] = watchSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["Pipeline:Local:TaskHub"] = LocalDurableHostTests.Hub().TaskHub;
-        settings["Pipeline:Reconcile:MinAgeMinutes"] = "0";
-        return LocalRunner.StartAsync([], settings, cancellationToken);
-    }
+    private static Task<RunningRunner> StartAsync(TestStorage storage, int watchSeconds, CancellationToken cancellationToken) =>
+        TestRunners.StartAsync(storage, cancellationToken, s =>
+        {
+            s["Pipeline:Local:WatchSeconds"] = watchSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Pipeline:Reconcile:MinAgeMinutes"] = "0";
+        });
 
     [Fact]
     public async Task A_blob_created_event_ingests_the_blob_and_answers_with_its_verdict()

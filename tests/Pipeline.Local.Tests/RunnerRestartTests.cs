@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,13 +21,6 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
 
     /// <summary>What the runners printed, for the failure message.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Log = new();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static Process StartRunner(TestStorage storage, string connection, string taskHub, int port)
     {
@@ -71,8 +63,8 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
         await PromotionTestData.UseGateWithoutLeakageAsync(storage);
         await PromotionTestData.IngestBatchAsync(storage, "b1", 24);
         var staged = await storage.ListAsync(storage.Staging);
-        var taskHub = "r" + Guid.NewGuid().ToString("N")[..16];
-        var port = FreePort();
+        var taskHub = storage.OwnTaskHub(TestRunners.NewTaskHub());
+        var port = TestPorts.Free();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/") };
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Testing;
 
@@ -12,26 +10,18 @@ namespace Pipeline.Testing;
 /// </summary>
 public static class DurableTestHosts
 {
-
     public static async Task<DurableTaskTestHost> StartAsync(Action<DurableTaskRegistry> configure, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await DurableTaskTestHost.StartAsync(configure, new DurableTaskTestHostOptions { Port = FreePort() }, cancellationToken);
+                return await DurableTaskTestHost.StartAsync(configure, new DurableTaskTestHostOptions { Port = TestPorts.Free() }, cancellationToken);
             }
             catch (IOException ex) when (attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
                 // Taken between our check and the host's bind: try another.
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

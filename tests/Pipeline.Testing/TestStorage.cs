@@ -64,6 +64,9 @@ public sealed class TestStorage : IAsyncDisposable
 
     public IImageCatalog Catalog => Services.GetRequiredService<IImageCatalog>();
 
+    /// <summary>The leases singleton starts take (<see cref="Pipeline.Workflows.SingleInstance"/>).</summary>
+    public Pipeline.Core.IExclusiveLease Locks => Services.GetRequiredService<Pipeline.Core.IExclusiveLease>();
+
     /// <summary>An ingest service wired like <see cref="Ingest"/> but over another blob store (a fault or a race injected).</summary>
     public IngestService IngestOver(IIngestBlobStore store) => ActivatorUtilities.CreateInstance<IngestService>(Services, store);
 
@@ -138,8 +141,26 @@ public sealed class TestStorage : IAsyncDisposable
         return rows;
     }
 
+    private readonly List<string> taskHubs = [];
+
+    /// <summary>Records a task hub an engine on this storage runs in, so that it is deleted with the storage; returns its name.</summary>
+    public string OwnTaskHub(string taskHub)
+    {
+        lock (taskHubs)
+        {
+            taskHubs.Add(taskHub);
+        }
+
+        return taskHub;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        foreach (var hub in taskHubs)
+        {
+            await Pipeline.Local.LocalDurableHost.DeleteTaskHubAsync(StorageConnection.FromConfiguration(Configuration), hub);
+        }
+
         foreach (var container in Options.Containers)
         {
             await Blobs.GetBlobContainerClient(container).DeleteIfExistsAsync();

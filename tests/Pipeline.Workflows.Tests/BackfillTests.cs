@@ -39,7 +39,7 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         var maintenance = new MaintenanceActivities(storage.Services.GetRequiredService<HealthService>(), backfill, storage.Services.GetRequiredService<IDatasetRegistry>());
         await using var host = await TestHosts.StartAsync(
             registry => storage.RegisterWorkflows(registry, labels: new Labels.LabelQaActivities(strictLabels), maintenance: maintenance), timeout.Token);
-        await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await PromotionTests.PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         await PromotionTestData.IngestBatchAsync(storage, "b2", 2, seed: 100); // staged, not yet published
         var production = await ProductionStateAsync(storage);
 
@@ -96,7 +96,7 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         Assert.Null(again.Labels); // b1's newest label QA result is already under these rules
 
         // Promotion decides: the staged batch now carries error findings, and the gate refuses it.
-        var next = await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset, ["b2"])), timeout.Token);
+        var next = await PromotionTests.PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset, ["b2"])), timeout.Token);
         Assert.Equal(PromotionOutcomes.GateFailed, next.Outcome);
         Assert.Equal(production, await ProductionStateAsync(storage));
     }

@@ -100,7 +100,7 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
         await PromotionTestData.UseGateWithoutLeakageAsync(storage);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
-        await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await PromotionTests.PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
 
         // Twelve dark PNGs, every box a dog (production: 8 cats, 4 dogs, all JPEG), with their label QA report.
         for (var i = 0; i < 12; i++)
@@ -151,14 +151,11 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
             },
             timeout.Token);
         var waiting = await host.Client.ScheduleNewOrchestrationInstanceAsync("WaitsForever", "x", timeout.Token);
-        var (promotion, _) = await PromotionClient.StartAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset)), timeout.Token);
-        while ((await PromotionClient.GetAsync(host.Client, PromotionTestData.Dataset, timeout.Token))?.Progress?.Stage != "awaiting_approval")
-        {
-            await Task.Delay(100, timeout.Token);
-        }
+        var (promotion, _) = await PromotionClient.StartAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset)), timeout.Token);
+        await OrchestrationWaits.ApprovalAsync(host.Client, PromotionTestData.Dataset, timeout.Token);
 
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var scheduler = new HealthScheduler(clock, Options.Create(new HealthOptions { StuckAfterHours = 6 }), storage.Services.GetRequiredService<PipelineTelemetry>());
+        var scheduler = new HealthScheduler(clock, Options.Create(new HealthOptions { StuckAfterHours = 6 }), storage.Services.GetRequiredService<PipelineTelemetry>(), storage.Locks);
         Assert.Empty(await scheduler.CountStuckAsync(host.Client, timeout.Token));
 
         clock.Advance(TimeSpan.FromHours(7));

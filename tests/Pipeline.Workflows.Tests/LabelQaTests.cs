@@ -94,8 +94,8 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry, labels: new LabelQaActivities(service)), timeout.Token);
 
-        var (id, started) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
-        var (_, again) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
+        var (id, started) = await LabelQaStarter.StartAsync(host.Client, storage.Locks, "qa", timeout.Token);
+        var (_, again) = await LabelQaStarter.StartAsync(host.Client, storage.Locks, "qa", timeout.Token);
         var first = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
         var firstJson = (await storage.Reports.GetBlobClient("qa/qa.json").DownloadContentAsync()).Value.Content.ToString();
 
@@ -104,7 +104,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         Assert.Equal(OrchestrationRuntimeStatus.Completed, first.RuntimeStatus);
         Assert.Equal(1, flaky.Failures);
 
-        var (rerunId, rerun) = await LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
+        var (rerunId, rerun) = await LabelQaStarter.StartAsync(host.Client, storage.Locks, "qa", timeout.Token);
         var second = await host.Client.WaitForInstanceCompletionAsync(rerunId, getInputsAndOutputs: true, timeout.Token);
         var secondJson = (await storage.Reports.GetBlobClient("qa/qa.json").DownloadContentAsync()).Value.Content.ToString();
 

@@ -1,4 +1,3 @@
-using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Datasets;
 using Pipeline.Testing;
@@ -10,22 +9,6 @@ namespace Pipeline.Workflows.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class PromotionApprovalTests(AzuriteFixture azurite)
 {
-    /// <summary>Waits until the dataset's promotion asks for approval; returns its status.</summary>
-    internal static async Task<PromotionStatus> WaitForApprovalAsync(DurableTaskClient client, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var status = await PromotionClient.GetAsync(client, PromotionTests.Dataset, cancellationToken);
-            if (status?.Progress?.Stage == "awaiting_approval")
-            {
-                return status;
-            }
-
-            Assert.NotEqual("Failed", status?.RuntimeStatus);
-            await Task.Delay(50, cancellationToken);
-        }
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -36,9 +19,9 @@ public sealed class PromotionApprovalTests(AzuriteFixture azurite)
         await PromotionTests.IngestBatchAsync(storage, "b1", 2);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(r => storage.RegisterWorkflows(r), timeout.Token);
-        var (id, _) = await PromotionClient.StartAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
+        var (id, _) = await PromotionClient.StartAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
 
-        var waiting = await WaitForApprovalAsync(host.Client, timeout.Token);
+        var waiting = await OrchestrationWaits.ApprovalAsync(host.Client, PromotionTests.Dataset, timeout.Token);
         var early = await storage.ListAsync(storage.Production);
         var delivered = await PromotionClient.DecideAsync(host.Client, PromotionTests.Dataset, new ApprovalDecision(approve, "alice", "looks right"), timeout.Token);
         var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
@@ -76,7 +59,7 @@ public sealed class PromotionApprovalTests(AzuriteFixture azurite)
         await using var host = await TestHosts.StartAsync(r => storage.RegisterWorkflows(r), timeout.Token);
 
         // Two seconds instead of 72 hours.
-        var result = await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset), ApprovalTimeoutHours: 2.0 / 3600), timeout.Token);
+        var result = await PromotionTests.PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTests.Dataset), ApprovalTimeoutHours: 2.0 / 3600), timeout.Token);
         var late = await PromotionClient.DecideAsync(host.Client, PromotionTests.Dataset, new ApprovalDecision(true, "alice"), timeout.Token);
 
         Assert.Equal(PromotionOutcomes.TimedOut, result.Outcome);
@@ -92,13 +75,13 @@ public sealed class PromotionApprovalTests(AzuriteFixture azurite)
         await PromotionTests.IngestBatchAsync(storage, "b1", 1);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(r => storage.RegisterWorkflows(r), timeout.Token);
-        await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
+        await PromotionTests.PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
         await PromotionTests.IngestBatchAsync(storage, "b2", 1, seed: 50);
-        await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
+        await PromotionTests.PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
         await PromotionTests.IngestBatchAsync(storage, "b3", 1, seed: 90);
         await PromotionTests.UseGateWithoutLeakageAsync(storage, approval: "always");
-        var (id, _) = await PromotionClient.StartAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
-        await WaitForApprovalAsync(host.Client, timeout.Token);
+        var (id, _) = await PromotionClient.StartAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTests.Dataset)), timeout.Token);
+        await OrchestrationWaits.ApprovalAsync(host.Client, PromotionTests.Dataset, timeout.Token);
         var versions = storage.Services.GetRequiredService<DatasetVersions>();
 
         await versions.RollbackAsync(PromotionTests.Dataset, 1, CancellationToken.None);

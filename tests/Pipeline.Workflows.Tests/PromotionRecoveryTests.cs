@@ -45,9 +45,9 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
         await using var host = await TestHosts.StartAsync(r => storage.RegisterWorkflows(r, activities), timeout.Token);
         var input = new PromoteInput(new PromotionRequest(PromotionTests.Dataset), ChunksPerGeneration: 1);
 
-        await PromotionTests.PromoteAsync(host.Client, input, timeout.Token, expectSuccess: false);
+        await PromotionTests.PromoteAsync(host.Client, storage.Locks, input, timeout.Token, expectSuccess: false);
         Assert.Equal(1, faults.Fired);
-        var again = await PromotionTests.PromoteAsync(host.Client, input, timeout.Token);
+        var again = await PromotionTests.PromoteAsync(host.Client, storage.Locks, input, timeout.Token);
 
         // After the last step everything is done: the second run finds version 1 complete and nothing new.
         Assert.Equal(crashPoint == "finished" ? PromotionOutcomes.Unchanged : PromotionOutcomes.Published, again.Outcome);
@@ -64,7 +64,7 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
         Assert.All((await storage.CatalogRowsAsync()).Where(r => r.GetString("Kind") == "image"), r => Assert.Equal("cats@1", r.GetString("Promoted")));
 
         // And a third run finds nothing to do.
-        var third = await PromotionTests.PromoteAsync(host.Client, input, timeout.Token);
+        var third = await PromotionTests.PromoteAsync(host.Client, storage.Locks, input, timeout.Token);
         Assert.Equal(PromotionOutcomes.Unchanged, third.Outcome);
         Assert.Equal(1, registry.PointerMoves);
     }
@@ -79,9 +79,9 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
         await using var host = await TestHosts.StartAsync(r => storage.RegisterWorkflows(r), timeout.Token);
         var input = new PromoteInput(new PromotionRequest(PromotionTests.Dataset));
 
-        var (id, started) = await PromotionClient.StartAsync(host.Client, input, timeout.Token);
-        await PromotionApprovalTests.WaitForApprovalAsync(host.Client, timeout.Token);
-        var (secondId, secondStarted) = await PromotionClient.StartAsync(host.Client, input, timeout.Token);
+        var (id, started) = await PromotionClient.StartAsync(host.Client, storage.Locks, input, timeout.Token);
+        await OrchestrationWaits.ApprovalAsync(host.Client, PromotionTests.Dataset, timeout.Token);
+        var (secondId, secondStarted) = await PromotionClient.StartAsync(host.Client, storage.Locks, input, timeout.Token);
         var status = await PromotionClient.GetAsync(host.Client, PromotionTests.Dataset, timeout.Token);
 
         Assert.True(started);

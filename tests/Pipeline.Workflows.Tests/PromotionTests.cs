@@ -22,9 +22,9 @@ public sealed class PromotionTests(AzuriteFixture azurite)
 
     internal static string Coco(params (string File, string Label)[] boxes) => PromotionTestData.Coco(boxes);
 
-    internal static async Task<PromotionResult> PromoteAsync(DurableTaskClient client, PromoteInput input, CancellationToken cancellationToken, bool expectSuccess = true)
+    internal static async Task<PromotionResult> PromoteAsync(DurableTaskClient client, Pipeline.Core.IExclusiveLease locks, PromoteInput input, CancellationToken cancellationToken, bool expectSuccess = true)
     {
-        var (id, started) = await PromotionClient.StartAsync(client, input, cancellationToken);
+        var (id, started) = await PromotionClient.StartAsync(client, locks, input, cancellationToken);
         Assert.True(started);
         var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (!expectSuccess)
@@ -62,7 +62,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
         // One chunk per generation: the chunk orchestrations continue as new twice.
-        var result = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset), ChunksPerGeneration: 1), timeout.Token);
+        var result = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset), ChunksPerGeneration: 1), timeout.Token);
 
         Assert.Equal((PromotionOutcomes.Published, 1, 5, 5), (result.Outcome, result.Version, result.Images, result.Added));
         var manifest = await ManifestAsync(storage, 1);
@@ -116,7 +116,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         await IngestBatchAsync(storage, "b1", 3);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
-        await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         var v1 = await ManifestAsync(storage, 1);
 
         // Batch b2 adds two images and relabels img1 of b1 (same bytes, now a dog).
@@ -125,8 +125,8 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         await storage.UploadAsync("b2/coco.json", Encoding.UTF8.GetBytes(Coco(("img0.jpg", "dog"), ("img1.jpg", "cat"), ("img-again.jpg", "dog"))), Dataset);
         await storage.Ingest.IngestAsync("b2/img-again.jpg", CancellationToken.None);
         await storage.Ingest.IngestAsync("b2/coco.json", CancellationToken.None);
-        var second = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
-        var unchanged = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var second = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var unchanged = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
 
         Assert.Equal((PromotionOutcomes.Published, 2, 5, 2), (second.Outcome, second.Version, second.Images, second.Added));
         Assert.Equal(PromotionOutcomes.Unchanged, unchanged.Outcome);
@@ -147,7 +147,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         Assert.Null(await versions.RollbackAsync(Dataset, 7, CancellationToken.None));
 
         // Promoting after the rollback builds version 3 on version 1, and it equals version 2 in content.
-        var third = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var third = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         Assert.Equal((3, v2Info.Id), (third.Version, third.Id));
         Assert.Equal(1, (await versions.GetAsync(Dataset, 3, CancellationToken.None))!.Parent);
     }
@@ -160,11 +160,11 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         await IngestBatchAsync(storage, "b1", 3);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
-        await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         var gone = (await ManifestAsync(storage, 1))[0].OriginalSha256;
 
-        var unknown = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset, Remove: [new string('0', 64)])), timeout.Token);
-        var removed = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset, Remove: [gone])), timeout.Token);
+        var unknown = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset, Remove: [new string('0', 64)])), timeout.Token);
+        var removed = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset, Remove: [gone])), timeout.Token);
 
         Assert.Equal(PromotionOutcomes.Invalid, unknown.Outcome);
         Assert.Contains("not in the current version", unknown.Message, StringComparison.Ordinal);
@@ -183,11 +183,11 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         var blobs = storage.Services.GetRequiredService<IPromotionBlobs>();
 
         await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 4, "expectations": [{"expect": "min_images", "min": 100}]}"""), CancellationToken.None);
-        var failed = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var failed = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 4, "expectations": [{"expect": "min_images"}]}"""), CancellationToken.None);
-        var invalid = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var invalid = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 5, "expectations": []}"""), CancellationToken.None);
-        var unknown = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset, Batches: ["nope"])), timeout.Token);
+        var unknown = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset, Batches: ["nope"])), timeout.Token);
 
         Assert.Equal(PromotionOutcomes.GateFailed, failed.Outcome);
         Assert.Equal(PromotionOutcomes.Invalid, invalid.Outcome);
@@ -215,8 +215,8 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
-        await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
-        await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest("dogs")), timeout.Token);
+        await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest("dogs")), timeout.Token);
 
         var entry = Assert.Single(await ManifestAsync(storage, 1));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(geotagged)), entry.OriginalSha256);
@@ -249,7 +249,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
-        var result = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var result = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
 
         Assert.Equal(PromotionOutcomes.GateFailed, result.Outcome);
         var gate = JsonSerializer.Deserialize<Pipeline.Core.Gates.GateResult>(
@@ -274,14 +274,14 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         await storage.Ingest.IngestAsync("qa/coco.json", CancellationToken.None);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
-        var (qaId, _) = await Labels.LabelQaStarter.StartAsync(host.Client, "qa", timeout.Token);
+        var (qaId, _) = await Labels.LabelQaStarter.StartAsync(host.Client, storage.Locks, "qa", timeout.Token);
         await host.Client.WaitForInstanceCompletionAsync(qaId, timeout.Token);
 
-        var blocked = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var blocked = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         await storage.Services.GetRequiredService<IPromotionBlobs>().WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""
             {"version": 2, "expectations": [{"expect": "no_findings", "code": "label.*", "mostly": 0.5, "severity": "warning"}], "approval": {"required": "never"}}
             """), CancellationToken.None);
-        var published = await PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
+        var published = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
 
         Assert.Equal(PromotionOutcomes.GateFailed, blocked.Outcome);
         var gate = JsonSerializer.Deserialize<Pipeline.Core.Gates.GateResult>(

@@ -35,7 +35,7 @@ public sealed class ReconcileTimerTests(AzuriteFixture azurite)
         meters.Start();
 
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var scheduler = new ReconcileScheduler(clock, Options.Create(new ReconcileOptions { MinAgeMinutes = 10 }));
+        var scheduler = new ReconcileScheduler(clock, Options.Create(new ReconcileOptions { MinAgeMinutes = 10 }), storage.Locks);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var activities = new ReconcileActivities(storage.Ingest);
         await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => activities, TestHosts.NoLabelQa, TestHosts.NoPromotion, TestHosts.NoMaintenance), timeout.Token);

@@ -22,9 +22,9 @@ public sealed class RunMetricsTests(AzuriteFixture azurite)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
-        var (qa, _) = await LabelQaStarter.StartAsync(host.Client, "m1", timeout.Token);
+        var (qa, _) = await LabelQaStarter.StartAsync(host.Client, storage.Locks, "m1", timeout.Token);
         await host.Client.WaitForInstanceCompletionAsync(qa, timeout.Token);
-        await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset)), timeout.Token);
+        await PromotionTests.PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset)), timeout.Token);
         var points = recorder.Points;
 
         // One dog box among three: label QA reports the class as having too few samples.

@@ -29,9 +29,9 @@ public sealed class TraceLinkTests(AzuriteFixture azurite)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
-        var (qa, _) = await LabelQaStarter.StartAsync(host.Client, "t1", timeout.Token);
+        var (qa, _) = await LabelQaStarter.StartAsync(host.Client, storage.Locks, "t1", timeout.Token);
         await host.Client.WaitForInstanceCompletionAsync(qa, timeout.Token);
-        await PromotionTests.PromoteAsync(host.Client, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset)), timeout.Token);
+        await PromotionTests.PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(PromotionTestData.Dataset)), timeout.Token);
 
         var rows = (await storage.CatalogRowsAsync()).Where(r => r.GetString("Kind") == "image").ToList();
         var ingests = rows.Select(r => ActivityContext.Parse(r.GetString("TraceParent"), null).TraceId).ToHashSet();

@@ -56,7 +56,7 @@ public sealed class DatasetVersions(IDatasetRegistry registry, IPromotionBlobs b
 
     /// <summary>
     /// Moves the pointer to <paramref name="version"/> (an earlier or later published version). Null when that
-    /// version was never published; throws <see cref="InvalidOperationException"/> when the pointer moved meanwhile
+    /// version was never published; throws <see cref="PointerMovedException"/> when the pointer moved meanwhile
     /// (a promotion publishing): the caller may try again.
     /// </summary>
     public async Task<RollbackResult?> RollbackAsync(string dataset, int version, CancellationToken cancellationToken)
@@ -74,7 +74,7 @@ public sealed class DatasetVersions(IDatasetRegistry registry, IPromotionBlobs b
 
         if (pointer.ETag is null || !await registry.MovePointerAsync(dataset, version, pointer.ETag, cancellationToken))
         {
-            throw new InvalidOperationException($"The pointer of '{dataset}' moved while it was being rolled back; try again.");
+            throw new PointerMovedException($"The pointer of '{dataset}' moved while it was being rolled back; try again.");
         }
 
         return new RollbackResult(dataset, pointer.Current, version);
@@ -83,3 +83,6 @@ public sealed class DatasetVersions(IDatasetRegistry registry, IPromotionBlobs b
     private async Task<bool> IsPublishedAsync(string dataset, int version, CancellationToken cancellationToken) =>
         await registry.GetVersionAsync(dataset, version, cancellationToken) is not null;
 }
+
+/// <summary>A dataset's pointer moved between reading it and moving it (a promotion published meanwhile): the caller may try again.</summary>
+public sealed class PointerMovedException(string message) : InvalidOperationException(message);

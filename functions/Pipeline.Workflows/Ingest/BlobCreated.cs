@@ -12,11 +12,11 @@ namespace Pipeline.Workflows.Ingest;
 public static class BlobCreated
 {
     /// <summary>Handles the upload of <paramref name="name"/> (relative to <c>incoming</c>); returns its catalog row (none for a seal marker).</summary>
-    public static async Task<CatalogEntry?> HandleAsync(IngestService ingest, DurableTaskClient client, string name, CancellationToken cancellationToken)
+    public static async Task<CatalogEntry?> HandleAsync(IngestService ingest, DurableTaskClient client, Pipeline.Core.IExclusiveLease locks, string name, CancellationToken cancellationToken)
     {
         if (BlobNames.IsSealMarker(name))
         {
-            await LabelQaStarter.StartAsync(client, BlobNames.BatchOf(name), cancellationToken);
+            await LabelQaStarter.StartAsync(client, locks, BlobNames.BatchOf(name), cancellationToken);
             return null;
         }
 

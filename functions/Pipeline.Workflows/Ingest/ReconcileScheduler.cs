@@ -20,7 +20,7 @@ public sealed class ReconcileOptions
 /// for blobs older than <see cref="ReconcileOptions.MinAgeMinutes"/>, under one fixed instance id, so a round
 /// that is still running is never doubled by the next tick. Called by the timer function and on demand.
 /// </summary>
-public sealed class ReconcileScheduler(TimeProvider time, IOptions<ReconcileOptions> options)
+public sealed class ReconcileScheduler(TimeProvider time, IOptions<ReconcileOptions> options, Pipeline.Core.IExclusiveLease locks)
 {
     /// <summary>The instance id of the all-batches reconciliation.</summary>
     public const string InstanceId = "reconcile-all";
@@ -30,7 +30,7 @@ public sealed class ReconcileScheduler(TimeProvider time, IOptions<ReconcileOpti
     {
         var cutoff = time.GetUtcNow() - TimeSpan.FromMinutes(options.Value.MinAgeMinutes);
         var started = await SingleInstance.StartAsync(
-            client, TaskNames.ReconcileBatch, new ReconcileBatchInput(string.Empty, OlderThan: cutoff), InstanceId, cancellationToken);
+            client, locks, TaskNames.ReconcileBatch, new ReconcileBatchInput(string.Empty, OlderThan: cutoff), InstanceId, cancellationToken);
         return started ? InstanceId : null;
     }
 }

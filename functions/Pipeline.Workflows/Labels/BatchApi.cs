@@ -20,14 +20,14 @@ public sealed record LabelQaStatus(string InstanceId, string RuntimeStatus, Labe
 public static class BatchApi
 {
     /// <summary>POST batches/{batch}/label-qa.</summary>
-    public static async Task<ApiResult> StartLabelQaAsync(DurableTaskClient client, string batch, CancellationToken cancellationToken)
+    public static async Task<ApiResult> StartLabelQaAsync(DurableTaskClient client, IExclusiveLease locks, string batch, CancellationToken cancellationToken)
     {
         if (BatchProblem(batch) is { } problem)
         {
             return problem;
         }
 
-        var (id, started) = await LabelQaStarter.StartAsync(client, batch, cancellationToken);
+        var (id, started) = await LabelQaStarter.StartAsync(client, locks, batch, cancellationToken);
         return started
             ? new ApiResult(202, new { instanceId = id, status = "started", statusUrl = $"/api/batches/{Uri.EscapeDataString(batch)}/label-qa" })
             : ApiResult.Conflict($"Label QA of batch '{batch}' is already running.", new { instanceId = id });

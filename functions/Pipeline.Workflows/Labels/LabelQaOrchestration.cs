@@ -142,9 +142,9 @@ public sealed class LabelQaActivities(LabelQaService qa)
 public static class LabelQaStarter
 {
     /// <summary>The instance id and whether this call started it (false: a run for the batch is in progress).</summary>
-    public static async Task<(string InstanceId, bool Started)> StartAsync(Microsoft.DurableTask.Client.DurableTaskClient client, string batch, CancellationToken cancellationToken)
+    public static async Task<(string InstanceId, bool Started)> StartAsync(Microsoft.DurableTask.Client.DurableTaskClient client, Pipeline.Core.IExclusiveLease locks, string batch, CancellationToken cancellationToken)
     {
         var id = LabelQaOrchestration.InstanceIdFor(batch);
-        return (id, await SingleInstance.StartAsync(client, TaskNames.LabelQa, new LabelQaInput(batch), id, cancellationToken));
+        return (id, await SingleInstance.StartAsync(client, locks, TaskNames.LabelQa, new LabelQaInput(batch), id, cancellationToken));
     }
 }

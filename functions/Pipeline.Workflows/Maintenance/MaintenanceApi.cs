@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
+using Pipeline.Core;
 using Pipeline.Core.Backfill;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Health;
@@ -28,7 +29,7 @@ public sealed record BackfillStatus(
 /// The health and backfill routes (docs/api.md), independent of the host: the function app and the local
 /// runner translate these answers.
 /// </summary>
-public sealed class MaintenanceApi(HealthService health, IHealthStore series, IDatasetRegistry registry, TimeProvider time)
+public sealed class MaintenanceApi(HealthService health, IHealthStore series, IDatasetRegistry registry, TimeProvider time, IExclusiveLease locks)
 {
     /// <summary>The longest history one GET returns, in hours.</summary>
     public const int MaxHistoryHours = 24 * 366;
@@ -78,7 +79,7 @@ public sealed class MaintenanceApi(HealthService health, IHealthStore series, ID
 
         var id = BackfillOrchestration.InstanceIdFor(dataset);
         var input = new BackfillInput(dataset, body?.ChunkSize ?? BackfillService.DefaultChunkSize);
-        return await SingleInstance.StartAsync(client, TaskNames.Backfill, input, id, cancellationToken)
+        return await SingleInstance.StartAsync(client, locks, TaskNames.Backfill, input, id, cancellationToken)
             ? new ApiResult(202, new { instanceId = id, status = "started", statusUrl = $"/api/datasets/{dataset}/backfill" })
             : ApiResult.Conflict($"A backfill of '{dataset}' is already running.", new { instanceId = id });
     }
@@ -121,12 +122,12 @@ public sealed class MaintenanceApi(HealthService health, IHealthStore series, ID
 /// (one at a time), and count orchestrations running or pending for longer than
 /// <see cref="HealthOptions.StuckAfterHours"/> (<c>pipeline.orchestrations.stuck</c>, by orchestration name).
 /// </summary>
-public sealed class HealthScheduler(TimeProvider time, IOptions<HealthOptions> options, PipelineTelemetry telemetry)
+public sealed class HealthScheduler(TimeProvider time, IOptions<HealthOptions> options, PipelineTelemetry telemetry, IExclusiveLease locks)
 {
     /// <summary>Starts a round of checks (false when one is still running) and reports stuck orchestrations.</summary>
     public async Task<(bool Started, IReadOnlyDictionary<string, int> Stuck)> RunAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
-        var started = await SingleInstance.StartAsync(client, TaskNames.CheckHealth, new HealthRunInput(), HealthOrchestration.InstanceId, cancellationToken);
+        var started = await SingleInstance.StartAsync(client, locks, TaskNames.CheckHealth, new HealthRunInput(), HealthOrchestration.InstanceId, cancellationToken);
         var stuck = await CountStuckAsync(client, cancellationToken);
         foreach (var (name, count) in stuck)
         {

@@ -37,7 +37,7 @@ public sealed record RollbackBody(int? Version = null);
 /// The dataset routes, host-agnostic: the function app's HTTP functions and the local runner both call these
 /// and only translate <see cref="ApiResult"/>. Every input is validated here with a clear 4xx answer.
 /// </summary>
-public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs blobs, Pipeline.Core.Reports.ReportService reports)
+public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs blobs, Pipeline.Core.Reports.ReportService reports, Pipeline.Core.IExclusiveLease locks)
 {
     /// <summary>Files of a version that can be downloaded, with their content types.</summary>
     public static IReadOnlyDictionary<string, string> VersionFiles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -80,7 +80,7 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
         }
 
         var input = new PromoteInput(new PromotionRequest(dataset, body.Batches, body.Remove, body.RequestedBy), body.ApprovalTimeoutHours);
-        var (id, started) = await PromotionClient.StartAsync(client, input, cancellationToken);
+        var (id, started) = await PromotionClient.StartAsync(client, locks, input, cancellationToken);
         return started
             ? new ApiResult(202, new { instanceId = id, status = "started", statusUrl = $"/api/datasets/{dataset}/promotion" })
             : ApiResult.Conflict($"A promotion of '{dataset}' is already running.", new { instanceId = id });
@@ -230,7 +230,7 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
                 ? new ApiResult(200, result)
                 : ApiResult.NotFound($"'{dataset}' has no published version {n}.");
         }
-        catch (InvalidOperationException ex)
+        catch (PointerMovedException ex)
         {
             return ApiResult.Conflict(ex.Message);
         }

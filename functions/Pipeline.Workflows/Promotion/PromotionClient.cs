@@ -30,10 +30,10 @@ public enum DecisionOutcome
 public static class PromotionClient
 {
     /// <summary>Starts a promotion unless one is running for the dataset; returns the instance id and whether this call started it.</summary>
-    public static async Task<(string InstanceId, bool Started)> StartAsync(DurableTaskClient client, PromoteInput input, CancellationToken cancellationToken)
+    public static async Task<(string InstanceId, bool Started)> StartAsync(DurableTaskClient client, Pipeline.Core.IExclusiveLease locks, PromoteInput input, CancellationToken cancellationToken)
     {
         var id = PromoteOrchestration.InstanceIdFor(input.Request.Dataset);
-        return (id, await SingleInstance.StartAsync(client, TaskNames.Promote, input, id, cancellationToken));
+        return (id, await SingleInstance.StartAsync(client, locks, TaskNames.Promote, input, id, cancellationToken));
     }
 
     /// <summary>The dataset's latest promotion, or null when it never had one.</summary>
