@@ -19,7 +19,7 @@ public sealed class LocalDurableOptions
     public const string SectionName = "Pipeline:Local";
 
     /// <summary>The task hub: its queues, tables and leases in the storage account carry this name.</summary>
-    [System.ComponentModel.DataAnnotations.RegularExpression("^[A-Za-z][A-Za-z0-9]{2,44}$")]
+    [System.ComponentModel.DataAnnotations.RegularExpression(@"\A[A-Za-z][A-Za-z0-9]{2,44}\z")]
     public string TaskHub { get; set; } = "pipelinelocal";
 
     /// <summary>How long an idle queue poll may back off to; the provider's default of 30 s makes a local run feel stuck.</summary>

@@ -34,6 +34,9 @@ public sealed class BlobLabelQaStore(BlobServiceClient blobs, TableServiceClient
         }
     }
 
+    public async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken) =>
+        (await reports.GetBlobClient(name).ExistsAsync(cancellationToken)).Value;
+
     public async Task RecordSummaryAsync(LabelQaSummary summary, CancellationToken cancellationToken) =>
         await statistics.UpsertEntityAsync(
             new TableEntity("labelqa", TableKeys.Readable(summary.Batch))

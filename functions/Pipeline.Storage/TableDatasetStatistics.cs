@@ -13,14 +13,45 @@ namespace Pipeline.Storage;
 /// (chosen by the image hash's first hex digit), each updated read-modify-write under If-Match, so parallel
 /// ingests retry instead of overwriting each other, and sixteen of them rarely meet on one row.
 /// </summary>
-public sealed class TableDatasetStatistics(TableServiceClient service, IOptions<PipelineStorageOptions> options) : IDatasetStatistics
+public sealed class TableDatasetStatistics(TableServiceClient service, IOptions<PipelineStorageOptions> options, TimeProvider time) : IDatasetStatistics
 {
+    /// <summary>
+    /// How long an instance reuses a dataset's merged sketch before reading its shards again, once the sketch holds
+    /// <see cref="ReuseFromCount"/> images. The odd-size check judges against the dataset's distribution, which
+    /// a few seconds of newer images do not move once it is that large; reading 16 shards for every image did.
+    /// A smaller dataset is read every time (its judgement changes with every image, and its read is cheap).
+    /// Counting stays exact: <see cref="AddSizeAsync"/> is a read-modify-write of the stored shard under its ETag,
+    /// whatever this instance has cached.
+    /// </summary>
+    public static readonly TimeSpan SketchReuse = TimeSpan.FromSeconds(30);
+
+    /// <summary>The size a sketch must reach before an instance reuses it (<see cref="SketchReuse"/>).</summary>
+    public const long ReuseFromCount = 1_000;
+
     private const int MaxAttempts = 20;
     private const string SizeShardPrefix = "size-";
 
     private readonly TableClient table = service.GetTableClient(options.Value.StatisticsTable);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (SizeSketch Sketch, DateTimeOffset ReadAt)> recent = new(StringComparer.Ordinal);
 
     public async Task<SizeSketch> GetSizesAsync(string dataset, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (recent.TryGetValue(dataset, out var cached) && now - cached.ReadAt < SketchReuse)
+        {
+            return cached.Sketch;
+        }
+
+        var merged = await ReadSizesAsync(dataset, cancellationToken);
+        if (merged.Count >= ReuseFromCount)
+        {
+            recent[dataset] = (merged, now);
+        }
+
+        return merged;
+    }
+
+    private async Task<SizeSketch> ReadSizesAsync(string dataset, CancellationToken cancellationToken)
     {
         var merged = new SizeSketch();
         var pk = TableKeys.Readable(dataset);

@@ -48,4 +48,38 @@ public sealed class BlobNamesTests
     [InlineData("x.jpg", BlobNames.Unbatched)]
     [InlineData("b1/sub/x.jpg", "b1")]
     public void The_batch_is_the_first_segment(string name, string batch) => Assert.Equal(batch, BlobNames.BatchOf(name));
+
+    [Theory]
+    [InlineData("t1/../../x.jpg")]
+    [InlineData("t1/./x.jpg")]
+    [InlineData("t1\\x.jpg")]
+    public void An_unsafe_name_belongs_to_no_real_batch_and_its_quarantine_copy_lies_apart(string name)
+    {
+        Assert.Equal(BlobNames.UnsafeNames, BlobNames.BatchOf(name));
+        Assert.NotNull(BlobNames.BatchProblem(BlobNames.UnsafeNames)); // no upload can name that batch
+        Assert.StartsWith("unsafe-names/", BlobNames.QuarantineNameFor(name), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("b1", true)]
+    [InlineData("batch 1", true)]
+    [InlineData("", false)]
+    [InlineData("a/b", false)]
+    [InlineData("..", false)]
+    [InlineData("b\n", false)]
+    [InlineData("b\\c", false)]
+    public void Batch_names_are_one_safe_segment(string batch, bool valid) => Assert.Equal(valid, BlobNames.BatchProblem(batch) is null);
+
+    [Theory]
+    [InlineData("cats", true)]
+    [InlineData("par\n", false)]
+    [InlineData("cats\n", false)]
+    [InlineData("zz/../d7", false)]
+    [InlineData("Cats", false)]
+    [InlineData("-cats", false)]
+    public void Dataset_names_are_anchored_at_the_true_end(string dataset, bool valid)
+    {
+        Assert.Equal(valid, DatasetNames.IsValid(dataset));
+        Assert.Equal(valid, DatasetNames.Problem(dataset) is null);
+    }
 }

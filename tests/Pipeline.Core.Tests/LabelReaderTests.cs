@@ -33,6 +33,17 @@ public sealed class LabelReaderTests
 
     private static Finding Single(LabelDocument document, string code) => Assert.Single(document.Findings, f => f.Code == code);
 
+    [Theory]
+    [InlineData("labels/x.txt", "images/x")]
+    [InlineData("b/labels/train/x.txt", "b/images/train/x")]
+    [InlineData("labels/labels/x.txt", "labels/images/x")]
+    [InlineData("b/mylabels/x.txt", "b/mylabels/x")]
+    [InlineData("b/labels-old/x.txt", "b/labels-old/x")]
+    [InlineData("b/labels.txt", "b/labels")]
+    [InlineData("labels.txt", "labels")]
+    public void Yolo_pairing_reads_only_a_whole_labels_folder_as_images(string path, string stem) =>
+        Assert.Equal(stem, LabelFiles.StemOf(path));
+
     [Fact]
     public void Coco_is_read_with_sections_in_any_order_segmentation_and_attributes_carried()
     {

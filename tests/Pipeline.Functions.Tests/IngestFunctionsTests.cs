@@ -11,7 +11,8 @@ namespace Pipeline.Functions.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class IngestFunctionsTests(AzuriteFixture azurite)
 {
-    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
+    /// <summary>This test's one time window (a new class instance per test).</summary>
+    private readonly CancellationToken Timeout = TestTimeout.Start(TimeSpan.FromMinutes(2));
 
     [Fact]
     public void Blob_trigger_is_an_event_grid_trigger_on_incoming_over_the_PipelineStorage_connection()
@@ -19,7 +20,7 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
         var parameter = typeof(IngestFunctions).GetMethod(nameof(IngestFunctions.IngestBlob))!.GetParameters()[0];
         var trigger = parameter.GetCustomAttribute<BlobTriggerAttribute>()!;
 
-        Assert.Equal("incoming/{name}", trigger.BlobPath);
+        Assert.Equal("%Pipeline:Storage:IncomingContainer%/{name}", trigger.BlobPath);
         Assert.Equal(BlobTriggerSource.EventGrid, trigger.Source);
         Assert.Equal("PipelineStorage", trigger.Connection);
         Assert.Equal("IngestBlob", typeof(IngestFunctions).GetMethod(nameof(IngestFunctions.IngestBlob))!.GetCustomAttribute<FunctionAttribute>()!.Name);
@@ -64,6 +65,9 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
         Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.True(await storage.Reports.GetBlobClient("s/qa.json").ExistsAsync());
         Assert.Equal(["s/coco.json"], (await storage.CatalogRowsAsync()).Select(r => r.GetString("Name"))); // the marker has no row
+        // Told as what it is, not as a redelivery of a judged file.
+        var outcome = await storage.Ingest.IngestAsync("s/_SEALED", timeout.Token);
+        Assert.Equal((true, false, null), (outcome.SealMarker, outcome.Redelivery, outcome.Entry));
     }
 
     [Fact]
@@ -99,12 +103,15 @@ public sealed class IngestFunctionsTests(AzuriteFixture azurite)
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("b/p.jpg", TestFiles.Jpeg());
         var function = new IngestFunctions(storage.Ingest, storage.Locks, Microsoft.Extensions.Options.Options.Create(storage.Options));
-        var message = JsonSerializer.Serialize(new IngestFunctions.PoisonMessage("Host.Functions.IngestBlob", "BlockBlob", "incoming", "b/p.jpg", "\"0x1\""));
+        var message = JsonSerializer.Serialize(new IngestFunctions.PoisonMessage("Host.Functions.IngestBlob", "BlockBlob", storage.Options.IncomingContainer, "b/p.jpg", "\"0x1\""));
+        var elsewhere = JsonSerializer.Serialize(new IngestFunctions.PoisonMessage("Host.Functions.IngestBlob", "BlockBlob", "incoming-2", "b/q.jpg", "\"0x1\""));
 
         await function.IngestPoison(message, Timeout);
+        await function.IngestPoison(elsewhere, Timeout);
 
         var entry = (await storage.Catalog.GetAsync("b/p.jpg", Timeout))!.Value;
         Assert.Equal(IngestStatus.Failed, entry.Status);
         Assert.Equal(FindingCodes.IngestPoison, Assert.Single(entry.Findings).Code);
+        Assert.Null(await storage.Catalog.GetAsync("b/q.jpg", Timeout)); // another container's blob is not ours
     }
 }

@@ -16,6 +16,23 @@ public sealed class SettingsTests
         return doc.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => (string?)p.Value.GetString());
     }
 
+    [Fact]
+    public void The_blob_trigger_and_the_poison_handler_read_the_incoming_container_from_the_setting_the_app_binds()
+    {
+        var trigger = typeof(IngestFunctions).GetMethod(nameof(IngestFunctions.IngestBlob))!.GetParameters()
+            .Select(p => p.GetCustomAttributes(typeof(Microsoft.Azure.Functions.Worker.BlobTriggerAttribute), false).OfType<Microsoft.Azure.Functions.Worker.BlobTriggerAttribute>().SingleOrDefault())
+            .Single(a => a is not null)!;
+        var match = System.Text.RegularExpressions.Regex.Match(trigger.BlobPath, @"\A%([^%]+)%/\{name\}\z");
+        Assert.True(match.Success, trigger.BlobPath);
+        var key = match.Groups[1].Value;
+
+        // The host resolves %key% from the same configuration the app binds its options from.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = "uploads" }).Build();
+        var bound = configuration.GetSection(PipelineStorageOptions.SectionName).Get<PipelineStorageOptions>()!;
+        Assert.Equal("uploads", bound.IncomingContainer);
+        Assert.Equal(new PipelineStorageOptions().IncomingContainer, SampleValues()[key.Replace(":", "__", StringComparison.Ordinal)]);
+    }
+
     [Theory]
     [InlineData(typeof(ImageGuardOptions), "Pipeline__Images__")]
     [InlineData(typeof(PipelineStorageOptions), "Pipeline__Storage__")]

@@ -15,6 +15,14 @@ public sealed class EventGridSubscriptionTests
         return Assert.Single(all, r => (string?)r["type"] == "Microsoft.EventGrid/systemTopics/eventSubscriptions" && r["existing"] is null);
     }
 
+    /// <summary>The value of the imported <c>incomingContainerName</c> in the compiled module.</summary>
+    private static async Task<string> IncomingContainerVariableAsync()
+    {
+        var (exit, output, error) = await BicepCli.RunAsync("build", "modules/event-grid-subscription.bicep", "--stdout");
+        Assert.True(exit == 0, error);
+        return (string)JsonNode.Parse(output)!["variables"]!["incomingContainerName"]!;
+    }
+
     [Fact]
     public async Task Only_blob_created_events_for_the_incoming_container_are_delivered()
     {
@@ -22,7 +30,8 @@ public sealed class EventGridSubscriptionTests
 
         Assert.Equal(["Microsoft.Storage.BlobCreated"], filter["includedEventTypes"]!.AsArray().Select(t => (string)t!));
         // With the trailing "/blobs/", a container named incoming-2 does not match.
-        Assert.Equal("/blobServices/default/containers/incoming/blobs/", (string)filter["subjectBeginsWith"]!);
+        Assert.Equal("[format('/blobServices/default/containers/{0}/blobs/', variables('incomingContainerName'))]", (string)filter["subjectBeginsWith"]!);
+        Assert.Equal(TemplateTests.IncomingContainer, await IncomingContainerVariableAsync());
         var api = Assert.Single(filter["advancedFilters"]!.AsArray())!;
         Assert.Equal(("StringIn", "data.api"), ((string)api["operatorType"]!, (string)api["key"]!));
         Assert.Equal(["CopyBlob", "FlushWithClose", "PutBlob", "PutBlockList"], api["values"]!.AsArray().Select(v => (string)v!).Order());

@@ -60,4 +60,20 @@ public sealed class TemplateTests
             "--subscription-id", "00000000-0000-0000-0000-00000000abcd", "--tenant-id", "00000000-0000-0000-0000-0000000000aa");
         Assert.True(exit == 0, "The templates no longer expand to infra/tests/" + parameters + ".snapshot.json; if the change is intended, run scripts/infra-snapshots.sh and commit the new snapshot.\n" + output + error);
     }
+
+    /// <summary>The incoming container, as main.bicep deploys it.</summary>
+    public const string IncomingContainer = "incoming";
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("private")]
+    public void The_incoming_container_the_account_has_is_the_one_the_app_setting_names(string parameters)
+    {
+        var snapshot = Snapshot.Load(parameters);
+        var settings = snapshot.OfType("Microsoft.Web/sites/config").Single(r => Snapshot.Name(r).EndsWith("/appsettings", StringComparison.Ordinal));
+
+        // The blob trigger's path is %Pipeline:Storage:IncomingContainer%/{name}: this setting is what it watches.
+        Assert.Equal(IncomingContainer, (string)Snapshot.At(settings, "properties.Pipeline__Storage__IncomingContainer")!);
+        Assert.Single(snapshot.OfType("Microsoft.Storage/storageAccounts/blobServices/containers"), r => Snapshot.Name(r).EndsWith("/default/" + IncomingContainer, StringComparison.Ordinal));
+    }
 }

@@ -11,6 +11,9 @@ namespace Pipeline.Local.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class QualityReportPageTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     private static readonly string Chromium = File.Exists("/usr/lib/chromium/chromium") ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium";
 
     private static string OutputFolder => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "report-screenshots")).FullName;
@@ -26,7 +29,7 @@ public sealed class QualityReportPageTests(AzuriteFixture azurite)
         await storage.UploadAsync("b1/annotators/bob/coco.json", Encoding.UTF8.GetBytes(PromotionTestData.Coco(("img0.jpg", "dog"))), PromotionTestData.Dataset);
         foreach (var name in new[] { "b1/broken.jpg", "b1/annotators/ann/coco.json", "b1/annotators/bob/coco.json" })
         {
-            await storage.Ingest.IngestAsync(name, CancellationToken.None);
+            await storage.Ingest.IngestAsync(name, testTimeout);
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

@@ -100,10 +100,10 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
         finally
         {
             first.Kill(entireProcessTree: true);
-            await first.WaitForExitAsync(CancellationToken.None);
+            await first.WaitForExitAsync(timeout.Token);
         }
 
-        Assert.Empty(await storage.Services.GetRequiredService<DatasetVersions>().ListAsync("cats", CancellationToken.None));
+        Assert.Empty(await storage.Services.GetRequiredService<DatasetVersions>().ListAsync("cats", timeout.Token));
         var second = StartRunner(storage, azurite.ConnectionString, taskHub, port);
         try
         {
@@ -125,14 +125,14 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
         finally
         {
             second.Kill(entireProcessTree: true);
-            await second.WaitForExitAsync(CancellationToken.None);
+            await second.WaitForExitAsync(timeout.Token);
         }
 
-        var versions = await storage.Services.GetRequiredService<DatasetVersions>().ListAsync("cats", CancellationToken.None);
+        var versions = await storage.Services.GetRequiredService<DatasetVersions>().ListAsync("cats", timeout.Token);
         Assert.Equal(1, Assert.Single(versions).Version);
         var manifest = new List<ManifestEntry>();
         var blob = storage.Production.GetBlobClient(PromotionService.VersionFile("cats", 1, "manifest.jsonl"));
-        await foreach (var entry in DatasetManifest.ReadAsync((await blob.DownloadStreamingAsync()).Value.Content, CancellationToken.None))
+        await foreach (var entry in DatasetManifest.ReadAsync((await blob.DownloadStreamingAsync()).Value.Content, timeout.Token))
         {
             manifest.Add(entry);
         }

@@ -13,25 +13,28 @@ namespace Pipeline.Storage.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class HealthProfileCacheTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     [Fact]
     public async Task A_batch_changed_since_a_moment_is_told_by_storage_timestamps_including_a_recheck()
     {
         await using var storage = azurite.CreateStorage();
         await storage.UploadAsync("b1/a.jpg", TestFiles.Jpeg());
-        await storage.Ingest.IngestAsync("b1/a.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("b1/a.jpg", testTimeout);
         var now = DateTimeOffset.UtcNow;
 
-        Assert.True(await storage.Catalog.ChangedSinceAsync("b1", now.AddMinutes(-2), CancellationToken.None));
-        Assert.False(await storage.Catalog.ChangedSinceAsync("b1", now.AddMinutes(2), CancellationToken.None));
-        Assert.False(await storage.Catalog.ChangedSinceAsync("nothing-here", now.AddMinutes(-2), CancellationToken.None));
+        Assert.True(await storage.Catalog.ChangedSinceAsync("b1", now.AddMinutes(-2), testTimeout));
+        Assert.False(await storage.Catalog.ChangedSinceAsync("b1", now.AddMinutes(2), testTimeout));
+        Assert.False(await storage.Catalog.ChangedSinceAsync("nothing-here", now.AddMinutes(-2), testTimeout));
 
         // A backfill's merge is a change too; the ingest columns stay as they were.
-        var before = (await storage.Catalog.GetAsync("b1/a.jpg", CancellationToken.None))!.Value;
+        var before = (await storage.Catalog.GetAsync("b1/a.jpg", testTimeout))!.Value;
         await Task.Delay(1100);
         var mark = DateTimeOffset.UtcNow;
-        await storage.Catalog.RecordRecheckAsync("b1/a.jpg", new ImageRecheck("r1-test", mark, [Finding.Warning(FindingCodes.ImageBlurry, "blurry")], IngestStatus.Accepted), CancellationToken.None);
-        Assert.True(await storage.Catalog.ChangedSinceAsync("b1", mark.AddMilliseconds(-500), CancellationToken.None));
-        var after = (await storage.Catalog.GetAsync("b1/a.jpg", CancellationToken.None))!.Value;
+        await storage.Catalog.RecordRecheckAsync("b1/a.jpg", new ImageRecheck("r1-test", mark, [Finding.Warning(FindingCodes.ImageBlurry, "blurry")], IngestStatus.Accepted), testTimeout);
+        Assert.True(await storage.Catalog.ChangedSinceAsync("b1", mark.AddMilliseconds(-500), testTimeout));
+        var after = (await storage.Catalog.GetAsync("b1/a.jpg", testTimeout))!.Value;
         Assert.Equal(before.Findings.Select(f => f.Code), after.Findings.Select(f => f.Code));
         Assert.Equal("r1-test", after.Recheck!.Rules);
         Assert.Equal([FindingCodes.ImageBlurry], after.CurrentFindings.Select(f => f.Code));
@@ -44,22 +47,22 @@ public sealed class HealthProfileCacheTests(AzuriteFixture azurite)
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(10));
         await using var storage = azurite.CreateStorage(services: s => s.AddSingleton<TimeProvider>(clock));
         await storage.UploadAsync("b1/a.jpg", TestFiles.Jpeg(), "cats");
-        await storage.Ingest.IngestAsync("b1/a.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("b1/a.jpg", testTimeout);
         var health = storage.Services.GetRequiredService<HealthService>();
         var profiles = storage.Reports.GetBlobClient(HealthService.BatchProfilesName("cats"));
 
-        await health.CheckAsync("cats", CancellationToken.None);
+        await health.CheckAsync("cats", testTimeout);
         var cached = JsonSerializer.Deserialize<Dictionary<string, BatchProfile>>((await profiles.DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!["b1"];
 
         // Reused: a profile edited in storage is what the next check sees (and it is not written again).
         var edited = cached with { NewestImageAt = cached.NewestImageAt!.Value.AddDays(-3) };
         await profiles.UploadAsync(BinaryData.FromObjectAsJson(new Dictionary<string, BatchProfile> { ["b1"] = edited }, PipelineJson.Options), overwrite: true);
         var etag = (await profiles.GetPropertiesAsync()).Value.ETag;
-        Assert.Equal(72, (await health.CheckAsync("cats", CancellationToken.None)).Freshness.ImageAgeHours!.Value, 0);
+        Assert.Equal(72, (await health.CheckAsync("cats", testTimeout)).Freshness.ImageAgeHours!.Value, 0);
         Assert.Equal(etag, (await profiles.GetPropertiesAsync()).Value.ETag);
 
         // Rebuilt: once a row is newer than the profile (here: the profile is made older than the rows).
         await profiles.UploadAsync(BinaryData.FromObjectAsJson(new Dictionary<string, BatchProfile> { ["b1"] = edited with { ComputedAt = edited.ComputedAt.AddHours(-1) } }, PipelineJson.Options), overwrite: true);
-        Assert.True((await health.CheckAsync("cats", CancellationToken.None)).Freshness.ImageAgeHours < 1);
+        Assert.True((await health.CheckAsync("cats", testTimeout)).Freshness.ImageAgeHours < 1);
     }
 }

@@ -17,7 +17,8 @@ namespace Pipeline.Storage.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class IngestServiceTests(AzuriteFixture azurite)
 {
-    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
+    /// <summary>This test's one time window (a new class instance per test).</summary>
+    private readonly CancellationToken Timeout = TestTimeout.Start(TimeSpan.FromMinutes(2));
 
     [Fact]
     public async Task Accepted_image_is_staged_under_its_hash_with_one_catalog_row()
@@ -357,6 +358,10 @@ public sealed class IngestServiceTests(AzuriteFixture azurite)
         Assert.Empty(await storage.ListAsync(storage.Staging));
         Assert.Equal(["b/x.jpg", "escape.jpg"], await storage.ListAsync(storage.Incoming));
         Assert.True((await storage.Ingest.IngestAsync(name, Timeout)).Redelivery);
+        // Filed apart from every real batch: batch "b" does not count it.
+        Assert.Equal(BlobNames.UnsafeNames, entry.Batch);
+        Assert.Empty(await storage.Catalog.ListBatchAsync("b", Timeout).ToListAsync(Timeout));
+        Assert.Single(await storage.Catalog.ListBatchAsync(BlobNames.UnsafeNames, Timeout).ToListAsync(Timeout));
     }
 
     [Fact]

@@ -11,6 +11,9 @@ namespace Pipeline.Storage.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class IngestTelemetryTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     [Fact]
     public async Task Each_judged_upload_has_one_span_and_is_counted_once_without_its_name_in_any_attribute()
     {
@@ -35,9 +38,9 @@ public sealed class IngestTelemetryTests(AzuriteFixture azurite)
         await storage.UploadAsync($"{batch}/secret-person-name.jpg", TestFiles.Jpeg());
         await storage.UploadAsync($"{batch}/cut.png", TestFiles.Truncate(TestFiles.Png()));
 
-        await storage.Ingest.IngestAsync($"{batch}/secret-person-name.jpg", CancellationToken.None);
-        await storage.Ingest.IngestAsync($"{batch}/cut.png", CancellationToken.None);
-        await storage.Ingest.IngestAsync($"{batch}/cut.png", CancellationToken.None); // a redelivery: a span, no new counts
+        await storage.Ingest.IngestAsync($"{batch}/secret-person-name.jpg", testTimeout);
+        await storage.Ingest.IngestAsync($"{batch}/cut.png", testTimeout);
+        await storage.Ingest.IngestAsync($"{batch}/cut.png", testTimeout); // a redelivery: a span, no new counts
 
         Assert.Equal(3, spans.Count);
         Assert.All(spans, s => Assert.Equal(ActivityKind.Consumer, s.Kind));

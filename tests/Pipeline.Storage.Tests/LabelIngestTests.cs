@@ -9,7 +9,8 @@ namespace Pipeline.Storage.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class LabelIngestTests(AzuriteFixture azurite)
 {
-    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token;
+    /// <summary>This test's one time window (a new class instance per test).</summary>
+    private readonly CancellationToken Timeout = TestTimeout.Start(TimeSpan.FromMinutes(2));
 
     private const string Coco = """
         {"images": [{"id": 1, "file_name": "cat.jpg", "width": 320, "height": 240}],

@@ -11,7 +11,8 @@ namespace Pipeline.Storage.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class NearDuplicateTests(AzuriteFixture azurite)
 {
-    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token;
+    /// <summary>This test's one time window (a new class instance per test).</summary>
+    private readonly CancellationToken Timeout = TestTimeout.Start(TimeSpan.FromMinutes(3));
 
     [Fact]
     public async Task The_table_store_answers_as_the_in_memory_store_does()

@@ -13,6 +13,9 @@ namespace Pipeline.Storage.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class TelemetrySetupTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     [Fact]
     public async Task An_ingest_reaches_the_exporters_as_a_span_and_metric_points()
     {
@@ -27,7 +30,7 @@ public sealed class TelemetrySetupTests(AzuriteFixture azurite)
         var batch = "otel" + Guid.NewGuid().ToString("N")[..8];
         await storage.UploadAsync($"{batch}/a.png", TestFiles.Png());
 
-        await storage.Ingest.IngestAsync($"{batch}/a.png", CancellationToken.None);
+        await storage.Ingest.IngestAsync($"{batch}/a.png", testTimeout);
         tracer.ForceFlush();
         meter.ForceFlush();
 

@@ -93,7 +93,7 @@ public sealed class TestStorage : IAsyncDisposable
         Pipeline.Workflows.Labels.LabelQaActivities? labels = null,
         Pipeline.Workflows.Maintenance.MaintenanceActivities? maintenance = null)
     {
-        var reconcile = new Pipeline.Workflows.Ingest.ReconcileActivities(Ingest);
+        var reconcile = new Pipeline.Workflows.Ingest.ReconcileActivities(Ingest, Services.GetRequiredService<Pipeline.Core.Labels.IReportStore>());
         labels ??= new Pipeline.Workflows.Labels.LabelQaActivities(Services.GetRequiredService<Pipeline.Core.Labels.LabelQaService>());
         promotion ??= PromotionActivitiesOver(Services.GetRequiredService<Pipeline.Core.Datasets.IPromotionBlobs>());
         maintenance ??= ActivatorUtilities.CreateInstance<Pipeline.Workflows.Maintenance.MaintenanceActivities>(Services);

@@ -19,6 +19,9 @@ namespace Pipeline.Workflows.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class BackfillTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     private const string Dataset = PromotionTestData.Dataset;
 
     [Fact]
@@ -61,11 +64,11 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         Assert.Equal((strictLabels.Rules, 1), (labels.Rules, labels.Batches));
         Assert.Equal(2, labels.More[FindingCodes.LabelFewSamples]);
         Assert.Equal(ownQa, (await storage.Reports.GetBlobClient(LabelQaService.ResultName("b1")).DownloadContentAsync()).Value.Content.ToArray());
-        var rechecked = await LabelQaService.ReadCurrentAsync(storage.Services.GetRequiredService<ILabelQaStore>(), "b1", strictLabels.Rules, CancellationToken.None);
+        var rechecked = await LabelQaService.ReadCurrentAsync(storage.Services.GetRequiredService<ILabelQaStore>(), "b1", strictLabels.Rules, timeout.Token);
         Assert.Equal((LabelQaService.ResultName("b1", strictLabels.Rules), strictLabels.Rules), (rechecked!.Value.Name, rechecked.Value.Result.Rules));
 
         // Beside, not instead: the ingest findings stay; the recheck carries the rules' version.
-        await foreach (var row in storage.Catalog.ListBatchAsync("b1", CancellationToken.None))
+        await foreach (var row in storage.Catalog.ListBatchAsync("b1", timeout.Token))
         {
             if (row.Kind == CatalogKinds.Image)
             {
@@ -78,7 +81,7 @@ public sealed class BackfillTests(AzuriteFixture azurite)
 
         // Published versions are never edited: every production blob and the pointer are as they were.
         Assert.Equal(production, await ProductionStateAsync(storage));
-        Assert.Equal(1, (await storage.Services.GetRequiredService<IDatasetRegistry>().GetPointerAsync(Dataset, CancellationToken.None)).Current);
+        Assert.Equal(1, (await storage.Services.GetRequiredService<IDatasetRegistry>().GetPointerAsync(Dataset, timeout.Token)).Current);
 
         // The status route shows the finished run; the report and a lineage COMPLETE event are stored.
         var status = await MaintenanceApi.GetBackfillAsync(host.Client, Dataset, timeout.Token);
@@ -88,11 +91,11 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         Assert.Contains(await storage.ListAsync(storage.Lineage), n => n.StartsWith("backfill/", StringComparison.Ordinal));
 
         // Run again under the same rules: the rows answer, nothing is checked twice.
-        var checkedAt = (await storage.Catalog.GetAsync("b1/img0.jpg", CancellationToken.None))!.Value.Recheck!.At;
+        var checkedAt = (await storage.Catalog.GetAsync("b1/img0.jpg", timeout.Token))!.Value.Recheck!.At;
         var again = await RunAsync(host.Client, new BackfillInput(Dataset), timeout.Token);
         static object Totals(BackfillCounts c) => (c.Images, c.Unchanged, c.Changed, c.VerdictChanged, c.Missing, string.Join(',', c.CodesAdded), string.Join(',', c.CodesRemoved));
         Assert.Equal(Totals(report.Counts), Totals(again.Counts));
-        Assert.Equal(checkedAt, (await storage.Catalog.GetAsync("b1/img0.jpg", CancellationToken.None))!.Value.Recheck!.At);
+        Assert.Equal(checkedAt, (await storage.Catalog.GetAsync("b1/img0.jpg", timeout.Token))!.Value.Recheck!.At);
         Assert.Null(again.Labels); // b1's newest label QA result is already under these rules
 
         // Promotion decides: the staged batch now carries error findings, and the gate refuses it.
@@ -136,15 +139,15 @@ public sealed class BackfillTests(AzuriteFixture azurite)
         Assert.Null(report.Gate); // nothing published yet
     }
 
-    private static async Task CheckLabelsAsync(LabelQaService qa, string batch)
+    private async Task CheckLabelsAsync(LabelQaService qa, string batch)
     {
-        var plan = await qa.PlanAsync(batch, CancellationToken.None);
+        var plan = await qa.PlanAsync(batch, testTimeout);
         for (var i = 0; i < plan.Units.Count; i++)
         {
-            await qa.CheckUnitAsync(batch, i, CancellationToken.None);
+            await qa.CheckUnitAsync(batch, i, testTimeout);
         }
 
-        await qa.FinishAsync(batch, plan.Units.Count, CancellationToken.None);
+        await qa.FinishAsync(batch, plan.Units.Count, testTimeout);
     }
 
     private static async Task<BackfillReport> RunAsync(DurableTaskClient client, BackfillInput input, CancellationToken cancellationToken)

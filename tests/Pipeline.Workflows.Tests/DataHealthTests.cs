@@ -20,6 +20,9 @@ namespace Pipeline.Workflows.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class DataHealthTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     [Fact]
     public async Task A_dataset_that_stopped_receiving_data_is_stale_and_its_volume_dropped_in_storage_and_in_the_exported_metrics()
     {
@@ -38,19 +41,19 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
             {
                 var name = $"day{day}/img{i}.jpg";
                 await storage.UploadAsync(name, TestFiles.Jpeg(160, 120, seed: (day * 10) + i), dataset);
-                await storage.Ingest.IngestAsync(name, CancellationToken.None);
+                await storage.Ingest.IngestAsync(name, testTimeout);
             }
 
             if (day == 7)
             {
                 await storage.UploadAsync("day7/coco.json", Encoding.UTF8.GetBytes(PromotionTestData.Coco(("img0.jpg", "cat"))), dataset);
-                await storage.Ingest.IngestAsync("day7/coco.json", CancellationToken.None);
+                await storage.Ingest.IngestAsync("day7/coco.json", testTimeout);
             }
         }
 
         clock.SetUtcNow(now);
         var health = storage.Services.GetRequiredService<HealthService>();
-        var snapshot = await health.CheckAsync(dataset, CancellationToken.None);
+        var snapshot = await health.CheckAsync(dataset, testTimeout);
 
         Assert.Equal("unhealthy", snapshot.Status);
         var stale = Assert.Single(snapshot.Findings, f => f.Code == FindingCodes.HealthStale);
@@ -63,9 +66,9 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
 
         // Stored as a point of the dataset's time series.
         var api = ActivatorUtilities.CreateInstance<MaintenanceApi>(storage.Services);
-        var history = await api.GetHealthAsync(dataset, "24", CancellationToken.None);
+        var history = await api.GetHealthAsync(dataset, "24", testTimeout);
         Assert.Equal(200, history.Status);
-        var points = await storage.Services.GetRequiredService<IHealthStore>().ListAsync(dataset, now.AddHours(-1), CancellationToken.None).ToListAsync();
+        var points = await storage.Services.GetRequiredService<IHealthStore>().ListAsync(dataset, now.AddHours(-1), testTimeout).ToListAsync();
         Assert.Equal(snapshot.Findings.Select(f => f.Code), Assert.Single(points).Snapshot.Findings.Select(f => f.Code));
 
         // Exported: the freshness gauge and the findings counter, tagged with the dataset.
@@ -83,10 +86,10 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
         for (var i = 0; i < 4; i++)
         {
             await storage.UploadAsync($"today/img{i}.jpg", TestFiles.Jpeg(160, 120, seed: 900 + i), dataset);
-            await storage.Ingest.IngestAsync($"today/img{i}.jpg", CancellationToken.None);
+            await storage.Ingest.IngestAsync($"today/img{i}.jpg", testTimeout);
         }
 
-        var after = await health.CheckAsync(dataset, CancellationToken.None);
+        var after = await health.CheckAsync(dataset, testTimeout);
         Assert.DoesNotContain(after.Findings, f => f.Code is FindingCodes.HealthStale or FindingCodes.HealthVolumeDrop or FindingCodes.HealthVolumeSpike);
         Assert.Equal(4, after.Volume.Images);
     }
@@ -106,15 +109,15 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
         for (var i = 0; i < 12; i++)
         {
             await storage.UploadAsync($"night/img{i}.png", TestFiles.DarkPng(320, 240, seed: 500 + i), Dataset);
-            await storage.Ingest.IngestAsync($"night/img{i}.png", CancellationToken.None);
+            await storage.Ingest.IngestAsync($"night/img{i}.png", timeout.Token);
         }
 
         await storage.UploadAsync("night/coco.json", Encoding.UTF8.GetBytes(PromotionTestData.Coco([.. Enumerable.Range(0, 12).Select(i => ($"img{i}.png", "dog"))])), Dataset);
-        await storage.Ingest.IngestAsync("night/coco.json", CancellationToken.None);
+        await storage.Ingest.IngestAsync("night/coco.json", timeout.Token);
         var qa = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.LabelQa, new LabelQaInput("night"), timeout.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, (await host.Client.WaitForInstanceCompletionAsync(qa, timeout.Token)).RuntimeStatus);
 
-        var snapshot = await storage.Services.GetRequiredService<HealthService>().CheckAsync(Dataset, CancellationToken.None);
+        var snapshot = await storage.Services.GetRequiredService<HealthService>().CheckAsync(Dataset, timeout.Token);
 
         Assert.Equal(1, snapshot.Distribution.AgainstVersion);
         var night = Assert.Single(snapshot.Distribution.Batches);

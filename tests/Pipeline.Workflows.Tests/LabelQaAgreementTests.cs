@@ -14,6 +14,9 @@ namespace Pipeline.Workflows.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class LabelQaAgreementTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     private const string Cat = """{"id": 1, "image_id": 7, "category_id": 1, "bbox": [10, 10, 100, 100]}""";
     private const string Dog = """{"id": 2, "image_id": 7, "category_id": 2, "bbox": [150, 100, 100, 100]}""";
     private const string DogAsCat = """{"id": 2, "image_id": 7, "category_id": 1, "bbox": [152, 101, 100, 100]}""";
@@ -37,11 +40,11 @@ public sealed class LabelQaAgreementTests(AzuriteFixture azurite)
         foreach (var (name, text) in uploads)
         {
             await storage.UploadAsync(name, Encoding.UTF8.GetBytes(text));
-            await storage.Ingest.IngestAsync(name, CancellationToken.None);
+            await storage.Ingest.IngestAsync(name, testTimeout);
         }
 
         await storage.UploadAsync("qa/cat.jpg", TestFiles.Jpeg(320, 240));
-        await storage.Ingest.IngestAsync("qa/cat.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("qa/cat.jpg", testTimeout);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
@@ -74,11 +77,11 @@ public sealed class LabelQaAgreementTests(AzuriteFixture azurite)
         foreach (var (name, text) in uploads)
         {
             await storage.UploadAsync(name, Encoding.UTF8.GetBytes(text));
-            await storage.Ingest.IngestAsync(name, CancellationToken.None);
+            await storage.Ingest.IngestAsync(name, testTimeout);
         }
 
         await storage.UploadAsync("y/images/dog.jpg", TestFiles.Jpeg(320, 240));
-        await storage.Ingest.IngestAsync("y/images/dog.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("y/images/dog.jpg", testTimeout);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 

@@ -17,6 +17,9 @@ namespace Pipeline.Workflows.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class LabelQaTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     private const string Coco = """
         {"images": [{"id": 1, "file_name": "cat.jpg", "width": 320, "height": 240},
                     {"id": 2, "file_name": "missing.jpg", "width": 10, "height": 10}],
@@ -29,7 +32,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
            {"id": 5, "image_id": 2, "category_id": 1, "bbox": [1, 1, 5, 5], "annotator": "ann"}]}
         """;
 
-    private static async Task UploadBatchAsync(TestStorage storage)
+    private async Task UploadBatchAsync(TestStorage storage)
     {
         await storage.UploadAsync("qa/coco.json", Encoding.UTF8.GetBytes(Coco));
         await storage.UploadAsync("qa/classes.txt", Encoding.UTF8.GetBytes("dog\ncat\n"));
@@ -38,7 +41,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         await storage.UploadAsync("qa/images/dog.jpg", TestFiles.Jpeg(320, 240, seed: 2));
         foreach (var name in new[] { "qa/coco.json", "qa/classes.txt", "qa/labels/dog.txt", "qa/cat.jpg", "qa/images/dog.jpg" })
         {
-            await storage.Ingest.IngestAsync(name, CancellationToken.None);
+            await storage.Ingest.IngestAsync(name, testTimeout);
         }
     }
 

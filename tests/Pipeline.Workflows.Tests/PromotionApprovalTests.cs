@@ -37,7 +37,7 @@ public sealed class PromotionApprovalTests(AzuriteFixture azurite)
         if (approve)
         {
             Assert.Equal(PromotionOutcomes.Published, result.Outcome);
-            var approval = (await versions.GetAsync(PromotionTests.Dataset, 1, CancellationToken.None))!.Approval!;
+            var approval = (await versions.GetAsync(PromotionTests.Dataset, 1, timeout.Token))!.Approval!;
             Assert.Equal(("approved", "alice", "looks right"), (approval.Decision, approval.By, approval.Comment));
         }
         else
@@ -45,7 +45,7 @@ public sealed class PromotionApprovalTests(AzuriteFixture azurite)
             Assert.Equal(PromotionOutcomes.Rejected, result.Outcome);
             Assert.Contains("alice rejected version 1: looks right", result.Message, StringComparison.Ordinal);
             Assert.Empty(await storage.ListAsync(storage.Production));
-            Assert.Empty(await versions.ListAsync(PromotionTests.Dataset, CancellationToken.None));
+            Assert.Empty(await versions.ListAsync(PromotionTests.Dataset, timeout.Token));
         }
     }
 
@@ -84,14 +84,14 @@ public sealed class PromotionApprovalTests(AzuriteFixture azurite)
         await OrchestrationWaits.ApprovalAsync(host.Client, PromotionTests.Dataset, timeout.Token);
         var versions = storage.Services.GetRequiredService<DatasetVersions>();
 
-        await versions.RollbackAsync(PromotionTests.Dataset, 1, CancellationToken.None);
+        await versions.RollbackAsync(PromotionTests.Dataset, 1, timeout.Token);
         await PromotionClient.DecideAsync(host.Client, PromotionTests.Dataset, new ApprovalDecision(true, "alice"), timeout.Token);
         var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
 
         Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
         Assert.Contains("moved while version 3 was being made", done.FailureDetails!.ErrorMessage, StringComparison.Ordinal);
-        Assert.Equal(1, await versions.CurrentAsync(PromotionTests.Dataset, CancellationToken.None));
-        Assert.Equal([1, 2], (await versions.ListAsync(PromotionTests.Dataset, CancellationToken.None)).Select(v => v.Version));
+        Assert.Equal(1, await versions.CurrentAsync(PromotionTests.Dataset, timeout.Token));
+        Assert.Equal([1, 2], (await versions.ListAsync(PromotionTests.Dataset, timeout.Token)).Select(v => v.Version));
         var promote = await PromotionTests.LineageEventsAsync(storage, "promote");
         Assert.Equal("FAIL", promote[^1].GetProperty("eventType").GetString());
     }

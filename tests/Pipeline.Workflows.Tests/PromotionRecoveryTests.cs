@@ -57,9 +57,9 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
         Assert.Equal(5, manifest.Count);
         Assert.Equal(1, registry.PointerMoves);
         var versions = storage.Services.GetRequiredService<DatasetVersions>();
-        var listed = Assert.Single(await versions.ListAsync(PromotionTests.Dataset, CancellationToken.None));
+        var listed = Assert.Single(await versions.ListAsync(PromotionTests.Dataset, timeout.Token));
         Assert.Equal((1, true), (listed.Version, listed.Current));
-        Assert.Equal(listed.Id, (await versions.GetAsync(PromotionTests.Dataset, 1, CancellationToken.None))!.Id);
+        Assert.Equal(listed.Id, (await versions.GetAsync(PromotionTests.Dataset, 1, timeout.Token))!.Id);
         Assert.Equal(staged, await storage.ListAsync(storage.Staging));
         Assert.All((await storage.CatalogRowsAsync()).Where(r => r.GetString("Kind") == "image"), r => Assert.Equal("cats@1", r.GetString("Promoted")));
 

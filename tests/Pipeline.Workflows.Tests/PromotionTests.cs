@@ -14,6 +14,9 @@ namespace Pipeline.Workflows.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class PromotionTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     internal const string Dataset = PromotionTestData.Dataset;
 
     internal static Task IngestBatchAsync(TestStorage storage, string batch, int count, int seed = 0) => PromotionTestData.IngestBatchAsync(storage, batch, count, seed);
@@ -37,11 +40,11 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         return done.ReadOutputAs<PromotionResult>()!;
     }
 
-    internal static async Task<List<ManifestEntry>> ManifestAsync(TestStorage storage, int version)
+    internal static async Task<List<ManifestEntry>> ManifestAsync(TestStorage storage, int version, CancellationToken cancellationToken = default)
     {
         var entries = new List<ManifestEntry>();
         var blob = storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, version, "manifest.jsonl"));
-        await foreach (var entry in DatasetManifest.ReadAsync((await blob.DownloadStreamingAsync()).Value.Content, CancellationToken.None))
+        await foreach (var entry in DatasetManifest.ReadAsync((await blob.DownloadStreamingAsync()).Value.Content, cancellationToken))
         {
             entries.Add(entry);
         }
@@ -77,7 +80,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         }
 
         var versions = storage.Services.GetRequiredService<DatasetVersions>();
-        var version = await versions.GetAsync(Dataset, 1, CancellationToken.None);
+        var version = await versions.GetAsync(Dataset, 1, timeout.Token);
         var manifestBytes = (await storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, 1, "manifest.jsonl")).DownloadContentAsync()).Value.Content.ToArray();
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(manifestBytes)), version!.Id);
         Assert.Equal(result.Id, version.Id);
@@ -85,7 +88,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         Assert.Equal("default", version.Lineage.GateFile);
         Assert.Null(version.Parent);
         Assert.Equal(5, version.Counts.Images);
-        Assert.Equal(new VersionListing(1, version.Id, version.CreatedAt, 5, true), Assert.Single(await versions.ListAsync(Dataset, CancellationToken.None)));
+        Assert.Equal(new VersionListing(1, version.Id, version.CreatedAt, 5, true), Assert.Single(await versions.ListAsync(Dataset, timeout.Token)));
         foreach (var file in new[] { "annotations.coco.json", "yolo.tar", "gate-result.json", "dataset.json" })
         {
             Assert.True(await storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, 1, file)).ExistsAsync(), file);
@@ -123,33 +126,33 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         await IngestBatchAsync(storage, "b2", 2, seed: 100);
         await storage.UploadAsync("b2/img-again.jpg", TestFiles.Jpeg(320, 240, seed: 2), Dataset);
         await storage.UploadAsync("b2/coco.json", Encoding.UTF8.GetBytes(Coco(("img0.jpg", "dog"), ("img1.jpg", "cat"), ("img-again.jpg", "dog"))), Dataset);
-        await storage.Ingest.IngestAsync("b2/img-again.jpg", CancellationToken.None);
-        await storage.Ingest.IngestAsync("b2/coco.json", CancellationToken.None);
+        await storage.Ingest.IngestAsync("b2/img-again.jpg", timeout.Token);
+        await storage.Ingest.IngestAsync("b2/coco.json", timeout.Token);
         var second = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         var unchanged = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
 
         Assert.Equal((PromotionOutcomes.Published, 2, 5, 2), (second.Outcome, second.Version, second.Images, second.Added));
         Assert.Equal(PromotionOutcomes.Unchanged, unchanged.Outcome);
         var versions = storage.Services.GetRequiredService<DatasetVersions>();
-        var diff = await versions.DiffAsync(Dataset, 1, 2, CancellationToken.None);
+        var diff = await versions.DiffAsync(Dataset, 1, 2, timeout.Token);
         Assert.Equal((2, 0, 1), (diff!.AddedCount, diff.RemovedCount, diff.RelabelledCount));
         Assert.Equal(v1.Single(e => e.FileName == "img1.jpg").OriginalSha256, diff.Relabelled.Single().OriginalSha256);
-        var v2Info = await versions.GetAsync(Dataset, 2, CancellationToken.None);
-        Assert.Equal((1, (await versions.GetAsync(Dataset, 1, CancellationToken.None))!.Id), (v2Info!.Parent!.Value, v2Info.ParentId!));
+        var v2Info = await versions.GetAsync(Dataset, 2, timeout.Token);
+        Assert.Equal((1, (await versions.GetAsync(Dataset, 1, timeout.Token))!.Id), (v2Info!.Parent!.Value, v2Info.ParentId!));
         var v2Bytes = (await storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, 2, "manifest.jsonl")).DownloadContentAsync()).Value.Content.ToArray();
 
-        var rollback = await versions.RollbackAsync(Dataset, 1, CancellationToken.None);
+        var rollback = await versions.RollbackAsync(Dataset, 1, timeout.Token);
 
         Assert.Equal(new RollbackResult(Dataset, 2, 1), rollback);
-        Assert.Equal(1, await versions.CurrentAsync(Dataset, CancellationToken.None));
-        Assert.Equal([false, true], (await versions.ListAsync(Dataset, CancellationToken.None)).OrderByDescending(v => v.Version).Select(v => v.Current));
+        Assert.Equal(1, await versions.CurrentAsync(Dataset, timeout.Token));
+        Assert.Equal([false, true], (await versions.ListAsync(Dataset, timeout.Token)).OrderByDescending(v => v.Version).Select(v => v.Current));
         Assert.Equal(v2Bytes, (await storage.Production.GetBlobClient(PromotionService.VersionFile(Dataset, 2, "manifest.jsonl")).DownloadContentAsync()).Value.Content.ToArray());
-        Assert.Null(await versions.RollbackAsync(Dataset, 7, CancellationToken.None));
+        Assert.Null(await versions.RollbackAsync(Dataset, 7, timeout.Token));
 
         // Promoting after the rollback builds version 3 on version 1, and it equals version 2 in content.
         var third = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         Assert.Equal((3, v2Info.Id), (third.Version, third.Id));
-        Assert.Equal(1, (await versions.GetAsync(Dataset, 3, CancellationToken.None))!.Parent);
+        Assert.Equal(1, (await versions.GetAsync(Dataset, 3, timeout.Token))!.Parent);
     }
 
     [Fact]
@@ -182,11 +185,11 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
         var blobs = storage.Services.GetRequiredService<IPromotionBlobs>();
 
-        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 4, "expectations": [{"expect": "min_images", "min": 100}]}"""), CancellationToken.None);
+        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 4, "expectations": [{"expect": "min_images", "min": 100}]}"""), timeout.Token);
         var failed = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
-        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 4, "expectations": [{"expect": "min_images"}]}"""), CancellationToken.None);
+        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 4, "expectations": [{"expect": "min_images"}]}"""), timeout.Token);
         var invalid = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
-        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 5, "expectations": []}"""), CancellationToken.None);
+        await blobs.WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""{"version": 5, "expectations": []}"""), timeout.Token);
         var unknown = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset, Batches: ["nope"])), timeout.Token);
 
         Assert.Equal(PromotionOutcomes.GateFailed, failed.Outcome);
@@ -195,7 +198,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         Assert.Equal(PromotionOutcomes.Invalid, unknown.Outcome);
         Assert.Contains("'nope'", unknown.Message, StringComparison.Ordinal);
         Assert.Empty(await storage.ListAsync(storage.Production));
-        Assert.Empty(await storage.Services.GetRequiredService<DatasetVersions>().ListAsync(Dataset, CancellationToken.None));
+        Assert.Empty(await storage.Services.GetRequiredService<DatasetVersions>().ListAsync(Dataset, timeout.Token));
         var gate = JsonSerializer.Deserialize<Pipeline.Core.Gates.GateResult>(
             (await storage.Reports.GetBlobClient(PromotionService.GateResultName(PromotionService.WorkFolder(Dataset, 1))).DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!;
         Assert.Equal((4, false, 2.0), (gate.GateVersion, gate.Expectations[0].Success, gate.Expectations[0].Observed));
@@ -210,8 +213,8 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         var geotagged = TestFiles.Geotagged("jpeg");
         await storage.UploadAsync("geo/cat.jpg", geotagged, Dataset);
         await storage.UploadAsync("geo/dog.jpg", geotagged, "dogs");
-        await storage.Ingest.IngestAsync("geo/cat.jpg", CancellationToken.None);
-        await storage.Ingest.IngestAsync("geo/dog.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("geo/cat.jpg", testTimeout);
+        await storage.Ingest.IngestAsync("geo/dog.jpg", testTimeout);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
@@ -224,8 +227,8 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         var published = (await storage.Production.GetBlobClient($"{Dataset}/{entry.Path}").DownloadContentAsync()).Value.Content.ToArray();
         Assert.Equal(entry.Sha256, Convert.ToHexStringLower(SHA256.HashData(published)));
         var guard = storage.Services.GetRequiredService<Pipeline.Core.Images.ImageGuard>();
-        Assert.DoesNotContain((await guard.InspectAsync(published, "p.jpg", CancellationToken.None)).Findings, f => f.Code == Pipeline.Core.Findings.FindingCodes.ImageLocationMetadata);
-        Assert.Equal(1, (await storage.Services.GetRequiredService<DatasetVersions>().GetAsync(Dataset, 1, CancellationToken.None))!.Counts.LocationStripped);
+        Assert.DoesNotContain((await guard.InspectAsync(published, "p.jpg", timeout.Token)).Findings, f => f.Code == Pipeline.Core.Findings.FindingCodes.ImageLocationMetadata);
+        Assert.Equal(1, (await storage.Services.GetRequiredService<DatasetVersions>().GetAsync(Dataset, 1, timeout.Token))!.Counts.LocationStripped);
         var kept = (await storage.Production.GetBlobClient($"dogs/images/{entry.OriginalSha256}.jpg").DownloadContentAsync()).Value.Content.ToArray();
         Assert.Equal(geotagged, kept);
     }
@@ -241,11 +244,11 @@ public sealed class PromotionTests(AzuriteFixture azurite)
             .First(e => ratios.Assign(Sha(e)) != ratios.Assign(Sha(original)));
         await storage.Services.GetRequiredService<IPromotionBlobs>().WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""
             {"version": 1, "splits": {"train": 0.5, "val": 0, "test": 0.5}, "expectations": [{"expect": "no_split_leakage"}], "approval": {"required": "never"}}
-            """), CancellationToken.None);
+            """), testTimeout);
         await storage.UploadAsync("nd/chelsea.png", original, Dataset);
-        await storage.Ingest.IngestAsync("nd/chelsea.png", CancellationToken.None);
+        await storage.Ingest.IngestAsync("nd/chelsea.png", testTimeout);
         await storage.UploadAsync("nd/chelsea-small.jpg", edit, Dataset);
-        await storage.Ingest.IngestAsync("nd/chelsea-small.jpg", CancellationToken.None);
+        await storage.Ingest.IngestAsync("nd/chelsea-small.jpg", testTimeout);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
 
@@ -270,8 +273,8 @@ public sealed class PromotionTests(AzuriteFixture azurite)
              "categories": [{"id": 1, "name": "cat"}],
              "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [300, 10, 100, 100]}]}
             """), Dataset);
-        await storage.Ingest.IngestAsync("qa/img0.jpg", CancellationToken.None);
-        await storage.Ingest.IngestAsync("qa/coco.json", CancellationToken.None);
+        await storage.Ingest.IngestAsync("qa/img0.jpg", testTimeout);
+        await storage.Ingest.IngestAsync("qa/coco.json", testTimeout);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
         var (qaId, _) = await Labels.LabelQaStarter.StartAsync(host.Client, storage.Locks, "qa", timeout.Token);
@@ -280,7 +283,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
         var blocked = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
         await storage.Services.GetRequiredService<IPromotionBlobs>().WriteGateAsync(Dataset, Encoding.UTF8.GetBytes("""
             {"version": 2, "expectations": [{"expect": "no_findings", "code": "label.*", "mostly": 0.5, "severity": "warning"}], "approval": {"required": "never"}}
-            """), CancellationToken.None);
+            """), timeout.Token);
         var published = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset)), timeout.Token);
 
         Assert.Equal(PromotionOutcomes.GateFailed, blocked.Outcome);
@@ -288,7 +291,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
             (await storage.Reports.GetBlobClient(PromotionService.GateResultName(PromotionService.WorkFolder(Dataset, 1))).DownloadContentAsync()).Value.Content.ToArray(), PipelineJson.Options)!;
         Assert.Contains(gate.Expectations, e => !e.Success && e.Examples.Any(x => x.StartsWith("label.box_out_of_bounds: img0.jpg", StringComparison.Ordinal)));
         Assert.Equal(PromotionOutcomes.Published, published.Outcome);
-        var version = await storage.Services.GetRequiredService<DatasetVersions>().GetAsync(Dataset, 1, CancellationToken.None);
+        var version = await storage.Services.GetRequiredService<DatasetVersions>().GetAsync(Dataset, 1, timeout.Token);
         Assert.Equal(["reports/qa/qa.json"], version!.Lineage.QaReports);
         Assert.Equal(1, version.GateWarnings);
         // The published box is clipped by nothing: labels are published as annotated, and the gate decided.

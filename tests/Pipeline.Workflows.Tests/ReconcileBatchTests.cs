@@ -11,6 +11,9 @@ namespace Pipeline.Workflows.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class ReconcileBatchTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     private static async Task<OrchestrationMetadata> RunAsync(ReconcileActivities activities, string batch)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -31,10 +34,10 @@ public sealed class ReconcileBatchTests(AzuriteFixture azurite)
         await storage.UploadAsync("r2/other.png", TestFiles.Png(24, 16, seed: 999)); // another batch: not touched
         for (var i = 0; i < 10; i++)
         {
-            await storage.Ingest.IngestAsync($"r1/img-{i:D3}.png", CancellationToken.None); // their events were delivered
+            await storage.Ingest.IngestAsync($"r1/img-{i:D3}.png", testTimeout); // their events were delivered
         }
 
-        var activities = new ReconcileActivities(storage.Ingest);
+        var activities = new ReconcileActivities(storage.Ingest, storage.Services.GetRequiredService<Pipeline.Core.Labels.IReportStore>());
         var first = (await RunAsync(activities, "r1")).ReadOutputAs<ReconcileTotals>()!;
 
         Assert.Equal(new ReconcileTotals(Scanned: 126, Ingested: 116, Accepted: 115, Rejected: 1, Failed: 0, Pages: 2), first);
@@ -57,7 +60,7 @@ public sealed class ReconcileBatchTests(AzuriteFixture azurite)
         var flaky = new FailFirstStage(storage.Services.GetRequiredService<IIngestBlobStore>());
         var ingest = storage.IngestOver(flaky);
 
-        var done = await RunAsync(new ReconcileActivities(ingest), "f");
+        var done = await RunAsync(new ReconcileActivities(ingest, storage.Services.GetRequiredService<Pipeline.Core.Labels.IReportStore>()), "f");
 
         Assert.Equal(1, flaky.Failures);
         Assert.Equal(2, done.ReadOutputAs<ReconcileTotals>()!.Accepted);

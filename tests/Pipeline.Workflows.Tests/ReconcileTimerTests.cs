@@ -13,6 +13,9 @@ namespace Pipeline.Workflows.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class ReconcileTimerTests(AzuriteFixture azurite)
 {
+    /// <summary>This test's time window (a new class instance per test).</summary>
+    private readonly CancellationToken testTimeout = TestTimeout.Start();
+
     [Fact]
     public async Task A_round_ingests_old_unjudged_blobs_of_every_batch_leaves_young_ones_and_counts_what_it_found()
     {
@@ -20,7 +23,7 @@ public sealed class ReconcileTimerTests(AzuriteFixture azurite)
         await storage.UploadAsync("b1/lost.png", TestFiles.Png(24, 16, seed: 1));
         await storage.UploadAsync("b2/deep/lost.png", TestFiles.Png(24, 16, seed: 2));
         await storage.UploadAsync("b2/delivered.png", TestFiles.Png(24, 16, seed: 3));
-        await storage.Ingest.IngestAsync("b2/delivered.png", CancellationToken.None); // its event arrived
+        await storage.Ingest.IngestAsync("b2/delivered.png", testTimeout); // its event arrived
         var found = 0L;
         using var meters = new MeterListener();
         var telemetry = storage.Services.GetRequiredService<PipelineTelemetry>();
@@ -37,7 +40,7 @@ public sealed class ReconcileTimerTests(AzuriteFixture azurite)
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var scheduler = new ReconcileScheduler(clock, Options.Create(new ReconcileOptions { MinAgeMinutes = 10 }), storage.Locks);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var activities = new ReconcileActivities(storage.Ingest);
+        var activities = new ReconcileActivities(storage.Ingest, storage.Services.GetRequiredService<Pipeline.Core.Labels.IReportStore>());
         await using var host = await TestHosts.StartAsync(registry => registry.AddPipelineWorkflows(() => activities, TestHosts.NoLabelQa, TestHosts.NoPromotion, TestHosts.NoMaintenance), timeout.Token);
 
         // Now: every blob is younger than ten minutes, so their events may still come; nothing is touched.
@@ -54,6 +57,31 @@ public sealed class ReconcileTimerTests(AzuriteFixture azurite)
 
         // The next round finds nothing left.
         Assert.Equal(0, (await RunRoundAsync(host.Client, scheduler, timeout.Token)).Ingested);
+    }
+
+    [Fact]
+    public async Task A_sealed_batch_whose_seal_event_was_lost_gets_its_label_qa_from_the_next_round()
+    {
+        await using var storage = azurite.CreateStorage();
+        await storage.UploadAsync("s1/a.jpg", TestFiles.Jpeg(64, 48, seed: 3));
+        await storage.UploadAsync("s1/coco.json", System.Text.Encoding.UTF8.GetBytes(PromotionTestData.Coco(("a.jpg", "cat"))));
+        await storage.UploadAsync("s1/_SEALED", []);
+        var scheduler = new ReconcileScheduler(TimeProvider.System, Options.Create(new ReconcileOptions { MinAgeMinutes = 0 }), storage.Locks);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+
+        // No event came for any of the three: the round ingests the two files and notes the sealed batch without label QA.
+        var first = await RunRoundAsync(host.Client, scheduler, timeout.Token);
+        Assert.Equal((3, 2), (first.Scanned, first.Ingested));
+        Assert.Equal(["s1"], first.SealedWithoutLabelQa!);
+        Assert.Null(await host.Client.GetInstanceAsync(Labels.LabelQaOrchestration.InstanceIdFor("s1"), timeout.Token));
+
+        // The next round's start starts it; once it has run, no round reports the batch again.
+        var second = await RunRoundAsync(host.Client, scheduler, timeout.Token);
+        var qa = await OrchestrationWaits.CompletedAsync(host.Client, Labels.LabelQaOrchestration.InstanceIdFor("s1"), timeout.Token);
+        Assert.Equal(1, qa.ReadOutputAs<Pipeline.Core.Labels.LabelQaSummary>()!.Boxes);
+        Assert.Null((await RunRoundAsync(host.Client, scheduler, timeout.Token)).SealedWithoutLabelQa);
+        Assert.Equal(0, second.Ingested);
     }
 
     private static async Task<ReconcileTotals> RunRoundAsync(DurableTaskClient client, ReconcileScheduler scheduler, CancellationToken cancellationToken)

@@ -95,6 +95,12 @@ internal sealed class ApiClient(Uri baseUrl, string? key) : IDisposable
             if (!response.IsSuccessStatusCode)
             {
                 var message = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("error", out var error) ? error.GetString() : null;
+                if (message is not null && json.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.Array)
+                {
+                    // The API's list of problems (an invalid gate file: every one of them).
+                    message += string.Concat(detail.EnumerateArray().Where(d => d.ValueKind == JsonValueKind.String).Select(d => Environment.NewLine + "  " + d.GetString()));
+                }
+
                 throw new ApiException(response.StatusCode, message ?? $"{(int)response.StatusCode} {response.ReasonPhrase} from {response.RequestMessage?.RequestUri}");
             }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Core.Ingest;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -36,13 +37,39 @@ internal static class ApiCommands
             }
         });
 
-    internal static Option<string> DatasetOption(bool required = true) => new("--dataset") { Description = "The dataset.", Required = required };
+    /// <summary>--dataset, held to the API's own rule before any request is sent (exit 2 names the argument).</summary>
+    internal static Option<string> DatasetOption(bool required = true, string description = "The dataset.")
+    {
+        var option = new Option<string>("--dataset") { Description = description, Required = required };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } name && DatasetNames.Problem(name) is { } problem)
+            {
+                result.AddError($"--dataset: {problem}");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>--batch, held to the API's own rule before any request is sent.</summary>
+    internal static Option<string> BatchOption(string description, bool required = false)
+    {
+        var option = new Option<string>("--batch") { Description = description, Required = required };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } name && BlobNames.BatchProblem(name) is { } problem)
+            {
+                result.AddError($"--batch: {problem}");
+            }
+        });
+        return option;
+    }
 
     private static Command Status(TextWriter output, TextWriter error)
     {
         var endpoint = new Endpoint();
         var dataset = DatasetOption(required: false);
-        var batch = new Option<string?>("--batch") { Description = "A batch: its label QA." };
+        var batch = BatchOption("A batch: its label QA.");
         var command = new Command("status", "Show a dataset's promotion, or a batch's label QA.") { dataset, batch };
         RequireOneOf(command, dataset, batch);
         endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
@@ -173,7 +200,7 @@ internal static class ApiCommands
     {
         var endpoint = new Endpoint();
         var dataset = DatasetOption(required: false);
-        var batch = new Option<string?>("--batch") { Description = "A batch's report." };
+        var batch = BatchOption("A batch's report.");
         var version = new Option<int?>("--version") { Description = "The version (default: the current one)." };
         var file = new Option<string?>("--out") { Description = "Where to write the HTML file (default: out/<name>.report.html)." };
         var command = new Command("report", "Write the self-contained HTML quality report of a batch or a dataset version.") { dataset, batch, version, file };

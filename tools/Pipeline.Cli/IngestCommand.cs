@@ -17,12 +17,12 @@ internal static class IngestCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var path = new Argument<string>("path") { Description = "An image file, or a folder uploaded recursively." };
-        var batch = new Option<string>("--batch") { Description = "The batch: the first path segment in incoming.", Required = true };
+        var batch = ApiCommands.BatchOption("The batch: the first path segment in incoming.", required: true);
         var connection = new Option<string?>("--connection")
         {
             Description = "Storage connection string (default: the PipelineStorage or PIPELINE_STORAGE_CONNECTION environment variable).",
         };
-        var dataset = new Option<string?>("--dataset") { Description = "The dataset the files belong to (blob metadata 'dataset'; default: the configured default dataset)." };
+        var dataset = ApiCommands.DatasetOption(required: false, description: "The dataset the files belong to (blob metadata 'dataset'; default: the configured default dataset).");
         var json = new Option<string?>("--json") { Description = "Write one JSON record per file (JSON Lines) to this file." };
         var command = new Command("ingest", "Upload files to incoming and ingest them against real storage (Azurite or Azure).") { path, batch, dataset, connection, json };
         command.SetAction(async (parsed, cancellationToken) =>
@@ -38,16 +38,10 @@ internal static class IngestCommand
                 return PipelineCli.UsageError;
             }
 
-            if (BlobNames.Check(batchName) is { } problem || batchName.Contains('/', StringComparison.Ordinal))
-            {
-                await error.WriteLineAsync($"'{batchName}' cannot be a batch name: use one path segment without '..' or control characters.");
-                return PipelineCli.UsageError;
-            }
-
             var datasetName = parsed.GetValue(dataset);
-            if (datasetName is not null && !DatasetNames.IsValid(datasetName))
+            if ((BlobNames.BatchProblem(batchName) ?? (datasetName is null ? null : DatasetNames.Problem(datasetName))) is { } problem)
             {
-                await error.WriteLineAsync($"'{datasetName}' cannot be a dataset name: use lowercase letters, digits and hyphens.");
+                await error.WriteLineAsync(problem);
                 return PipelineCli.UsageError;
             }
 

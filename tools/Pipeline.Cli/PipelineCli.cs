@@ -20,7 +20,7 @@ public static class PipelineCli
         {
             RunCommand.Run(output, error),
             ValidateCommand.Create(output, error),
-            RunCommand.Upload(output, error),
+            UploadCommand.Create(output, error),
             IngestCommand.Create(output, error),
             EvaluateCommand.Create(output, error),
         };

@@ -36,20 +36,12 @@ internal static class ValidateCommand
             QualityGate? gate = null;
             if (parsed.GetValue(gateFile) is { } gatePath)
             {
-                if (!File.Exists(gatePath))
+                if (await GateFiles.ReadAsync(gatePath, error, cancellationToken) is not { } read)
                 {
-                    await error.WriteLineAsync($"No such gate file: {gatePath}");
                     return PipelineCli.UsageError;
                 }
 
-                var gateParse = QualityGate.Parse(await File.ReadAllBytesAsync(gatePath, cancellationToken));
-                if (gateParse.Gate is null)
-                {
-                    await error.WriteLineAsync($"The gate file {gatePath} is invalid: {string.Join("; ", gateParse.Problems)}.");
-                    return PipelineCli.UsageError;
-                }
-
-                gate = gateParse.Gate;
+                gate = read.Gate;
             }
 
             using var guard = new ImageGuard(Options.Create(new ImageGuardOptions()), TimeProvider.System);

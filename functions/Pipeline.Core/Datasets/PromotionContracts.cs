@@ -89,6 +89,9 @@ public static class PromotionOutcomes
     /// <summary>Nothing changed since the current version; nothing was published.</summary>
     public const string Unchanged = "unchanged";
 
+    /// <summary>The version would hold no image (none accepted, or all removed); nothing was published.</summary>
+    public const string Empty = "empty";
+
     /// <summary>An error expectation of the gate failed.</summary>
     public const string GateFailed = "gate_failed";
 

@@ -113,14 +113,34 @@ public sealed record QualityGate(
     /// <summary>Reads a gate file, or says every way it is wrong (never throws on bad input).</summary>
     public static GateParse Parse(ReadOnlySpan<byte> json)
     {
-        QualityGate? gate;
+        JsonDocument document;
         try
         {
-            gate = JsonSerializer.Deserialize<QualityGate>(json, Options);
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false });
+            document = JsonDocument.ParseValue(ref reader);
         }
         catch (JsonException ex)
         {
-            return new GateParse(null, [$"not a gate file: {ex.Message}"]);
+            return new GateParse(null, [$"not JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): the text is cut short or malformed"]);
+        }
+
+        QualityGate? gate;
+        using (document)
+        {
+            if (GateShape.Problems(document.RootElement) is { Count: > 0 } shape)
+            {
+                return new GateParse(null, shape);
+            }
+
+            try
+            {
+                gate = document.RootElement.Deserialize<QualityGate>(Options);
+            }
+            catch (JsonException ex)
+            {
+                // The shape check above should leave nothing for the reader to refuse; say where, without its type names.
+                return new GateParse(null, [$"{ex.Path ?? "$"}: not readable as a gate file"]);
+            }
         }
 
         if (gate is null)
@@ -204,7 +224,7 @@ public sealed record QualityGate(
                 problems.Add($"{at}: code and findingSeverity apply only to no_findings");
             }
 
-            if (e.Expect == ExpectationKinds.NoFindings && e.Code is { } code && !System.Text.RegularExpressions.Regex.IsMatch(code, @"^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$|^\*$"))
+            if (e.Expect == ExpectationKinds.NoFindings && e.Code is { } code && !System.Text.RegularExpressions.Regex.IsMatch(code, @"\A(?:[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?|\*)\z"))
             {
                 problems.Add($"{at}: code '{code}' is not a finding code or a prefix like 'label.*'");
             }

@@ -21,12 +21,30 @@ public static class BlobNames
     /// <summary>Whether <paramref name="name"/> is a batch's seal marker (a signal, not a file to judge).</summary>
     public static bool IsSealMarker(string name) => name.Length > SealMarker.Length + 1 && name == BatchOf(name) + "/" + SealMarker;
 
-    /// <summary>The batch a blob belongs to: its first path segment.</summary>
+    /// <summary>
+    /// The batch every blob with an unsafe name (<see cref="Check"/>) is filed under, whatever its first segment says:
+    /// <c>t1/../../x.jpg</c> is not a file of batch <c>t1</c> and must never count in it. The backslash keeps it apart
+    /// from every real batch (a name with a backslash is itself unsafe, and <see cref="BatchProblem"/> refuses it).
+    /// </summary>
+    public const string UnsafeNames = "\\unsafe-names";
+
+    /// <summary>The batch a blob belongs to: its first path segment, or <see cref="UnsafeNames"/> for a name <see cref="Check"/> refuses.</summary>
     public static string BatchOf(string name)
     {
+        if (Check(name) is not null)
+        {
+            return UnsafeNames;
+        }
+
         var slash = name.IndexOf('/', StringComparison.Ordinal);
         return slash <= 0 ? Unbatched : name[..slash];
     }
+
+    /// <summary>Why <paramref name="batch"/> is not a batch name (one safe path segment), or null when it is.</summary>
+    public static string? BatchProblem(string? batch) =>
+        batch is null || batch.Length == 0 || batch.Length > 200 || batch.Contains('/', StringComparison.Ordinal) || Check(batch + "/x") is not null
+            ? $"'{batch}' is not a batch name: one path segment of at most 200 characters, without control characters, backslashes, '.' or '..'."
+            : null;
 
     /// <summary>The last path segment.</summary>
     public static string FileNameOf(string name) => name[(name.LastIndexOf('/') + 1)..];
@@ -75,7 +93,7 @@ public static class BlobNames
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..24];
-        var batch = Check(BatchOf(name)) is null && BatchOf(name).Length <= 200 ? BatchOf(name) : Unbatched;
+        var batch = BatchOf(name) is var b && BatchProblem(b) is null ? b : "unsafe-names";
         var file = FileNameOf(name);
         var tail = Check(file) is null ? file[Math.Max(0, file.Length - 100)..] : "unsafe-name";
         return $"{batch}/{hash}-{tail}";

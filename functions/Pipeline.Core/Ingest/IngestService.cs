@@ -60,7 +60,7 @@ public sealed partial class IngestService(
         activity?.SetTag("pipeline.redelivery", outcome.Redelivery);
         if (outcome.Entry is not { } entry)
         {
-            activity?.SetTag("pipeline.verdict", "gone");
+            activity?.SetTag("pipeline.verdict", outcome.SealMarker ? "seal_marker" : "gone");
             return;
         }
 
@@ -90,7 +90,7 @@ public sealed partial class IngestService(
     {
         if (BlobNames.IsSealMarker(name))
         {
-            return new IngestOutcome(null, Redelivery: true); // a signal for label QA, not a file: nothing to judge or write
+            return new IngestOutcome(null, Redelivery: false, SealMarker: true); // nothing to judge or write
         }
 
         if (BlobNames.Check(name) is { } unsafeName)
@@ -165,10 +165,17 @@ public sealed partial class IngestService(
     {
         var page = await store.ListIncomingAsync(batch.Length == 0 ? string.Empty : batch + "/", continuation, pageSize, cancellationToken);
         var unjudged = new List<string>();
+        var sealedBatches = new List<string>();
         foreach (var blob in page.Blobs)
         {
-            if (BlobNames.IsSealMarker(blob.Name) || (olderThan is { } cutoff && blob.LastModified is { } written && written > cutoff))
+            if (olderThan is { } cutoff && blob.LastModified is { } written && written > cutoff)
             {
+                continue;
+            }
+
+            if (BlobNames.IsSealMarker(blob.Name))
+            {
+                sealedBatches.Add(BlobNames.BatchOf(blob.Name)); // not a file to judge; its batch may lack label QA
                 continue;
             }
 
@@ -184,7 +191,7 @@ public sealed partial class IngestService(
             telemetry.ReconcileFound.Add(unjudged.Count, new KeyValuePair<string, object?>("pipeline.batch.scope", batch.Length == 0 ? "all" : "batch"));
         }
 
-        return new UnjudgedPage(unjudged, page.Continuation, page.Blobs.Count);
+        return new UnjudgedPage(unjudged, page.Continuation, page.Blobs.Count, sealedBatches);
     }
 
     /// <summary>

@@ -86,13 +86,21 @@ public static class LabelFiles
     };
 
     /// <summary>
-    /// The stem a YOLO label file pairs on: the path without extension, with a <c>labels/</c> folder read as
-    /// <c>images/</c> (the Ultralytics layout).
+    /// The stem a YOLO label file (or an image) pairs on: the path without extension, with its last whole
+    /// <c>labels</c> folder read as <c>images</c>, as Ultralytics pairs them (<c>labels/train/x.txt</c> with
+    /// <c>images/train/x.jpg</c>); <c>mylabels/x.txt</c> is not a labels folder and pairs with <c>mylabels/x</c>.
     /// </summary>
-    private static string StemOf(string path)
+    public static string StemOf(string path)
     {
-        var stem = path[..^System.IO.Path.GetExtension(path).Length];
-        return stem.Replace("labels/", "images/", StringComparison.Ordinal);
+        var segments = path[..^System.IO.Path.GetExtension(path).Length].Split('/');
+        // Folders only: the file's own name is the last segment.
+        var folder = segments.Length > 1 ? Array.LastIndexOf(segments, "labels", segments.Length - 2) : -1;
+        if (folder >= 0)
+        {
+            segments[folder] = "images";
+        }
+
+        return string.Join('/', segments);
     }
 
     private static string ReadText(LabelFile file)

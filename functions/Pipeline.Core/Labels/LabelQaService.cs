@@ -12,6 +12,9 @@ public interface IReportStore
 
     /// <summary>Reads <c>reports/{name}</c>, or null.</summary>
     Task<byte[]?> ReadReportAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Whether a report blob exists (without reading it where the store can tell).</summary>
+    async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken) => await ReadReportAsync(name, cancellationToken) is not null;
 }
 
 /// <summary>JSON documents in <c>reports</c>, as every service that keeps work or results there reads and writes them.</summary>

@@ -14,13 +14,13 @@ public static class BlobCreated
     /// <summary>Handles the upload of <paramref name="name"/> (relative to <c>incoming</c>); returns its catalog row (none for a seal marker).</summary>
     public static async Task<CatalogEntry?> HandleAsync(IngestService ingest, DurableTaskClient client, Pipeline.Core.IExclusiveLease locks, string name, CancellationToken cancellationToken)
     {
-        if (BlobNames.IsSealMarker(name))
+        var outcome = await ingest.IngestAsync(name, cancellationToken);
+        if (outcome.SealMarker)
         {
             await LabelQaStarter.StartAsync(client, locks, BlobNames.BatchOf(name), cancellationToken);
-            return null;
         }
 
-        return (await ingest.IngestAsync(name, cancellationToken)).Entry;
+        return outcome.Entry;
     }
 
     /// <summary>

@@ -13,6 +13,9 @@ public static class ReconcileBatchOrchestration
     /// <summary>Blobs listed per page (and so per orchestration generation).</summary>
     public const int PageSize = 100;
 
+    /// <summary>Sealed batches without label QA a round reports (the rest are found again next round).</summary>
+    public const int MaxSealedPerRound = 100;
+
     /// <summary>Ingests in flight at once.</summary>
     public const int Parallelism = 16;
 
@@ -24,7 +27,12 @@ public static class ReconcileBatchOrchestration
         var totals = input.Totals ?? ReconcileTotals.Zero;
         var page = await context.CallActivityAsync<FindUnjudgedOutput>(
             TaskNames.FindUnjudgedBlobs, new FindUnjudgedInput(input.Batch, input.Continuation, input.OlderThan), Retry);
-        totals = totals with { Scanned = totals.Scanned + page.Scanned, Pages = totals.Pages + 1 };
+        totals = totals with
+        {
+            Scanned = totals.Scanned + page.Scanned,
+            Pages = totals.Pages + 1,
+            SealedWithoutLabelQa = (totals.SealedWithoutLabelQa ?? []).Concat(page.SealedWithoutLabelQa ?? []).Distinct().Take(MaxSealedPerRound).ToList() is { Count: > 0 } found ? found : null,
+        };
 
         foreach (var chunk in page.Names.Chunk(Parallelism))
         {

@@ -25,9 +25,22 @@ public sealed class ReconcileScheduler(TimeProvider time, IOptions<ReconcileOpti
     /// <summary>The instance id of the all-batches reconciliation.</summary>
     public const string InstanceId = "reconcile-all";
 
-    /// <summary>Schedules a round; null when the previous one is still running.</summary>
+    /// <summary>
+    /// Starts label QA for the sealed batches the previous round found without one (their seal marker's event was
+    /// lost), then schedules a round; null when the previous one is still running.
+    /// </summary>
     public async Task<string?> StartAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
+        var previous = await client.GetInstanceAsync(InstanceId, getInputsAndOutputs: true, cancellationToken);
+        if (previous is { RuntimeStatus: OrchestrationRuntimeStatus.Completed }
+            && InstanceJson.Read<ReconcileTotals>(previous.SerializedOutput)?.SealedWithoutLabelQa is { } sealedBatches)
+        {
+            foreach (var batch in sealedBatches)
+            {
+                await Labels.LabelQaStarter.StartAsync(client, locks, batch, cancellationToken);
+            }
+        }
+
         var cutoff = time.GetUtcNow() - TimeSpan.FromMinutes(options.Value.MinAgeMinutes);
         var started = await SingleInstance.StartAsync(
             client, locks, TaskNames.ReconcileBatch, new ReconcileBatchInput(string.Empty, OlderThan: cutoff), InstanceId, cancellationToken);

@@ -57,8 +57,5 @@ public static class BatchApi
     }
 
     /// <summary>Why <paramref name="batch"/> is not a batch name, or null.</summary>
-    public static ApiResult? BatchProblem(string batch) =>
-        batch.Length == 0 || batch.Contains('/', StringComparison.Ordinal) || BlobNames.Check(batch + "/x") is not null
-            ? ApiResult.BadRequest($"'{batch}' is not a batch name (one path segment, no control characters).")
-            : null;
+    public static ApiResult? BatchProblem(string batch) => BlobNames.BatchProblem(batch) is { } problem ? ApiResult.BadRequest(problem) : null;
 }

@@ -294,7 +294,7 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
     }
 
     internal static ApiResult? DatasetProblem(string dataset) =>
-        DatasetNames.IsValid(dataset) ? null : ApiResult.BadRequest($"'{dataset}' is not a dataset name: lowercase letters, digits and hyphens, starting with a letter or digit, at most 63 characters.");
+        DatasetNames.Problem(dataset) is { } problem ? ApiResult.BadRequest(problem) : null;
 
     private static ApiResult? VersionProblem(string? text, string name, out int version)
     {
@@ -307,9 +307,9 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
     private static ApiResult? PersonProblem(string name, string field) =>
         name.Trim().Length is 0 or > 128 || name.Any(char.IsControl) ? ApiResult.BadRequest($"{field} must be 1 to 128 characters without control characters.") : null;
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
+    [GeneratedRegex(@"\A[0-9a-f]{64}\z")]
     private static partial Regex Sha256Pattern();
 
-    [GeneratedRegex("^[0-9a-f]{64}\\.[a-z0-9]{2,5}$")]
+    [GeneratedRegex(@"\A[0-9a-f]{64}\.[a-z0-9]{2,5}\z")]
     private static partial Regex ImageFilePattern();
 }

@@ -112,7 +112,7 @@ public static class PromoteOrchestration
             var gate = PromotionService.GateResultName(plan.WorkFolder);
             async Task<PromotionResult> Stop(string outcome, string message)
             {
-                await context.CallActivityAsync<string>(TaskNames.EmitLineage, Event(outcome == PromotionOutcomes.Unchanged ? RunEventTypes.Complete : RunEventTypes.Fail, inputs, gate: plan.Problem is null ? gate : null, error: message), Retry);
+                await context.CallActivityAsync<string>(TaskNames.EmitLineage, Event(outcome is PromotionOutcomes.Unchanged or PromotionOutcomes.Empty ? RunEventTypes.Complete : RunEventTypes.Fail, inputs, gate: plan.Problem is null ? gate : null, error: message), Retry);
                 context.SetCustomStatus(new PromotionProgress("done", plan.Version, plan.Images));
                 return new PromotionResult(dataset, outcome, plan.Version, null, plan.Images, plan.Added, message);
             }
@@ -120,6 +120,11 @@ public static class PromoteOrchestration
             if (plan.Problem is not null)
             {
                 return await Stop(PromotionOutcomes.Invalid, plan.Problem);
+            }
+
+            if (plan.Images == 0 && !plan.Resumed)
+            {
+                return await Stop(PromotionOutcomes.Empty, "The version would hold no image (no accepted image in the batches promoted); nothing was published.");
             }
 
             if (!plan.GatePassed && !plan.Resumed)
