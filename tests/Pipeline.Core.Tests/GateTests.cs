@@ -22,9 +22,9 @@ public sealed class GateTests
     }
 
     [Theory]
-    [InlineData("not json", "not a gate file")]
-    [InlineData("""{"version": 1}""", "expectations are required")]
-    [InlineData("""{"version": 1, "expectations": [], "colour": "red"}""", "not a gate file")]
+    [InlineData("not json", "not JSON (line 1")]
+    [InlineData("""{"version": 1}""", "expectations: required")]
+    [InlineData("""{"version": 1, "expectations": [], "colour": "red"}""", "colour: unknown property")]
     [InlineData("""{"version": 1, "expectations": [{"expect": "no_cats"}]}""", "unknown kind 'no_cats'")]
     [InlineData("""{"version": 1, "expectations": [{"expect": "min_images"}]}""", "min is required")]
     [InlineData("""{"version": 1, "expectations": [{"expect": "min_images", "min": 5, "mostly": 0.5}]}""", "mostly does not apply")]
@@ -36,13 +36,44 @@ public sealed class GateTests
     [InlineData("""{"version": 1, "expectations": [], "splits": {"train": 0.5, "val": 0.1, "test": 0.1}}""", "must sum to 1")]
     [InlineData("""{"version": 1, "expectations": [], "approval": {"required": "sometimes"}}""", "approval.required must be")]
     [InlineData("""{"version": 1, "expectations": [], "approval": {"timeoutHours": 0}}""", "timeoutHours must be")]
-    [InlineData("""{"version": 1, "expectations": [{"expect": "no_findings", "severity": "fatal"}]}""", "not a gate file")]
+    [InlineData("""{"version": 1, "expectations": [{"expect": "no_findings", "severity": "fatal"}]}""", "expectations[0].severity: expected one of error, warning, info, found the text \"fatal\"")]
     public void A_bad_gate_file_is_refused_with_what_is_wrong(string json, string problem)
     {
         var parsed = Parse(json);
 
         Assert.Null(parsed.Gate);
         Assert.Contains(parsed.Problems, p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_gate_file_of_the_wrong_shape_gets_every_problem_in_its_own_terms_without_type_names()
+    {
+        var parsed = Parse("""
+            {"version": "two", "expectations": {"expect": "min_images"}, "approval": {"required": 3, "timeoutHours": "soon", "who": "alice"},
+             "splits": [0.8, 0.1, 0.1]}
+            """);
+
+        Assert.Null(parsed.Gate);
+        Assert.Equal(
+            [
+                "version: expected a whole number, found the text \"two\"",
+                "expectations: expected a list of expectations, found an object",
+                "approval.required: expected text, found the number 3",
+                "approval.timeoutHours: expected a number, found the text \"soon\"",
+                "approval.who: unknown property (known here: required, timeoutHours, whenImagesChangeBy)",
+                "splits: expected an object, found a list",
+            ],
+            parsed.Problems);
+        Assert.DoesNotContain(parsed.Problems, p => p.Contains("System.", StringComparison.Ordinal) || p.Contains("Pipeline.", StringComparison.Ordinal));
+
+        var items = Parse("""{"version": 1, "expectations": [{"min": 3}, 7, {"expect": "min_images", "min": "three"}]}""");
+        Assert.Equal(
+            [
+                "expectations[0].expect: required (one of no_findings, min_images, min_images_per_class, max_imbalance_ratio, min_annotator_f1, no_split_leakage)",
+                "expectations[1]: expected an object, found the number 7",
+                "expectations[2].min: expected a number, found the text \"three\"",
+            ],
+            items.Problems);
     }
 
     [Fact]
