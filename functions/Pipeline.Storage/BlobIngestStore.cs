@@ -75,6 +75,58 @@ public sealed class BlobIngestStore : IIngestBlobStore
         }
     }
 
+    public async Task<Stream?> OpenIncomingAsync(string name, string etag, long maxBytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await incoming.GetBlobClient(name).DownloadStreamingAsync(
+                new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = new ETag(etag) } },
+                cancellationToken);
+            if (response.Value.Details.ContentLength > maxBytes)
+            {
+                await response.Value.Content.DisposeAsync();
+                return null; // grew past the cap since its properties were read: judge the new version
+            }
+
+            return response.Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool?> StageCopyAsync(
+        string incomingName, string etag, string stagedName, string contentType, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var target = staging.GetBlobClient(stagedName);
+        try
+        {
+            var operation = await target.StartCopyFromUriAsync(
+                incoming.GetBlobClient(incomingName).Uri,
+                new BlobCopyFromUriOptions
+                {
+                    SourceConditions = new BlobRequestConditions { IfMatch = new ETag(etag) },
+                    DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    Metadata = metadata.ToDictionary(),
+                },
+                cancellationToken);
+            await operation.WaitForCompletionAsync(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409 || (ex.Status == 412 && ex.ErrorCode != BlobErrorCode.SourceConditionNotMet))
+        {
+            return false; // staged before (the same bytes: the name is their hash)
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+
+        // A copy cannot set headers: the content type follows, as on an uploaded blob.
+        await target.SetHttpHeadersAsync(new BlobHttpHeaders { ContentType = contentType }, cancellationToken: cancellationToken);
+        return true;
+    }
+
     public async Task<bool> StageAsync(
         string stagedName, ReadOnlyMemory<byte> bytes, string contentType, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {

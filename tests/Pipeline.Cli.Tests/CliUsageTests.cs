@@ -7,9 +7,8 @@ public sealed class CliUsageTests
 
     private static async Task<(int Exit, string Error)> Run(params string[] args)
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        return (await PipelineCli.RunAsync(args, output, error), error.ToString());
+        var (exit, _, error) = await Cli.RunAsync(args);
+        return (exit, error);
     }
 
     [Theory]

@@ -9,13 +9,7 @@ public sealed class DataCiTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private async Task<(int Exit, string Output, string Error)> Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await PipelineCli.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Output, string Error)> Run(params string[] args) => Cli.RunAsync(args);
 
     private string Write(string name, string text)
     {

@@ -11,6 +11,8 @@ public sealed class IngestCommandTests(AzuriteFixture azurite)
     public async Task Ingesting_the_samples_files_every_upload_and_exits_1_for_the_bad_ones()
     {
         var incoming = $"t{Guid.NewGuid():N}"[..12];
+        // Process-wide settings: safe because every test that reads them (the CLI's storage commands) is in the
+        // Azurite collection, which xUnit runs one test at a time; they are cleared in the finally below.
         Environment.SetEnvironmentVariable("Pipeline__Storage__IncomingContainer", incoming + "-in");
         Environment.SetEnvironmentVariable("Pipeline__Storage__StagingContainer", incoming + "-st");
         Environment.SetEnvironmentVariable("Pipeline__Storage__QuarantineContainer", incoming + "-qu");

@@ -14,13 +14,7 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await PipelineCli.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Output, string Error)> Run(params string[] args) => Cli.RunAsync(args);
 
     [Fact]
     public async Task Run_uploads_checks_gates_and_publishes_a_folder_and_writes_both_reports()
@@ -36,7 +30,9 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         var gate = Path.Combine(folder, "gate.json");
         await File.WriteAllTextAsync(gate, """{"version": 1, "expectations": [{"expect": "no_findings", "findingSeverity": "error", "mostly": 0.5}], "approval": {"required": "always"}}""");
         var previous = Environment.CurrentDirectory;
-        Environment.CurrentDirectory = folder; // reports go to ./out
+        // Reports go to ./out. The current directory is the process's: safe because the tests that run beside this
+        // one (outside the Azurite collection, which runs one test at a time) give every path absolute.
+        Environment.CurrentDirectory = folder;
         try
         {
             var (exit, output, error) = await Run("run", data, "--dataset", "runs", "--batch", "r1", "--gate", gate, "--approve-as", "ci", "--connection", azurite.ConnectionString, "--json");

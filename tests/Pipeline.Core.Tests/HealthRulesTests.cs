@@ -1,6 +1,6 @@
 using Pipeline.Core.Findings;
 using Pipeline.Core.Health;
-using Pipeline.Core.Images;
+using Pipeline.Testing;
 using Pipeline.Core.Ingest;
 
 namespace Pipeline.Core.Tests;
@@ -191,16 +191,16 @@ public sealed class HealthRulesTests
         }
     }
 
-    private static CatalogEntry Image(string name, DateTimeOffset at, string format = "jpeg", double brightness = 0.5, bool gray = false, string? promoted = null)
-    {
-        var quality = new ImageQuality(0, 0, brightness, 1, 1, brightness, 0.2, 7, 300, 0.2, gray ? 0 : 0.3, 64, 64, "0000000000000000", name.GetHashCode().ToString("x32"));
-        IReadOnlyList<Finding> findings = gray ? [Finding.Info(FindingCodes.ImageGrayscale, "gray")] : [];
-        return new CatalogEntry(
-            name, BlobNames.BatchOf(name), "cats", "etag", IngestStatus.Accepted, ImageGuard.Sha256Hex(System.Text.Encoding.UTF8.GetBytes(name)), 1000, format, 64, 64, 1, null,
-            quality, findings, "staged", null, null, at, Promoted: promoted);
-    }
+    private static CatalogEntry Image(string name, DateTimeOffset at, string format = "jpeg", double brightness = 0.5, bool gray = false, string? promoted = null) =>
+        new CatalogEntryBuilder(name)
+        {
+            Format = format,
+            IngestedAt = at,
+            Promoted = promoted,
+            Quality = new ImageQualityBuilder { Brightness = brightness, ColorSpread = gray ? 0 : 0.3, PixelHash = name.GetHashCode().ToString("x32") }.Build(),
+            Findings = gray ? [Finding.Info(FindingCodes.ImageGrayscale, "gray")] : [],
+        }.Build();
 
     private static CatalogEntry Labels(string name, DateTimeOffset at, string format = "coco") =>
-        new(name, BlobNames.BatchOf(name), "cats", "etag", IngestStatus.Accepted, ImageGuard.Sha256Hex(System.Text.Encoding.UTF8.GetBytes(name)), 100, format, null, null, 0, null,
-            null, [], "staged", null, null, at, CatalogKinds.Labels, 1);
+        (CatalogEntryBuilder.Labels(name, format) with { IngestedAt = at }).Build();
 }

@@ -28,12 +28,16 @@ public sealed class HealthProfileCacheTests(AzuriteFixture azurite)
         Assert.False(await storage.Catalog.ChangedSinceAsync("b1", now.AddMinutes(2), testTimeout));
         Assert.False(await storage.Catalog.ChangedSinceAsync("nothing-here", now.AddMinutes(-2), testTimeout));
 
-        // A backfill's merge is a change too; the ingest columns stay as they were.
+        // A backfill's merge is a change too (storage stamps the row anew, and the query reads storage's stamp, not
+        // a clock of ours: no waiting needed); the ingest columns stay as they were.
         var before = (await storage.Catalog.GetAsync("b1/a.jpg", testTimeout))!.Value;
-        await Task.Delay(1100);
-        var mark = DateTimeOffset.UtcNow;
-        await storage.Catalog.RecordRecheckAsync("b1/a.jpg", new ImageRecheck("r1-test", mark, [Finding.Warning(FindingCodes.ImageBlurry, "blurry")], IngestStatus.Accepted), testTimeout);
-        Assert.True(await storage.Catalog.ChangedSinceAsync("b1", mark.AddMilliseconds(-500), testTimeout));
+        var ingested = Assert.Single(await storage.CatalogRowsAsync());
+        await storage.Catalog.RecordRecheckAsync("b1/a.jpg", new ImageRecheck("r1-test", DateTimeOffset.UtcNow, [Finding.Warning(FindingCodes.ImageBlurry, "blurry")], IngestStatus.Accepted), testTimeout);
+        var rechecked = Assert.Single(await storage.CatalogRowsAsync());
+        Assert.NotEqual(ingested.ETag, rechecked.ETag);
+        Assert.True(rechecked.Timestamp >= ingested.Timestamp);
+        Assert.True(await storage.Catalog.ChangedSinceAsync("b1", rechecked.Timestamp!.Value.AddSeconds(-1), testTimeout));
+        Assert.False(await storage.Catalog.ChangedSinceAsync("b1", rechecked.Timestamp!.Value.AddSeconds(1), testTimeout));
         var after = (await storage.Catalog.GetAsync("b1/a.jpg", testTimeout))!.Value;
         Assert.Equal(before.Findings.Select(f => f.Code), after.Findings.Select(f => f.Code));
         Assert.Equal("r1-test", after.Recheck!.Rules);

@@ -28,6 +28,23 @@ public interface IIngestBlobStore
     /// </summary>
     Task<ReadOnlyMemory<byte>?> DownloadIncomingAsync(string name, string etag, long maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens the blob for one sequential read if it still has <paramref name="etag"/> (null when it was overwritten or
+    /// deleted meanwhile). Annotation files are read this way: never held whole in memory.
+    /// </summary>
+    async Task<Stream?> OpenIncomingAsync(string name, string etag, long maxBytes, CancellationToken cancellationToken) =>
+        await DownloadIncomingAsync(name, etag, maxBytes, cancellationToken) is { } bytes ? new MemoryStream(bytes.ToArray(), writable: false) : null;
+
+    /// <summary>
+    /// Copies a blob from <c>incoming</c> to <c>staging</c> inside storage if it still has <paramref name="etag"/> and no
+    /// staged blob has that name. Null when the source changed meanwhile; false when the staged blob existed.
+    /// </summary>
+    async Task<bool?> StageCopyAsync(
+        string incomingName, string etag, string stagedName, string contentType, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        await DownloadIncomingAsync(incomingName, etag, long.MaxValue, cancellationToken) is { } bytes
+            ? await StageAsync(stagedName, bytes, contentType, metadata, cancellationToken)
+            : null;
+
     /// <summary>Writes an accepted image to <c>staging</c> only if no blob has that name (If-None-Match: *). False when it existed.</summary>
     Task<bool> StageAsync(string stagedName, ReadOnlyMemory<byte> bytes, string contentType, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken);
 

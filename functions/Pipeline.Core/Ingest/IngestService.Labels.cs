@@ -1,5 +1,4 @@
 using Pipeline.Core.Findings;
-using Pipeline.Core.Images;
 using Pipeline.Core.Labels;
 
 namespace Pipeline.Core.Ingest;
@@ -32,19 +31,31 @@ public sealed partial class IngestService
             return await WriteReasonsAsync(LabelEntry(blob, string.Empty, format, [tooLarge], null, IngestStatus.Rejected, quarantinePath: quarantine), cancellationToken);
         }
 
-        var bytes = await store.DownloadIncomingAsync(name, blob.ETag, cap, cancellationToken);
-        if (bytes is not { } data)
+        // One sequential read, hashed as it is parsed: a large file is never held whole in memory, and its copies
+        // (staging or quarantine) are made inside storage under the same ETag.
+        string sha;
+        LabelDocument document;
+        await using (var source = await store.OpenIncomingAsync(name, blob.ETag, cap, cancellationToken))
         {
-            return null;
+            if (source is null)
+            {
+                return null;
+            }
+
+            using var hashing = new HashingReadStream(source);
+            document = Read(format, name, hashing);
+            sha = hashing.Finish();
         }
 
-        var sha = ImageGuard.Sha256Hex(data.Span);
-        var document = Read(format, name, data);
         var findings = document.Findings;
         if (findings.Any(f => f.Code == FindingCodes.LabelFileInvalid))
         {
             var quarantine = BlobNames.QuarantineNameFor(name);
-            await store.QuarantineAsync(quarantine, data, cancellationToken);
+            if (!await store.QuarantineCopyAsync(name, blob.ETag, quarantine, cancellationToken))
+            {
+                return null;
+            }
+
             return await WriteReasonsAsync(LabelEntry(blob, sha, format, findings, null, IngestStatus.Rejected, quarantinePath: quarantine), cancellationToken);
         }
 
@@ -56,16 +67,17 @@ public sealed partial class IngestService
             ["source"] = Uri.EscapeDataString(name),
             ["format"] = format.ToString().ToLowerInvariant(),
         };
-        await store.StageAsync(staged, data, format == LabelFormat.Voc ? "application/xml" : format == LabelFormat.Coco ? "application/json" : "text/plain", metadata, cancellationToken);
+        var contentType = format == LabelFormat.Voc ? "application/xml" : format == LabelFormat.Coco ? "application/json" : "text/plain";
+        if (await store.StageCopyAsync(name, blob.ETag, staged, contentType, metadata, cancellationToken) is null)
+        {
+            return null; // overwritten since it was read: the new version is judged on its own event
+        }
+
         return LabelEntry(blob, sha, format, findings, document.Boxes.Count, IngestStatus.Accepted, stagedPath: staged);
     }
 
-    private static LabelDocument Read(LabelFormat format, string name, ReadOnlyMemory<byte> data)
+    private static LabelDocument Read(LabelFormat format, string name, Stream stream)
     {
-        // Read in place: the downloaded buffer is one array already (up to the 256 MiB cap: no second copy).
-        using var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(data.ToArray(), writable: false);
         var fileName = BlobNames.FileNameOf(name);
         switch (format)
         {
@@ -74,7 +86,12 @@ public sealed partial class IngestService
             case LabelFormat.Voc:
                 return VocReader.Read([(fileName, stream)]);
             default:
-                var text = System.Text.Encoding.UTF8.GetString(data.Span);
+                string text;
+                using (var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true))
+                {
+                    text = reader.ReadToEnd();
+                }
+
                 if (YoloFormat.IsClassList(fileName))
                 {
                     // A class list: read for its names; it has no boxes of its own.
