@@ -177,6 +177,75 @@ public sealed class PromotionTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_rollback_that_loses_the_race_for_the_pointer_is_a_409_and_no_other_failure_is()
+    {
+        await using var storage = azurite.CreateStorage();
+        await IngestBatchAsync(storage, "b1", 2);
+        await IngestBatchAsync(storage, "b2", 1, seed: 40);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+        await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset, ["b1"])), timeout.Token);
+        await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset, ["b2"])), timeout.Token);
+        var registry = storage.Services.GetRequiredService<IDatasetRegistry>();
+        DatasetApi Api(IDatasetRegistry over) =>
+            ActivatorUtilities.CreateInstance<DatasetApi>(storage.Services, ActivatorUtilities.CreateInstance<DatasetVersions>(storage.Services, over));
+
+        var lost = await Api(new PointerRace(registry, moved: true)).RollbackAsync(Dataset, new RollbackBody(1), timeout.Token);
+        var broken = Api(new PointerRace(registry, moved: false)).RollbackAsync(Dataset, new RollbackBody(1), timeout.Token);
+
+        Assert.Equal(409, lost.Status);
+        Assert.Contains("moved while it was being rolled back", JsonSerializer.Serialize(lost.Body), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => broken); // a broken invariant is not a conflict
+        Assert.Equal(2, await storage.Services.GetRequiredService<DatasetVersions>().CurrentAsync(Dataset, timeout.Token));
+    }
+
+    /// <summary>The registry, with the pointer's move either lost to another writer or failing with a broken invariant.</summary>
+    private sealed class PointerRace(IDatasetRegistry inner, bool moved) : IDatasetRegistry
+    {
+        public Task RecordBatchAsync(string dataset, string batch, CancellationToken cancellationToken) => inner.RecordBatchAsync(dataset, batch, cancellationToken);
+
+        public IAsyncEnumerable<string> ListDatasetsAsync(CancellationToken cancellationToken) => inner.ListDatasetsAsync(cancellationToken);
+
+        public IAsyncEnumerable<string> ListBatchesAsync(string dataset, CancellationToken cancellationToken) => inner.ListBatchesAsync(dataset, cancellationToken);
+
+        public Task<DatasetPointer> GetPointerAsync(string dataset, CancellationToken cancellationToken) => inner.GetPointerAsync(dataset, cancellationToken);
+
+        public Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, string? pointerETag, CancellationToken cancellationToken) =>
+            inner.PublishAsync(dataset, version, pointerETag, cancellationToken);
+
+        public Task<bool> MovePointerAsync(string dataset, int version, string pointerETag, CancellationToken cancellationToken) =>
+            moved ? Task.FromResult(false) : throw new InvalidOperationException("The registry is in a state it should never be in.");
+
+        public Task<VersionListing?> GetVersionAsync(string dataset, int version, CancellationToken cancellationToken) => inner.GetVersionAsync(dataset, version, cancellationToken);
+
+        public IAsyncEnumerable<VersionListing> ListVersionsAsync(string dataset, CancellationToken cancellationToken) => inner.ListVersionsAsync(dataset, cancellationToken);
+    }
+
+    /// <summary>Regression: <c>pipeline run</c> on a folder whose every image was rejected published an empty version 1.</summary>
+    [Fact]
+    public async Task A_promotion_with_no_accepted_image_publishes_nothing_and_says_so()
+    {
+        await using var storage = azurite.CreateStorage();
+        // A folder with no good image: one that is cut short, and an annotation file (accepted: the batch is known).
+        await storage.UploadAsync("b1/cut.jpg", TestFiles.Truncate(TestFiles.Jpeg()), Dataset);
+        await storage.UploadAsync("b1/coco.json", Encoding.UTF8.GetBytes(Coco(("cut.jpg", "cat"))), Dataset);
+        foreach (var name in new[] { "b1/cut.jpg", "b1/coco.json" })
+        {
+            await storage.Ingest.IngestAsync(name, testTimeout);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
+
+        var result = await PromoteAsync(host.Client, storage.Locks, new PromoteInput(new PromotionRequest(Dataset, ["b1"])), timeout.Token);
+
+        Assert.Equal(PromotionOutcomes.Empty, result.Outcome);
+        Assert.Contains("no image", result.Message, StringComparison.Ordinal);
+        Assert.Empty(await storage.ListAsync(storage.Production));
+        Assert.Null(await storage.Services.GetRequiredService<DatasetVersions>().CurrentAsync(Dataset, timeout.Token));
+    }
+
+    [Fact]
     public async Task A_failed_gate_or_an_invalid_gate_file_or_an_unknown_batch_publishes_nothing_and_says_why()
     {
         await using var storage = azurite.CreateStorage();
