@@ -8,10 +8,7 @@ public interface IExclusiveLease
 {
     /// <summary>
     /// Takes the lease on <paramref name="name"/>, or returns null at once when another holder has it. Dispose the
-    /// result to give it back; a holder that dies loses it after <see cref="Duration"/>.
+    /// result to give it back; a holder that dies loses it after a short time the implementation states.
     /// </summary>
     Task<IAsyncDisposable?> TryAcquireAsync(string name, CancellationToken cancellationToken);
-
-    /// <summary>How long a lease lasts when its holder never gives it back.</summary>
-    TimeSpan Duration { get; }
 }

@@ -16,7 +16,8 @@ public sealed class BlobExclusiveLease(BlobServiceClient blobs, IOptions<Pipelin
 {
     private readonly BlobContainerClient reports = blobs.GetBlobContainerClient(options.Value.ReportsContainer);
 
-    public TimeSpan Duration { get; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a lease lasts when its holder never gives it back.</summary>
+    public static readonly TimeSpan Duration = TimeSpan.FromSeconds(30);
 
     public async Task<IAsyncDisposable?> TryAcquireAsync(string name, CancellationToken cancellationToken)
     {

@@ -60,6 +60,15 @@ public sealed class BlobNamesTests
         Assert.StartsWith("unsafe-names/", BlobNames.QuarantineNameFor(name), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_safe_name_whose_first_segment_is_too_long_for_a_batch_is_quarantined_as_unbatched_not_as_unsafe()
+    {
+        // 1,020 characters: safe, but too long to keep its own name beside a reasons file.
+        var name = new string('f', 250) + "/" + new string('y', 765) + ".jpg";
+        Assert.Null(BlobNames.Check(name));
+        Assert.StartsWith(BlobNames.Unbatched + "/", BlobNames.QuarantineNameFor(name), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("b1", true)]
     [InlineData("batch 1", true)]

@@ -88,8 +88,6 @@ public sealed class ReconcileTimerTests(AzuriteFixture azurite)
     {
         var id = await scheduler.StartAsync(client, cancellationToken);
         Assert.Equal(ReconcileScheduler.InstanceId, id);
-        var done = await client.WaitForInstanceCompletionAsync(id!, getInputsAndOutputs: true, cancellationToken);
-        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());
-        return done.ReadOutputAs<ReconcileTotals>()!;
+        return (await OrchestrationWaits.CompletedAsync(client, id!, cancellationToken)).ReadOutputAs<ReconcileTotals>()!;
     }
 }

@@ -38,28 +38,21 @@ internal static class ApiCommands
         });
 
     /// <summary>--dataset, held to the API's own rule before any request is sent (exit 2 names the argument).</summary>
-    internal static Option<string> DatasetOption(bool required = true, string description = "The dataset.")
-    {
-        var option = new Option<string>("--dataset") { Description = description, Required = required };
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string?>() is { } name && DatasetNames.Problem(name) is { } problem)
-            {
-                result.AddError($"--dataset: {problem}");
-            }
-        });
-        return option;
-    }
+    internal static Option<string> DatasetOption(bool required = true, string description = "The dataset.") =>
+        NameOption("--dataset", description, required, DatasetNames.Problem);
 
     /// <summary>--batch, held to the API's own rule before any request is sent.</summary>
-    internal static Option<string> BatchOption(string description, bool required = false)
+    internal static Option<string> BatchOption(string description, bool required = false) =>
+        NameOption("--batch", description, required, BlobNames.BatchProblem);
+
+    private static Option<string> NameOption(string name, string description, bool required, Func<string, string?> problemOf)
     {
-        var option = new Option<string>("--batch") { Description = description, Required = required };
+        var option = new Option<string>(name) { Description = description, Required = required };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } name && BlobNames.BatchProblem(name) is { } problem)
+            if (result.GetValueOrDefault<string?>() is { } value && problemOf(value) is { } problem)
             {
-                result.AddError($"--batch: {problem}");
+                result.AddError($"{name}: {problem}");
             }
         });
         return option;

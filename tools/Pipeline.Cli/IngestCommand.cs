@@ -38,13 +38,7 @@ internal static class IngestCommand
                 return PipelineCli.UsageError;
             }
 
-            var datasetName = parsed.GetValue(dataset);
-            if ((BlobNames.BatchProblem(batchName) ?? (datasetName is null ? null : DatasetNames.Problem(datasetName))) is { } problem)
-            {
-                await error.WriteLineAsync(problem);
-                return PipelineCli.UsageError;
-            }
-
+            var datasetName = parsed.GetValue(dataset); // both names were checked by their options' validators
             if (!File.Exists(target) && !Directory.Exists(target))
             {
                 await error.WriteLineAsync($"No such file or folder: {target}");

@@ -73,7 +73,7 @@ public static class BlobNames
         {
             problem = "The blob name contains a backslash, which some tools read as a path separator.";
         }
-        else if (name.Split('/').Any(s => s is "" or "." or ".."))
+        else if (HasUnsafeSegment(name))
         {
             problem = "The blob name has an empty, '.' or '..' path segment, which could escape its folder when copied or downloaded.";
         }
@@ -93,10 +93,29 @@ public static class BlobNames
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..24];
-        var batch = BatchOf(name) is var b && BatchProblem(b) is null ? b : "unsafe-names";
+        var batch = BatchOf(name) switch
+        {
+            UnsafeNames => "unsafe-names",
+            var b when BatchProblem(b) is null => b,
+            _ => Unbatched, // a safe name whose first segment is too long to be a folder here
+        };
         var file = FileNameOf(name);
         var tail = Check(file) is null ? file[Math.Max(0, file.Length - 100)..] : "unsafe-name";
         return $"{batch}/{hash}-{tail}";
+    }
+
+    /// <summary>An empty, '.' or '..' segment, found without splitting (every catalog key asks, through <see cref="BatchOf"/>).</summary>
+    private static bool HasUnsafeSegment(string name)
+    {
+        foreach (var range in name.AsSpan().Split('/'))
+        {
+            if (name.AsSpan()[range] is "" or "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The reasons file that sits beside a quarantined file.</summary>
