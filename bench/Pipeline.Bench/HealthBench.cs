@@ -33,7 +33,7 @@ internal static class HealthBench
             var names = new List<string>();
             await foreach (var batch in registry.ListBatchesAsync(Dataset, CancellationToken.None))
             {
-                names.Add(batch);
+                names.Add(batch.Batch);
             }
 
             var bare = Stopwatch.StartNew();

@@ -10,8 +10,8 @@ namespace Pipeline.Storage;
 
 /// <summary>
 /// <see cref="IDatasetRegistry"/> over the <c>datasets</c> table, one partition per dataset: the pointer row
-/// (<c>current</c>), one row per published version (<c>v{n:D9}</c>, so they list in order) and one per batch
-/// (<c>b|{batch}</c>), plus an index partition (<c>!datasets</c>, not a legal dataset name) with one row per
+/// (<c>current</c>), one row per published version (<c>v{n:D9}</c>, so they list in order, with its parent) and one
+/// per batch (<c>b|{batch}</c>, with the version that last took all of it), plus an index partition (<c>!datasets</c>, not a legal dataset name) with one row per
 /// dataset. Version rows and the pointer share the partition, so a publish is one entity-group transaction:
 /// both change or neither does.
 /// </summary>
@@ -50,12 +50,42 @@ public sealed class TableDatasetRegistry(TableServiceClient tables, IOptions<Pip
         }
     }
 
-    public async IAsyncEnumerable<string> ListBatchesAsync(string dataset, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<RecordedBatch> ListBatchesAsync(string dataset, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {dataset} and RowKey ge {"b|"} and RowKey lt {"b}"}"), select: ["Batch"], cancellationToken: cancellationToken))
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {dataset} and RowKey ge {"b|"} and RowKey lt {"b}"}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["Batch", "PromotedIn", "PromotedThrough"], cancellationToken: cancellationToken))
         {
-            yield return row.GetString("Batch");
+            yield return new RecordedBatch(row.GetString("Batch"), row.GetInt32("PromotedIn"), row.GetDateTimeOffset("PromotedThrough"));
         }
+    }
+
+    public async Task MarkBatchPromotedAsync(string dataset, string batch, int version, DateTimeOffset through, CancellationToken cancellationToken) =>
+        await table.UpsertEntityAsync(
+            new TableEntity(dataset, BatchKey(batch)) { ["Batch"] = batch, ["PromotedIn"] = version, ["PromotedThrough"] = through }, TableUpdateMode.Merge, cancellationToken);
+
+    public async Task<IReadOnlySet<int>> AncestryAsync(string dataset, int? version, CancellationToken cancellationToken)
+    {
+        var chain = new HashSet<int>();
+        if (version is null)
+        {
+            return chain;
+        }
+
+        // Parent 0: the first version. No Parent column: a row written before parents were recorded, which ends the chain.
+        var parents = new Dictionary<int, int?>();
+        await foreach (var row in table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {dataset} and RowKey ge {"v"} and RowKey lt {"w"}"), select: ["Version", "Parent"], cancellationToken: cancellationToken))
+        {
+            parents[row.GetInt32("Version") ?? 0] = row.GetInt32("Parent");
+        }
+
+        int? at = version;
+        while (at is > 0 && parents.TryGetValue(at.Value, out var parent) && chain.Add(at.Value))
+        {
+            at = parent;
+        }
+
+        return chain;
     }
 
     public async Task<DatasetPointer> GetPointerAsync(string dataset, CancellationToken cancellationToken)
@@ -66,7 +96,7 @@ public sealed class TableDatasetRegistry(TableServiceClient tables, IOptions<Pip
             : new DatasetPointer(null, null, 0);
     }
 
-    public async Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, string? pointerETag, CancellationToken cancellationToken)
+    public async Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, int? parent, string? pointerETag, CancellationToken cancellationToken)
     {
         var pointer = new TableEntity(dataset, PointerKey) { ["Version"] = version.Version, ["Latest"] = version.Version };
         var actions = new List<TableTransactionAction>
@@ -80,6 +110,7 @@ public sealed class TableDatasetRegistry(TableServiceClient tables, IOptions<Pip
                 ["Id"] = version.Id,
                 ["CreatedAt"] = version.CreatedAt,
                 ["Images"] = version.Images,
+                ["Parent"] = parent ?? 0,
             }),
         };
         try

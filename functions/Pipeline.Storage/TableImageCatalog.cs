@@ -127,6 +127,16 @@ public sealed class TableImageCatalog : IImageCatalog
         await catalog.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
 
+    public async IAsyncEnumerable<CatalogChange> ListChangedSinceAsync(string batch, DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.Readable(batch)} and Timestamp gt {since}");
+        await foreach (var e in catalog.QueryAsync<TableEntity>(filter, select: ["Name", "Status", "Sha256", "Timestamp"], cancellationToken: cancellationToken))
+        {
+            yield return new CatalogChange(
+                e.GetString("Name"), Enum.Parse<IngestStatus>(e.GetString("Status"), ignoreCase: true), e.GetString("Sha256") ?? string.Empty, e.Timestamp ?? since);
+        }
+    }
+
     public async Task<bool> ChangedSinceAsync(string batch, DateTimeOffset since, CancellationToken cancellationToken)
     {
         // Storage stamps every write; one page of at most one key answers without reading the batch.

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Datasets;
 using Pipeline.Core.Ingest;
@@ -163,23 +162,15 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
         public Task DeleteProductionAsync(string name, CancellationToken cancellationToken) => inner.DeleteProductionAsync(name, cancellationToken);
     }
 
-    private sealed class FaultyRegistry(IDatasetRegistry inner, Faults faults) : IDatasetRegistry
+    private sealed class FaultyRegistry(IDatasetRegistry inner, Faults faults) : DelegatingDatasetRegistry(inner)
     {
         private int moves;
 
         public int PointerMoves => moves;
 
-        public Task RecordBatchAsync(string dataset, string batch, CancellationToken cancellationToken) => inner.RecordBatchAsync(dataset, batch, cancellationToken);
-
-        public IAsyncEnumerable<string> ListBatchesAsync(string dataset, CancellationToken cancellationToken) => inner.ListBatchesAsync(dataset, cancellationToken);
-
-        public IAsyncEnumerable<string> ListDatasetsAsync(CancellationToken cancellationToken) => inner.ListDatasetsAsync(cancellationToken);
-
-        public Task<DatasetPointer> GetPointerAsync(string dataset, CancellationToken cancellationToken) => inner.GetPointerAsync(dataset, cancellationToken);
-
-        public async Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, string? pointerETag, CancellationToken cancellationToken)
+        public override async Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, int? parent, string? pointerETag, CancellationToken cancellationToken)
         {
-            var outcome = await inner.PublishAsync(dataset, version, pointerETag, cancellationToken);
+            var outcome = await base.PublishAsync(dataset, version, parent, pointerETag, cancellationToken);
             if (outcome == PublishOutcome.Published)
             {
                 Interlocked.Increment(ref moves);
@@ -188,43 +179,13 @@ public sealed class PromotionRecoveryTests(AzuriteFixture azurite)
 
             return outcome;
         }
-
-        public Task<bool> MovePointerAsync(string dataset, int version, string pointerETag, CancellationToken cancellationToken) => inner.MovePointerAsync(dataset, version, pointerETag, cancellationToken);
-
-        public Task<VersionListing?> GetVersionAsync(string dataset, int version, CancellationToken cancellationToken) => inner.GetVersionAsync(dataset, version, cancellationToken);
-
-        public IAsyncEnumerable<VersionListing> ListVersionsAsync(string dataset, CancellationToken cancellationToken) => inner.ListVersionsAsync(dataset, cancellationToken);
     }
 
-    private sealed class FaultyCatalog(IImageCatalog inner, Faults faults) : IImageCatalog
+    private sealed class FaultyCatalog(IImageCatalog inner, Faults faults) : DelegatingImageCatalog(inner)
     {
-        public Task<Versioned<CatalogEntry>?> GetAsync(string blobName, CancellationToken cancellationToken) => inner.GetAsync(blobName, cancellationToken);
-
-        public Task<bool> TryAddAsync(CatalogEntry entry, CancellationToken cancellationToken) => inner.TryAddAsync(entry, cancellationToken);
-
-        public Task<bool> TryReplaceAsync(CatalogEntry entry, string etag, CancellationToken cancellationToken) => inner.TryReplaceAsync(entry, etag, cancellationToken);
-
-        public Task<ContentEntry?> GetContentAsync(string sha256, CancellationToken cancellationToken) => inner.GetContentAsync(sha256, cancellationToken);
-
-        public Task<bool> TryAddContentAsync(ContentEntry entry, CancellationToken cancellationToken) => inner.TryAddContentAsync(entry, cancellationToken);
-
-        public Task<string?> ClaimPixelsAsync(string pixelHash, string name, CancellationToken cancellationToken) => inner.ClaimPixelsAsync(pixelHash, name, cancellationToken);
-
-        public async IAsyncEnumerable<CatalogEntry> ListBatchAsync(string batch, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async Task MarkPromotedAsync(IReadOnlyList<string> names, string dataset, int version, CancellationToken cancellationToken)
         {
-            await foreach (var entry in inner.ListBatchAsync(batch, cancellationToken))
-            {
-                yield return entry;
-            }
-        }
-
-        public Task RecordRecheckAsync(string name, ImageRecheck recheck, CancellationToken cancellationToken) => inner.RecordRecheckAsync(name, recheck, cancellationToken);
-
-        public Task<bool> ChangedSinceAsync(string batch, DateTimeOffset since, CancellationToken cancellationToken) => inner.ChangedSinceAsync(batch, since, cancellationToken);
-
-        public async Task MarkPromotedAsync(IReadOnlyList<string> names, string dataset, int version, CancellationToken cancellationToken)
-        {
-            await inner.MarkPromotedAsync(names, dataset, version, cancellationToken);
+            await base.MarkPromotedAsync(names, dataset, version, cancellationToken);
             faults.After("rows marked");
         }
     }

@@ -160,7 +160,7 @@ public sealed class BackfillService(
         var folder = Folder(dataset, rules);
         var chunk = new List<string>(chunkSize);
         int images = 0, chunks = 0;
-        await foreach (var batch in registry.ListBatchesAsync(dataset, cancellationToken))
+        await foreach (var (batch, _, _) in registry.ListBatchesAsync(dataset, cancellationToken))
         {
             if (await LabelQaService.ReadCurrentAsync(reports, batch, labelRules, cancellationToken) is { } qa && qa.Result.Rules != labelRules)
             {

@@ -23,17 +23,19 @@ public sealed record PromotionRequest(string Dataset, IReadOnlyList<string>? Bat
 /// <param name="ApprovalRequired">Whether a person must approve.</param>
 /// <param name="ApprovalReasons">Why.</param>
 /// <param name="ApprovalTimeoutHours">How long to wait for the approval.</param>
-/// <param name="Batches">The batches images were added from.</param>
+/// <param name="Batches">The batches read (all the dataset's batches but those a version on the current line took whole and that did not change since, unless the request named them).</param>
 /// <param name="Problem">Why the promotion cannot go ahead at all (an invalid gate file, an unknown batch), or null.</param>
 /// <param name="Resumed">
 /// Whether this is the plan of the current version, published by a run that stopped before it finished: the
 /// steps after the publish are run again (the ones before it are idempotent and find their work done).
 /// </param>
+/// <param name="PlannedAt">When the plan began reading the catalog (this machine's clock).</param>
+/// <param name="BatchesSkipped">Batches not read: an earlier version took them whole and they did not change since.</param>
 public sealed record PromotionPlan(
     string Dataset, int Version, int? Parent, string? ParentId, string WorkFolder,
     int Images, int Added, int Removed, int Relabelled, int Chunks,
     bool GatePassed, int GateWarnings, bool ApprovalRequired, IReadOnlyList<string> ApprovalReasons, double ApprovalTimeoutHours,
-    IReadOnlyList<string> Batches, string? Problem = null, bool Resumed = false)
+    IReadOnlyList<string> Batches, string? Problem = null, bool Resumed = false, DateTimeOffset? PlannedAt = null, int BatchesSkipped = 0)
 {
     /// <summary>Whether the new version would equal its parent.</summary>
     public bool Unchanged => Parent is not null && Added == 0 && Removed == 0 && Relabelled == 0;

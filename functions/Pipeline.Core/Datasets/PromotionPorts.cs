@@ -19,6 +19,15 @@ public enum PublishOutcome
     PointerMoved,
 }
 
+/// <summary>A batch recorded for a dataset, and the version that last took all of it.</summary>
+/// <param name="Batch">The batch.</param>
+/// <param name="PromotedIn">The version whose promotion read the whole batch and found nothing left to take, or null.</param>
+/// <param name="PromotedThrough">
+/// The catalog's clock when that was checked: a row of the batch written later (by storage's clock) means the
+/// batch changed since, and must be read again.
+/// </param>
+public sealed record RecordedBatch(string Batch, int? PromotedIn = null, DateTimeOffset? PromotedThrough = null);
+
 /// <summary>
 /// The dataset registry (the <c>datasets</c> table): which batches hold a dataset's images, its published
 /// versions, and the <c>current</c> pointer, which only an ETag-guarded write moves.
@@ -31,17 +40,29 @@ public interface IDatasetRegistry
     /// <summary>Every dataset that has had a batch recorded.</summary>
     IAsyncEnumerable<string> ListDatasetsAsync(CancellationToken cancellationToken);
 
-    /// <summary>The batches recorded for a dataset.</summary>
-    IAsyncEnumerable<string> ListBatchesAsync(string dataset, CancellationToken cancellationToken);
+    /// <summary>The batches recorded for a dataset, with their promotion marks.</summary>
+    IAsyncEnumerable<RecordedBatch> ListBatchesAsync(string dataset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks <paramref name="batch"/> as wholly in <paramref name="version"/>, as of the catalog's clock
+    /// <paramref name="through"/> (replacing an earlier mark; the batch stays recorded).
+    /// </summary>
+    Task MarkBatchPromotedAsync(string dataset, string batch, int version, DateTimeOffset through, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <paramref name="version"/> and the versions it was built on, back to the first (empty when null). A version
+    /// whose parent was not recorded ends the chain early: callers treat what they cannot see as not an ancestor.
+    /// </summary>
+    Task<IReadOnlySet<int>> AncestryAsync(string dataset, int? version, CancellationToken cancellationToken);
 
     /// <summary>The pointer and the latest version number.</summary>
     Task<DatasetPointer> GetPointerAsync(string dataset, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Adds the version row and moves the pointer to it in one transaction, if the pointer still has
-    /// <paramref name="pointerETag"/> (null: if there is no pointer yet).
+    /// Adds the version row (with its <paramref name="parent"/>) and moves the pointer to it in one transaction, if
+    /// the pointer still has <paramref name="pointerETag"/> (null: if there is no pointer yet).
     /// </summary>
-    Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, string? pointerETag, CancellationToken cancellationToken);
+    Task<PublishOutcome> PublishAsync(string dataset, VersionListing version, int? parent, string? pointerETag, CancellationToken cancellationToken);
 
     /// <summary>Moves the pointer to an already published version if it still has <paramref name="pointerETag"/>; false when it moved meanwhile.</summary>
     Task<bool> MovePointerAsync(string dataset, int version, string pointerETag, CancellationToken cancellationToken);

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Pipeline.Core.Findings;
 using Pipeline.Core.Gates;
 using Pipeline.Core.Images;
 using Pipeline.Core.Ingest;
@@ -28,6 +27,8 @@ public sealed class PromotionService(
     TimeProvider time,
     Telemetry.PipelineTelemetry? telemetry = null)
 {
+    private readonly PromotionWork work = new(blobs);
+
     /// <summary>The label rules in force: a batch's label QA result under them (a backfill's) counts when it is newer than the batch's own.</summary>
     private string LabelRules => Findings.RulesVersions.Labels(labelOptions.Value);
 
@@ -38,317 +39,71 @@ public sealed class PromotionService(
     public static string DatasetFolder(string dataset) => dataset + "/";
 
     /// <summary>The work folder of version <paramref name="version"/> of a dataset's promotion, in <c>reports</c>.</summary>
-    public static string WorkFolder(string dataset, int version) => $"promotions/{dataset}/v{version}/";
+    public static string WorkFolder(string dataset, int version) => PromotionWork.Folder(dataset, version);
 
     /// <summary>Where the gate result of a planned version is kept.</summary>
-    public static string GateResultName(string workFolder) => workFolder + "gate-result.json";
+    public static string GateResultName(string workFolder) => PromotionWork.GateResult(workFolder);
 
-    private static string PlanLinesName(string workFolder) => workFolder + "plan.jsonl";
+    /// <summary>
+    /// Plans the next version of <paramref name="request"/>'s dataset and evaluates its gate (see
+    /// <see cref="PromotionPlanner"/>): writes the plan (one line per image, ordered by ingested hash), the copy
+    /// chunks and the gate result to the work folder.
+    /// </summary>
+    public Task<PromotionPlan> PlanAsync(PromotionRequest request, CancellationToken cancellationToken) =>
+        new PromotionPlanner(catalog, registry, blobs, reports, labelOptions.Value, promotionOptions.Value, time, telemetry).PlanAsync(request, cancellationToken);
 
-    private static string PlanName(string workFolder) => workFolder + "plan.json";
-
-    private static string DoneName(string workFolder) => workFolder + "done.json";
-
-    private static string ChunkName(string workFolder, int chunk) => $"{workFolder}chunks/{chunk:D6}.json";
-
-    private static string CopiedName(string workFolder, int chunk) => $"{workFolder}copied/{chunk:D6}.json";
-
-    /// <summary>One line of the plan: the version's entry (published hash, path and size empty for a new image) and whether it is new.</summary>
-    private sealed record PlanLine(ManifestEntry Entry, bool New);
-
-    private sealed class Candidate
+    /// <summary>
+    /// Records that the promotion of a version finished (its rows are marked): marks the batches it took whole
+    /// (see <see cref="MarkBatchesAsync"/>); a later plan starts a new version.
+    /// </summary>
+    public async Task<PromotionResult> FinishAsync(PromotionPlan plan, PromotionResult result, CancellationToken cancellationToken)
     {
-        public required CatalogEntry Row { get; init; }
-
-        public required string FileName { get; init; }
-
-        public List<string> Names { get; } = [];
-
-        public List<ManifestBox>? Labels { get; set; }
-
-        /// <summary>When the upload whose annotations gave <see cref="Labels"/> was ingested: a later upload of the same bytes with boxes relabels it.</summary>
-        public DateTimeOffset LabelledAt { get; set; }
+        await MarkBatchesAsync(plan, cancellationToken);
+        await work.WriteJsonAsync(PromotionWork.Done(plan.WorkFolder), result, cancellationToken);
+        telemetry?.PromotedImages.Add(plan.Added);
+        return result;
     }
 
     /// <summary>
-    /// Plans the next version of <paramref name="request"/>'s dataset and evaluates its gate: reads the current
-    /// version's manifest, the batches' catalog rows, annotation files and label QA reports, writes the plan
-    /// (one line per image, ordered by ingested hash), the copy chunks and the gate result to the work folder.
+    /// Marks each batch the plan read as wholly in the version, unless it changed since the plan read it: every
+    /// row written after the plan began (less <see cref="CatalogClock.Margin"/>) must be one the plan saw with the
+    /// same verdict and content (the promoted marks just written are such rows). The mark holds storage's
+    /// timestamp of the last of those writes; a row written after it makes the next plan read the batch again.
     /// </summary>
-    public async Task<PromotionPlan> PlanAsync(PromotionRequest request, CancellationToken cancellationToken)
+    /// <returns>The batches marked.</returns>
+    public async Task<int> MarkBatchesAsync(PromotionPlan plan, CancellationToken cancellationToken)
     {
-        var dataset = request.Dataset;
-        var pointer = await registry.GetPointerAsync(dataset, cancellationToken);
-
-        // The current version published by a run that stopped before it marked its rows: finish that first.
-        if (pointer.Current is { } published && await OpenJsonAsync<PromotionPlan>(PlanName(WorkFolder(dataset, published)), cancellationToken) is { } unfinished
-            && await OpenJsonAsync<PromotionResult>(DoneName(unfinished.WorkFolder), cancellationToken) is null)
+        if (plan.PlannedAt is not { } plannedAt
+            || await work.OpenJsonAsync<Dictionary<string, Dictionary<string, string>>>(PromotionWork.BatchRows(plan.WorkFolder), cancellationToken) is not { } read)
         {
-            return unfinished with { Resumed = true };
+            return 0;
         }
 
-        var version = pointer.Latest + 1;
-        var folder = WorkFolder(dataset, version);
-        PromotionPlan Invalid(string problem) =>
-            new(dataset, version, pointer.Current, null, folder, 0, 0, 0, 0, 0, false, 0, false, [], 0, [], problem);
-
-        // The gate: the dataset's file, or the built-in default.
-        var loaded = await LoadedGate.ReadAsync(blobs, dataset, cancellationToken);
-        if (loaded.Gate is not { } gate)
+        var since = plannedAt - CatalogClock.Margin;
+        var marked = 0;
+        foreach (var (batch, rows) in read)
         {
-            return Invalid($"The gate file gates/{dataset}.json is invalid: {string.Join("; ", loaded.Problems)}.");
-        }
-
-        var (gateFile, gateSha) = (loaded.File, loaded.Sha256);
-
-        var removals = new HashSet<string>(request.Remove ?? [], StringComparer.Ordinal);
-        var known = new List<string>();
-        await foreach (var b in registry.ListBatchesAsync(dataset, cancellationToken))
-        {
-            known.Add(b);
-        }
-
-        var batches = (request.Batches ?? known).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var unknown = batches.Except(known, StringComparer.Ordinal).ToList();
-        if (unknown.Count > 0)
-        {
-            return Invalid($"No images of dataset '{dataset}' were ingested from batch(es) {string.Join(", ", unknown.Select(b => $"'{b}'"))}.");
-        }
-
-        // The batches' accepted images (one candidate per content; later uploads of the same bytes add their names).
-        var seen = new GateObservations();
-        var candidates = new Dictionary<string, Candidate>(StringComparer.Ordinal);
-        var qaReports = new List<string>();
-        foreach (var batch in batches)
-        {
-            var labelFiles = new List<CatalogEntry>();
-            var images = new List<Candidate>();
-            var again = new List<(Candidate First, Candidate Here)>();
-            await foreach (var row in catalog.ListBatchAsync(batch, cancellationToken))
+            var through = since;
+            var whole = true;
+            await foreach (var change in catalog.ListChangedSinceAsync(batch, since, cancellationToken))
             {
-                if (row.Status != IngestStatus.Accepted || row.Dataset != dataset || row.StagedPath is null)
+                if (!rows.TryGetValue(change.Name, out var state) || state != PromotionWork.RowState(change.Status, change.Sha256))
                 {
-                    continue;
+                    whole = false;
+                    break;
                 }
 
-                if (row.Kind == CatalogKinds.Labels)
-                {
-                    labelFiles.Add(row);
-                }
-                else if (row is not { Width: not null, Height: not null })
-                {
-                    continue;
-                }
-                else if (candidates.TryGetValue(row.Sha256, out var first))
-                {
-                    // The same bytes uploaded again (here or in another batch): one image, whose boxes may be updated here.
-                    first.Names.Add(row.Name);
-                    var here = new Candidate { Row = row, FileName = Relative(batch, row.Name) };
-                    images.Add(here);
-                    again.Add((first, here));
-                }
-                else
-                {
-                    var candidate = new Candidate { Row = row, FileName = Relative(batch, row.Name), LabelledAt = row.IngestedAt };
-                    candidate.Names.Add(row.Name);
-                    candidates[row.Sha256] = candidate;
-                    images.Add(candidate);
-                }
+                through = change.ChangedAt > through ? change.ChangedAt : through;
             }
 
-            if (labelFiles.Count > 0)
+            if (whole)
             {
-                await AttachLabelsAsync(batch, images, labelFiles, cancellationToken);
-                foreach (var (first, here) in again.Where(a => a.Here.Labels is { Count: > 0 } && a.Here.Row.IngestedAt >= a.First.LabelledAt))
-                {
-                    (first.Labels, first.LabelledAt) = (here.Labels, here.Row.IngestedAt);
-                }
-            }
-
-            if (await LabelQaService.ReadCurrentAsync(reports, batch, LabelRules, cancellationToken) is { } qa)
-            {
-                seen.AddLabelReport(qa.Result);
-                qaReports.Add(qa.Name);
+                await registry.MarkBatchPromotedAsync(plan.Dataset, batch, plan.Version, through, cancellationToken);
+                marked++;
             }
         }
 
-        // Near-duplicate partners, by hash (the finding names the earlier upload's incoming blob).
-        var partners = new Dictionary<string, (string FileName, List<(string Sha, string FileName)> Later)>(StringComparer.Ordinal);
-        foreach (var candidate in candidates.Values)
-        {
-            foreach (var subject in candidate.Row.Findings.Where(f => f.Code == FindingCodes.ImageNearDuplicate && f.Subject is not null).Select(f => f.Subject!).Distinct())
-            {
-                if (await catalog.GetAsync(subject, cancellationToken) is { Value: { Status: IngestStatus.Accepted } other } && other.Sha256 != candidate.Row.Sha256)
-                {
-                    (partners.TryGetValue(other.Sha256, out var pair) ? pair : partners[other.Sha256] = (Relative(other.Batch, other.Name), [])).Later.Add((candidate.Row.Sha256, candidate.FileName));
-                }
-            }
-        }
-
-        // Merge the parent's manifest with the candidates, both in hash order, writing the plan as it goes.
-        var ratios = gate.SplitRatios;
-        var totals = new ManifestTotals();
-        int added = 0, removed = 0, relabelled = 0, parentImages = 0;
-        var copies = new List<PlannedCopy>();
-        var inVersion = new HashSet<string>(StringComparer.Ordinal);
-        string? parentId = null;
-        var ordered = candidates.Values.OrderBy(c => c.Row.Sha256, StringComparer.Ordinal).ToList();
-        var tempPath = Path.GetTempFileName();
-        try
-        {
-            await using (var planFile = new FileStream(tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            {
-                async Task WriteLine(ManifestEntry entry, bool isNew)
-                {
-                    await JsonSerializer.SerializeAsync(planFile, new PlanLine(entry, isNew), PipelineJson.Options, cancellationToken);
-                    planFile.WriteByte((byte)'\n');
-                    totals.Add(entry);
-                    if (partners.ContainsKey(entry.OriginalSha256))
-                    {
-                        inVersion.Add(entry.OriginalSha256);
-                    }
-                }
-
-                IAsyncEnumerable<ManifestEntry> parent = AsyncEnumerable.Empty<ManifestEntry>();
-                Stream? parentStream = null;
-                if (pointer.Current is { } current)
-                {
-                    parentId = (await ReadVersionAsync(dataset, current, cancellationToken))?.Id;
-                    parentStream = await blobs.OpenProductionAsync(VersionFile(dataset, current, "manifest.jsonl"), cancellationToken)
-                        ?? throw new InvalidOperationException($"Version {current} of '{dataset}' has no manifest.");
-                    parent = DatasetManifest.ReadAsync(parentStream, cancellationToken);
-                }
-
-                await using (parentStream)
-                {
-                    await using var p = parent.GetAsyncEnumerator(cancellationToken);
-                    var hasP = await p.MoveNextAsync();
-                    var i = 0;
-                    while (hasP || i < ordered.Count)
-                    {
-                        var order = !hasP ? 1 : i >= ordered.Count ? -1 : string.CompareOrdinal(p.Current.OriginalSha256, ordered[i].Row.Sha256);
-                        if (order <= 0)
-                        {
-                            parentImages++;
-                        }
-
-                        if (order < 0)
-                        {
-                            if (removals.Remove(p.Current.OriginalSha256))
-                            {
-                                removed++;
-                            }
-                            else
-                            {
-                                await WriteLine(p.Current with { Split = ratios.Assign(p.Current.OriginalSha256) }, false);
-                            }
-
-                            hasP = await p.MoveNextAsync();
-                        }
-                        else if (order > 0)
-                        {
-                            var c = ordered[i++];
-                            var entry = new ManifestEntry(string.Empty, c.Row.Sha256, string.Empty, 0, ExtensionOf(c.Row.StagedPath!), c.Row.Width!.Value, c.Row.Height!.Value,
-                                ratios.Assign(c.Row.Sha256), c.Labels ?? [], c.Row.Name, c.FileName);
-                            await WriteLine(entry, true);
-                            added++;
-                            seen.AddImage(c.FileName, c.Row.CurrentFindings);
-                            copies.Add(new PlannedCopy(c.Row.Sha256, c.Row.StagedPath!, entry.Format, c.Names, c.Row.TraceParent));
-                        }
-                        else
-                        {
-                            var c = ordered[i++];
-                            var entry = p.Current with { Split = ratios.Assign(p.Current.OriginalSha256) };
-                            if (removals.Remove(entry.OriginalSha256))
-                            {
-                                removed++;
-                            }
-                            else
-                            {
-                                if (c.Labels is not null && !entry.SameLabels(entry with { Labels = c.Labels }))
-                                {
-                                    entry = entry with { Labels = c.Labels };
-                                    relabelled++;
-                                }
-
-                                await WriteLine(entry, false);
-                            }
-
-                            hasP = await p.MoveNextAsync();
-                        }
-                    }
-                }
-            }
-
-            if (removals.Count > 0)
-            {
-                return Invalid($"Cannot remove {string.Join(", ", removals.Take(5))}: not in the current version of '{dataset}'.");
-            }
-
-            await using (var planRead = File.OpenRead(tempPath))
-            {
-                await blobs.WriteWorkAsync(PlanLinesName(folder), planRead, cancellationToken);
-            }
-        }
-        finally
-        {
-            File.Delete(tempPath);
-        }
-
-        // Leakage: near-duplicate pairs with both images in the version, split apart.
-        foreach (var (earlier, (earlierName, laters)) in partners)
-        {
-            if (!inVersion.Contains(earlier))
-            {
-                continue;
-            }
-
-            foreach (var (sha, fileName) in laters)
-            {
-                seen.AddNearDuplicatePair(fileName, ratios.Assign(sha), earlierName, ratios.Assign(earlier));
-            }
-        }
-
-        seen.VersionImages = totals.Images;
-        seen.ParentImages = parentImages;
-        foreach (var (label, count) in totals.ImagesPerLabel)
-        {
-            seen.ImagesPerLabel[label] = count;
-        }
-
-        foreach (var (label, count) in totals.BoxesPerLabel)
-        {
-            seen.BoxesPerLabel[label] = count;
-        }
-
-        var gateResult = GateEvaluator.Evaluate(dataset, gate, gateFile, gateSha, seen, time.GetUtcNow());
-        telemetry?.GateEvaluations.Add(1, new System.Diagnostics.TagList
-        {
-            { "pipeline.gate.result", gateResult.Passed ? "passed" : "failed" },
-            { "pipeline.gate.approval_required", gateResult.ApprovalRequired },
-        });
-        await WriteJsonAsync(GateResultName(folder), gateResult, cancellationToken);
-
-        var chunks = copies.Chunk(promotionOptions.Value.ChunkSize).ToList();
-        for (var k = 0; k < chunks.Count; k++)
-        {
-            await WriteJsonAsync(ChunkName(folder, k), chunks[k], cancellationToken);
-        }
-
-        var plan = new PromotionPlan(
-            dataset, version, pointer.Current, parentId, folder, totals.Images, added, removed, relabelled, chunks.Count,
-            gateResult.Passed, gateResult.Warnings, gateResult.ApprovalRequired, gateResult.ApprovalReasons, gate.ApprovalPolicy.TimeoutHours,
-            [.. batches]);
-        await WriteJsonAsync(PlanName(folder), plan, cancellationToken);
-        return plan;
-    }
-
-    /// <summary>Records that the promotion of a version finished (its rows are marked); a later plan starts a new version.</summary>
-    public async Task<PromotionResult> FinishAsync(PromotionPlan plan, PromotionResult result, CancellationToken cancellationToken)
-    {
-        await WriteJsonAsync(DoneName(plan.WorkFolder), result, cancellationToken);
-        telemetry?.PromotedImages.Add(plan.Added);
-        return result;
+        return marked;
     }
 
     /// <summary>
@@ -357,7 +112,7 @@ public sealed class PromotionService(
     /// </summary>
     public async Task<ChunkOutcome> CopyChunkAsync(ChunkRef plan, CancellationToken cancellationToken)
     {
-        var items = await ReadJsonAsync<List<PlannedCopy>>(ChunkName(plan.WorkFolder, plan.Chunk), cancellationToken);
+        var items = await work.ReadJsonAsync<List<PlannedCopy>>(PromotionWork.Chunk(plan.WorkFolder, plan.Chunk), cancellationToken);
         using var span = Telemetry.PipelineTelemetry.StartLinked(
             "promotion.copy", items.Select(i => i.TraceParent), ("pipeline.dataset", plan.Dataset), ("pipeline.version", plan.Version), ("pipeline.chunk", plan.Chunk));
         var strip = ingestOptions.Value.StripsLocation(plan.Dataset);
@@ -373,7 +128,7 @@ public sealed class PromotionService(
             }
         });
 
-        await WriteJsonAsync(CopiedName(plan.WorkFolder, plan.Chunk), copied, cancellationToken);
+        await work.WriteJsonAsync(PromotionWork.Copied(plan.WorkFolder, plan.Chunk), copied, cancellationToken);
         return new ChunkOutcome(items.Count, written, copied.Sum(c => c.Size));
     }
 
@@ -384,8 +139,8 @@ public sealed class PromotionService(
     /// </summary>
     public async Task<ChunkOutcome> VerifyChunkAsync(ChunkRef plan, CancellationToken cancellationToken)
     {
-        var items = await ReadJsonAsync<List<PlannedCopy>>(ChunkName(plan.WorkFolder, plan.Chunk), cancellationToken);
-        var copied = await ReadJsonAsync<List<CopiedImage>>(CopiedName(plan.WorkFolder, plan.Chunk), cancellationToken);
+        var items = await work.ReadJsonAsync<List<PlannedCopy>>(PromotionWork.Chunk(plan.WorkFolder, plan.Chunk), cancellationToken);
+        var copied = await work.ReadJsonAsync<List<CopiedImage>>(PromotionWork.Copied(plan.WorkFolder, plan.Chunk), cancellationToken);
         var strip = ingestOptions.Value.StripsLocation(plan.Dataset);
         var repaired = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, ct) =>
@@ -438,7 +193,7 @@ public sealed class PromotionService(
             await WriteExportAsync(plan, "annotations.coco.json", "application/json", manifestPath, VersionExports.WriteCocoAsync, cancellationToken);
             await WriteExportAsync(plan, "yolo.tar", "application/x-tar", manifestPath, VersionExports.WriteYoloAsync, cancellationToken);
 
-            var gateResult = await ReadJsonAsync<GateResult>(GateResultName(plan.WorkFolder), cancellationToken);
+            var gateResult = await work.ReadJsonAsync<GateResult>(GateResultName(plan.WorkFolder), cancellationToken);
             await using (var gateResultStream = await blobs.OpenWorkAsync(GateResultName(plan.WorkFolder), cancellationToken))
             {
                 await blobs.WriteProductionAsync(VersionFile(plan.Dataset, plan.Version, "gate-result.json"), gateResultStream!, "application/json", cancellationToken);
@@ -494,13 +249,13 @@ public sealed class PromotionService(
             return PublishOutcome.PointerMoved;
         }
 
-        return await registry.PublishAsync(plan.Dataset, new VersionListing(plan.Version, version.Id, version.CreatedAt, version.Counts.Images, true), pointer.ETag, cancellationToken);
+        return await registry.PublishAsync(plan.Dataset, new VersionListing(plan.Version, version.Id, version.CreatedAt, version.Counts.Images, true), plan.Parent, pointer.ETag, cancellationToken);
     }
 
     /// <summary>Marks the catalog rows of a chunk's images as promoted into the version.</summary>
     public async Task<ChunkOutcome> MarkChunkAsync(ChunkRef plan, CancellationToken cancellationToken)
     {
-        var items = await ReadJsonAsync<List<PlannedCopy>>(ChunkName(plan.WorkFolder, plan.Chunk), cancellationToken);
+        var items = await work.ReadJsonAsync<List<PlannedCopy>>(PromotionWork.Chunk(plan.WorkFolder, plan.Chunk), cancellationToken);
         var names = items.SelectMany(i => i.CatalogNames).ToList();
         await catalog.MarkPromotedAsync(names, plan.Dataset, plan.Version, cancellationToken);
         return new ChunkOutcome(items.Count, names.Count, 0);
@@ -550,7 +305,7 @@ public sealed class PromotionService(
 
     private async IAsyncEnumerable<ManifestEntry> PublishedEntriesAsync(PromotionPlan plan, Action countStripped, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var lines = await blobs.OpenWorkAsync(PlanLinesName(plan.WorkFolder), cancellationToken)
+        await using var lines = await blobs.OpenWorkAsync(PromotionWork.PlanLines(plan.WorkFolder), cancellationToken)
             ?? throw new InvalidOperationException($"No plan in {plan.WorkFolder}.");
         using var reader = new StreamReader(lines);
         var chunk = 0;
@@ -572,7 +327,7 @@ public sealed class PromotionService(
 
             if (next == copied.Count)
             {
-                copied = await ReadJsonAsync<List<CopiedImage>>(CopiedName(plan.WorkFolder, chunk++), cancellationToken);
+                copied = await work.ReadJsonAsync<List<CopiedImage>>(PromotionWork.Copied(plan.WorkFolder, chunk++), cancellationToken);
                 next = 0;
             }
 
@@ -637,52 +392,6 @@ public sealed class PromotionService(
         return size == expected.Size && Convert.ToHexStringLower(hash.GetHashAndReset()) == expected.Sha256;
     }
 
-    private async Task AttachLabelsAsync(string batch, List<Candidate> images, List<CatalogEntry> labelRows, CancellationToken cancellationToken)
-    {
-        // The published labels: the batch's own annotation files and its ground truth, not the individual annotators'.
-        var rows = labelRows.Where(r => AnnotatorFiles.AnnotatorOf(Relative(batch, r.Name)) is null).ToList();
-        var held = new List<byte[]>();
-        var files = new List<LabelFile>();
-        foreach (var row in rows)
-        {
-            var bytes = await blobs.ReadStagedAsync(row.StagedPath!, cancellationToken) ?? throw new InvalidOperationException($"staging/{row.StagedPath} is missing.");
-            held.Add(bytes);
-            var relative = AnnotatorFiles.IsGroundTruth(Relative(batch, row.Name)) ? AnnotatorFiles.WithinFolder(Relative(batch, row.Name)) : Relative(batch, row.Name);
-            files.Add(new LabelFile(relative, row.Length, () => new MemoryStream(bytes, writable: false)));
-        }
-
-        var byName = images.ToDictionary(i => i.FileName, StringComparer.Ordinal);
-        var pairing = new ImagePairing(byName.Keys);
-        foreach (var image in images)
-        {
-            image.Labels = [];
-        }
-
-        foreach (var source in LabelFiles.Read(files, [.. byName.Keys], labelOptions.Value))
-        {
-            var document = source.Document;
-            var categories = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
-            var imageOf = document.Images.GroupBy(i => i.Id).ToDictionary(g => g.Key, g => g.First());
-            foreach (var box in document.Boxes)
-            {
-                if (!imageOf.TryGetValue(box.ImageId, out var labelled) || pairing.Resolve(labelled.FileName) is not { } real
-                    || !categories.TryGetValue(box.CategoryId, out var label))
-                {
-                    continue;
-                }
-
-                var image = byName[real];
-                var (sx, sy) = document.Normalized ? (image.Row.Width!.Value, image.Row.Height!.Value) : (1, 1);
-                var published = new ManifestBox(label, box.X * sx, box.Y * sy, box.Width * sx, box.Height * sy);
-                // Boxes the checks flag as unusable (not finite, no area) are left out of the published labels.
-                if (double.IsFinite(published.X) && double.IsFinite(published.Y) && published.Width > 0 && published.Height > 0 && double.IsFinite(published.Width) && double.IsFinite(published.Height))
-                {
-                    image.Labels!.Add(published);
-                }
-            }
-        }
-    }
-
     private async Task<List<string>> QaReportsAsync(IReadOnlyList<string> batches, CancellationToken cancellationToken)
     {
         var found = new List<string>();
@@ -720,26 +429,6 @@ public sealed class PromotionService(
         await using var stream = File.OpenRead(path);
         await blobs.WriteProductionAsync(name, stream, contentType, cancellationToken);
     }
-
-    private async Task WriteJsonAsync<T>(string name, T value, CancellationToken cancellationToken) =>
-        await blobs.WriteWorkAsync(name, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(value, PipelineJson.Options)), cancellationToken);
-
-    private async Task<T?> OpenJsonAsync<T>(string name, CancellationToken cancellationToken)
-        where T : class
-    {
-        await using var stream = await blobs.OpenWorkAsync(name, cancellationToken);
-        return stream is null ? null : await JsonSerializer.DeserializeAsync<T>(stream, PipelineJson.Options, cancellationToken);
-    }
-
-    private async Task<T> ReadJsonAsync<T>(string name, CancellationToken cancellationToken)
-    {
-        await using var stream = await blobs.OpenWorkAsync(name, cancellationToken) ?? throw new InvalidOperationException($"reports/{name} is missing.");
-        return await JsonSerializer.DeserializeAsync<T>(stream, PipelineJson.Options, cancellationToken) ?? throw new InvalidDataException($"reports/{name} is empty.");
-    }
-
-    private static string Relative(string batch, string name) => name.StartsWith(batch + "/", StringComparison.Ordinal) ? name[(batch.Length + 1)..] : name;
-
-    private static string ExtensionOf(string stagedPath) => Path.GetExtension(stagedPath).TrimStart('.');
 
     private static string ContentTypeOf(string extension) => ImageFormats.FromExtension("x." + extension)?.ContentType() ?? "application/octet-stream";
 }

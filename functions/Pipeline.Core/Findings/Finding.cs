@@ -12,13 +12,15 @@ namespace Pipeline.Core.Findings;
 /// <param name="Threshold">The limit the value was held against, where there is one.</param>
 /// <param name="Message">What is wrong, in words a user can act on.</param>
 /// <param name="Subject">What else the finding names, e.g. the image a duplicate duplicates.</param>
+/// <param name="SubjectSha256">The SHA-256 of the subject's bytes, where the subject is an image (so a reader needs no look-up).</param>
 public sealed record Finding(
     string Code,
     Severity Severity,
     double? Value,
     double? Threshold,
     string Message,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Subject = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Subject = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SubjectSha256 = null)
 {
     /// <summary>An error finding.</summary>
     public static Finding Error(string code, string message, double? value = null, double? threshold = null) =>

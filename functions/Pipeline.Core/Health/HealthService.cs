@@ -41,7 +41,7 @@ public sealed class HealthService(
     PipelineTelemetry? telemetry = null)
 {
     /// <summary>Profiles are rebuilt when catalog rows changed after this long before they were computed (clock skew between us and storage).</summary>
-    public static readonly TimeSpan ClockMargin = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan ClockMargin = CatalogClock.Margin;
 
     /// <summary>Where the dataset's batch profiles are kept, all in one blob (in <c>reports</c>): one read per check, however many batches.</summary>
     public static string BatchProfilesName(string dataset) => $"health/{dataset}/batches.json";
@@ -56,7 +56,7 @@ public sealed class HealthService(
         var pointer = await registry.GetPointerAsync(dataset, cancellationToken);
         var version = pointer.Current is { } current ? await VersionProfileAsync(dataset, current, cancellationToken) : null;
 
-        var batches = await registry.ListBatchesAsync(dataset, cancellationToken).ToListAsync(cancellationToken);
+        var batches = await registry.ListBatchesAsync(dataset, cancellationToken).Select(b => b.Batch).ToListAsync(cancellationToken);
 
         // Each batch's profile: the cached one unless a row of the batch changed since it was made.
         var cached = await reports.ReadJsonAsync<Dictionary<string, BatchProfile>>(BatchProfilesName(dataset), cancellationToken) ?? [];

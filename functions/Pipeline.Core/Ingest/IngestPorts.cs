@@ -58,6 +58,20 @@ public interface IIngestBlobStore
     Task WriteQuarantineJsonAsync(string name, ReadOnlyMemory<byte> json, CancellationToken cancellationToken);
 }
 
+/// <summary>How far this machine's clock may be from storage's, where a local time meets the catalog's timestamps.</summary>
+public static class CatalogClock
+{
+    /// <summary>Five minutes: a local time is moved back by this much before storage's timestamps are compared with it.</summary>
+    public static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>A catalog row as it is now, and when storage last wrote it.</summary>
+/// <param name="Name">The incoming blob.</param>
+/// <param name="Status">Its verdict.</param>
+/// <param name="Sha256">Its content hash.</param>
+/// <param name="ChangedAt">Storage's timestamp of the row's last write.</param>
+public sealed record CatalogChange(string Name, IngestStatus Status, string Sha256, DateTimeOffset ChangedAt);
+
 /// <summary>A catalog row with the version storage gave it, for guarded replacement.</summary>
 public sealed record Versioned<T>(T Value, string ETag);
 
@@ -93,6 +107,9 @@ public interface IImageCatalog
 
     /// <summary>Records a backfill's recheck on the row of <paramref name="name"/> (merged: the ingest's columns are untouched).</summary>
     Task RecordRecheckAsync(string name, ImageRecheck recheck, CancellationToken cancellationToken);
+
+    /// <summary>The rows of a batch written after <paramref name="since"/> (by storage's clock), with when.</summary>
+    IAsyncEnumerable<CatalogChange> ListChangedSinceAsync(string batch, DateTimeOffset since, CancellationToken cancellationToken);
 
     /// <summary>Whether any row of the batch was written after <paramref name="since"/> (by storage's clock).</summary>
     Task<bool> ChangedSinceAsync(string batch, DateTimeOffset since, CancellationToken cancellationToken);

@@ -322,7 +322,7 @@ public sealed partial class IngestService(
         {
             var finding = new Finding(
                 FindingCodes.ImageNearDuplicate, Severity.Warning, near.Distance, distance,
-                $"Nearly the same picture was ingested before as '{near.Name}' ({near.Distance} of 64 hash bits differ).", near.Name);
+                $"Nearly the same picture was ingested before as '{near.Name}' ({near.Distance} of 64 hash bits differ).", near.Name, near.Sha256);
             inspection = inspection with { Findings = [.. inspection.Findings, finding] };
         }
 

@@ -1,0 +1,49 @@
+namespace Pipeline.Core.Datasets;
+
+/// <summary>Two nearly identical images: the later upload (which carries the finding) and the earlier one it names.</summary>
+/// <param name="LaterSha256">The later image's ingested SHA-256.</param>
+/// <param name="LaterFile">Its file name within its batch.</param>
+/// <param name="EarlierSha256">The earlier image's ingested SHA-256.</param>
+/// <param name="EarlierFile">Its file name within its batch.</param>
+public sealed record NearPair(string LaterSha256, string LaterFile, string EarlierSha256, string EarlierFile);
+
+/// <summary>
+/// The near-duplicate pairs a promotion must judge for split leakage, watched while the version's manifest
+/// streams past: a pair counts once both images are in the version. A pair whose later image is in the version
+/// but whose earlier one is not yet (its batch is promoted later) is pending: the version's plan keeps it, and
+/// the next promotion watches it again, so promoting batches out of upload order misses no pair.
+/// </summary>
+public sealed class NearPairWatch
+{
+    private readonly HashSet<NearPair> pairs = [];
+    private readonly HashSet<string> watched = new(StringComparer.Ordinal);
+    private readonly HashSet<string> present = new(StringComparer.Ordinal);
+
+    /// <summary>Watches <paramref name="pair"/> (a pair added twice counts once).</summary>
+    public void Add(NearPair pair)
+    {
+        if (pair.LaterSha256 != pair.EarlierSha256 && pairs.Add(pair))
+        {
+            watched.Add(pair.LaterSha256);
+            watched.Add(pair.EarlierSha256);
+        }
+    }
+
+    /// <summary>Notes that the image with <paramref name="sha256"/> is in the version.</summary>
+    public void Observe(string sha256)
+    {
+        if (watched.Contains(sha256))
+        {
+            present.Add(sha256);
+        }
+    }
+
+    /// <summary>The pairs with both images in the version, in a stable order.</summary>
+    public IEnumerable<NearPair> InVersion => Ordered(pairs.Where(p => present.Contains(p.LaterSha256) && present.Contains(p.EarlierSha256)));
+
+    /// <summary>The pairs whose later image is in the version and whose earlier one is not.</summary>
+    public IReadOnlyList<NearPair> Pending => [.. Ordered(pairs.Where(p => present.Contains(p.LaterSha256) && !present.Contains(p.EarlierSha256)))];
+
+    private static IEnumerable<NearPair> Ordered(IEnumerable<NearPair> pairs) =>
+        pairs.OrderBy(p => p.LaterSha256, StringComparer.Ordinal).ThenBy(p => p.EarlierSha256, StringComparer.Ordinal);
+}
