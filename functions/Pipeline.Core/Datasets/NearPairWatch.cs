@@ -9,9 +9,11 @@ public sealed record NearPair(string LaterSha256, string LaterFile, string Earli
 
 /// <summary>
 /// The near-duplicate pairs a promotion must judge for split leakage, watched while the version's manifest
-/// streams past: a pair counts once both images are in the version. A pair whose later image is in the version
-/// but whose earlier one is not yet (its batch is promoted later) is pending: the version's plan keeps it, and
-/// the next promotion watches it again, so promoting batches out of upload order misses no pair.
+/// streams past: a pair counts once both images are in the version. The version's plan keeps every pair whose
+/// later image is in it (<see cref="Carried"/>), and the next promotion watches them again with the pairs of
+/// the images it adds: so the gate judges every pair of the version under the current split ratios without
+/// reading the batches it skips, and a pair whose earlier image comes in a later promotion (batches promoted out
+/// of upload order) is judged then. What is kept grows with the dataset's near-duplicate pairs, not its images.
 /// </summary>
 public sealed class NearPairWatch
 {
@@ -41,8 +43,11 @@ public sealed class NearPairWatch
     /// <summary>The pairs with both images in the version, in a stable order.</summary>
     public IEnumerable<NearPair> InVersion => Ordered(pairs.Where(p => present.Contains(p.LaterSha256) && present.Contains(p.EarlierSha256)));
 
-    /// <summary>The pairs whose later image is in the version and whose earlier one is not.</summary>
-    public IReadOnlyList<NearPair> Pending => [.. Ordered(pairs.Where(p => present.Contains(p.LaterSha256) && !present.Contains(p.EarlierSha256)))];
+    /// <summary>The pairs whose later image is in the version and whose earlier one is not (yet).</summary>
+    public IEnumerable<NearPair> Pending => Ordered(pairs.Where(p => present.Contains(p.LaterSha256) && !present.Contains(p.EarlierSha256)));
+
+    /// <summary>The pairs the next version must watch: every pair whose later image is in this one.</summary>
+    public IReadOnlyList<NearPair> Carried => [.. Ordered(pairs.Where(p => present.Contains(p.LaterSha256)))];
 
     private static IEnumerable<NearPair> Ordered(IEnumerable<NearPair> pairs) =>
         pairs.OrderBy(p => p.LaterSha256, StringComparer.Ordinal).ThenBy(p => p.EarlierSha256, StringComparer.Ordinal);

@@ -10,7 +10,8 @@ namespace Pipeline.Core.Datasets;
 /// Plans the next version of a dataset and evaluates its gate. Its reads grow with the batches it promotes, not
 /// with the dataset: a batch a version took whole, unchanged since (one probe of its catalog partition), is
 /// not read again; the parent's manifest is merged in as a stream (<see cref="ManifestMerge"/>); near-duplicate
-/// findings carry their partner's hash, so no look-up is needed to judge split leakage.
+/// findings carry their partner's hash, so no look-up is needed to judge split leakage, and the parent's plan
+/// hands on its pairs (<see cref="NearPairWatch"/>), so pairs in skipped batches are judged too.
 /// </summary>
 internal sealed class PromotionPlanner(
     IImageCatalog catalog,
@@ -81,9 +82,9 @@ internal sealed class PromotionPlanner(
         var pairs = new NearPairWatch();
         await candidates.AddPairsAsync(pairs, cancellationToken);
         if (pointer.Current is { } parentVersion
-            && await work.OpenJsonAsync<List<NearPair>>(PromotionWork.PendingPairs(PromotionWork.Folder(dataset, parentVersion)), cancellationToken) is { } waiting)
+            && await work.OpenJsonAsync<List<NearPair>>(PromotionWork.NearPairs(PromotionWork.Folder(dataset, parentVersion)), cancellationToken) is { } carried)
         {
-            waiting.ForEach(pairs.Add);
+            carried.ForEach(pairs.Add);
         }
 
         var merged = await MergeAsync(request, gate.SplitRatios, pointer.Current, candidates, pairs, seen, folder, cancellationToken);
@@ -117,7 +118,7 @@ internal sealed class PromotionPlanner(
             { "pipeline.gate.approval_required", gateResult.ApprovalRequired },
         });
         await work.WriteJsonAsync(PromotionWork.GateResult(folder), gateResult, cancellationToken);
-        await work.WriteJsonAsync(PromotionWork.PendingPairs(folder), pairs.Pending, cancellationToken);
+        await work.WriteJsonAsync(PromotionWork.NearPairs(folder), pairs.Carried, cancellationToken);
         await work.WriteJsonAsync(PromotionWork.BatchRows(folder), candidates.RowsRead, cancellationToken);
 
         var chunks = merged.Copies.Chunk(promotionOptions.ChunkSize).ToList();

@@ -29,8 +29,8 @@ public sealed class PromotionWork(IPromotionBlobs blobs)
     /// <summary>What copying chunk <paramref name="chunk"/> published.</summary>
     public static string Copied(string folder, int chunk) => $"{folder}copied/{chunk:D6}.json";
 
-    /// <summary>The near-duplicate pairs still waiting for their earlier image (<see cref="NearPairWatch.Pending"/>).</summary>
-    public static string PendingPairs(string folder) => folder + "near-pairs.json";
+    /// <summary>The near-duplicate pairs the next version must watch (<see cref="NearPairWatch.Carried"/>).</summary>
+    public static string NearPairs(string folder) => folder + "near-pairs.json";
 
     /// <summary>Every row the plan read, per batch: name → <see cref="RowState"/>.</summary>
     public static string BatchRows(string folder) => folder + "batch-rows.json";
