@@ -22,6 +22,8 @@ using SixLabors.ImageSharp.Processing;
 // pipeline-bench labels FILE --mode stream|dom      one core: read (+ check, for stream) and report boxes/s and peak memory
 // pipeline-bench promote SIZE[,SIZE...] --connection CONNECTION_STRING
 //   promotes SIZE staged images through the Promote orchestration beside a bare copy; images/s and history sizes
+// pipeline-bench plan-corpus DIR PARENT NEW       version 1's manifest of PARENT images (batches of 10,000), to add NEW images to
+// pipeline-bench plan DIR --mode skip|read-all     plans that promotion on in-memory stand-ins: seconds, peak memory, rows read
 // pipeline-bench health BATCHESxROWS[,...] --connection CONNECTION_STRING
 //   one dataset's health check, first and later (cached profiles), beside a bare read of the same catalog rows
 return args switch
@@ -35,6 +37,8 @@ return args switch
     ["promote", var sizes, "--connection", var connection] => await PromotionBench.Run([.. sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))], connection),
     ["health", var shapes, "--connection", var connection] => await HealthBench.Run(
         [.. shapes.Split(',').Select(s => s.Split('x')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture)))], connection),
+    ["plan-corpus", var dir, var parent, var added] => await PlanningBench.Corpus(dir, int.Parse(parent, CultureInfo.InvariantCulture), int.Parse(added, CultureInfo.InvariantCulture)),
+    ["plan", var dir, .. var rest] => await PlanningBench.Run(dir, Option(rest, "--mode", "skip")),
     ["corpus", var samples, var output] => Corpus(samples, output),
     ["stages", var corpus] => await Stages(corpus),
     ["run", var corpus, .. var rest] => await Run(corpus, Option(rest, "--mode", "guard"), int.Parse(Option(rest, "--threads", "1"), CultureInfo.InvariantCulture), double.Parse(Option(rest, "--seconds", "4"), CultureInfo.InvariantCulture)),
@@ -144,7 +148,7 @@ static async Task<int> Run(string corpus, string mode, int threads, double secon
             images = count,
             seconds = Math.Round(elapsed, 3),
             imagesPerSecond = Math.Round(count / elapsed, 2),
-            peakMegabytes = Math.Round(PeakMegabytes(), 1),
+            peakMegabytes = Math.Round(ProcessMemory.PeakMegabytes(), 1),
         }));
     }
 
@@ -196,11 +200,4 @@ static async Task<int> Stages(string corpus)
     }
 
     return 0;
-}
-
-static double PeakMegabytes()
-{
-    // VmHWM: the resident set's high-water mark for this process.
-    var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return line is null ? Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 }
