@@ -99,17 +99,7 @@ internal sealed class PromotionPlanner(
         }
 
         var totals = merged.Totals;
-        seen.VersionImages = totals.Images;
-        seen.ParentImages = merged.Merge.ParentImages;
-        foreach (var (label, count) in totals.ImagesPerLabel)
-        {
-            seen.ImagesPerLabel[label] = count;
-        }
-
-        foreach (var (label, count) in totals.BoxesPerLabel)
-        {
-            seen.BoxesPerLabel[label] = count;
-        }
+        seen.AddVersion(totals, merged.Merge.ParentImages);
 
         var gateResult = GateEvaluator.Evaluate(dataset, gate, loaded.File, loaded.Sha256, seen, time.GetUtcNow());
         telemetry?.GateEvaluations.Add(1, new System.Diagnostics.TagList

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Pipeline.Core.Gates;
 using Pipeline.Core.Images;
 using Pipeline.Core.Ingest;
 using Pipeline.Core.Labels;
@@ -166,67 +165,11 @@ public sealed class PromotionService(
     }
 
     /// <summary>
-    /// Writes the version's files: <c>manifest.jsonl</c> (the plan with the published hashes), <c>annotations.coco.json</c>,
-    /// <c>yolo.tar</c>, the gate and its result, and <c>dataset.json</c> last. A version the pointer has ever named is
-    /// never written again: its <c>dataset.json</c> is returned as it is.
+    /// Writes the version's files (see <see cref="VersionWriter"/>). A version the pointer has ever named is never
+    /// written again: its <c>dataset.json</c> is returned as it is.
     /// </summary>
-    public async Task<DatasetVersion> WriteVersionAsync(WriteVersionInput input, CancellationToken cancellationToken)
-    {
-        var plan = input.Plan;
-        if (await registry.GetVersionAsync(plan.Dataset, plan.Version, cancellationToken) is not null)
-        {
-            return await ReadVersionAsync(plan.Dataset, plan.Version, cancellationToken)
-                ?? throw new InvalidOperationException($"Version {plan.Version} of '{plan.Dataset}' is published but has no dataset.json.");
-        }
-
-        var manifestPath = Path.GetTempFileName();
-        try
-        {
-            ManifestTotals totals;
-            var stripped = 0;
-            await using (var manifest = new FileStream(manifestPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            {
-                totals = await DatasetManifest.WriteAsync(PublishedEntriesAsync(plan, () => stripped++, cancellationToken), manifest, cancellationToken);
-            }
-
-            await UploadFileAsync(VersionFile(plan.Dataset, plan.Version, "manifest.jsonl"), manifestPath, "application/x-ndjson", cancellationToken);
-            await WriteExportAsync(plan, "annotations.coco.json", "application/json", manifestPath, VersionExports.WriteCocoAsync, cancellationToken);
-            await WriteExportAsync(plan, "yolo.tar", "application/x-tar", manifestPath, VersionExports.WriteYoloAsync, cancellationToken);
-
-            var gateResult = await work.ReadJsonAsync<GateResult>(GateResultName(plan.WorkFolder), cancellationToken);
-            await using (var gateResultStream = await blobs.OpenWorkAsync(GateResultName(plan.WorkFolder), cancellationToken))
-            {
-                await blobs.WriteProductionAsync(VersionFile(plan.Dataset, plan.Version, "gate-result.json"), gateResultStream!, "application/json", cancellationToken);
-            }
-
-            if (await blobs.ReadGateAsync(plan.Dataset, cancellationToken) is { } gateBytes)
-            {
-                await blobs.WriteProductionAsync(VersionFile(plan.Dataset, plan.Version, "gate.json"), new MemoryStream(gateBytes), "application/json", cancellationToken);
-            }
-
-            var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["manifest"] = $"{DatasetVersion.Folder(plan.Version)}/manifest.jsonl",
-                ["coco"] = $"{DatasetVersion.Folder(plan.Version)}/annotations.coco.json",
-                ["yolo"] = $"{DatasetVersion.Folder(plan.Version)}/yolo.tar",
-                ["gateResult"] = $"{DatasetVersion.Folder(plan.Version)}/gate-result.json",
-            };
-            var version = new DatasetVersion(
-                totals.Id, plan.Dataset, plan.Version, plan.Parent, plan.ParentId, time.GetUtcNow(), gateResult.Passed, gateResult.Warnings, input.Approval,
-                new VersionCounts(totals.Images, totals.Bytes, totals.Boxes, plan.Added, plan.Removed, plan.Relabelled, stripped, totals.Splits, totals.BoxesPerLabel),
-                files,
-                new VersionLineage(plan.Batches, await QaReportsAsync(plan.Batches, cancellationToken), gateResult.GateFile, GateResultName(plan.WorkFolder), input.RunId, input.InstanceId),
-                DatasetVersion.CurrentCodeVersion);
-            await blobs.WriteProductionAsync(
-                VersionFile(plan.Dataset, plan.Version, "dataset.json"),
-                new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(version, PipelineJson.Options)), "application/json", cancellationToken);
-            return version;
-        }
-        finally
-        {
-            File.Delete(manifestPath);
-        }
-    }
+    public Task<DatasetVersion> WriteVersionAsync(WriteVersionInput input, CancellationToken cancellationToken) =>
+        new VersionWriter(registry, blobs, reports, LabelRules, time).WriteAsync(input, cancellationToken);
 
     /// <summary>
     /// Publishes the written version: its row and the pointer, in one transaction guarded by the pointer's ETag.
@@ -303,49 +246,6 @@ public sealed class PromotionService(
     /// <summary>A published image, as a <c>production</c> blob name.</summary>
     public static string ImageBlob(string dataset, string sha256, string format) => DatasetFolder(dataset) + ManifestEntry.ImagePath(sha256, format);
 
-    private async IAsyncEnumerable<ManifestEntry> PublishedEntriesAsync(PromotionPlan plan, Action countStripped, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await using var lines = await blobs.OpenWorkAsync(PromotionWork.PlanLines(plan.WorkFolder), cancellationToken)
-            ?? throw new InvalidOperationException($"No plan in {plan.WorkFolder}.");
-        using var reader = new StreamReader(lines);
-        var chunk = 0;
-        List<CopiedImage> copied = [];
-        var next = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { Length: > 0 } text)
-        {
-            var line = JsonSerializer.Deserialize<PlanLine>(text, PipelineJson.Options)!;
-            if (!line.New)
-            {
-                if (line.Entry.Rewritten)
-                {
-                    countStripped();
-                }
-
-                yield return line.Entry;
-                continue;
-            }
-
-            if (next == copied.Count)
-            {
-                copied = await work.ReadJsonAsync<List<CopiedImage>>(PromotionWork.Copied(plan.WorkFolder, chunk++), cancellationToken);
-                next = 0;
-            }
-
-            var image = copied[next++];
-            if (image.OriginalSha256 != line.Entry.OriginalSha256)
-            {
-                throw new InvalidOperationException($"Copy results out of step with the plan at {line.Entry.OriginalSha256}.");
-            }
-
-            if (image.LocationStripped)
-            {
-                countStripped();
-            }
-
-            yield return line.Entry with { Sha256 = image.Sha256, Path = ManifestEntry.ImagePath(image.Sha256, line.Entry.Format), Size = image.Size };
-        }
-    }
-
     private async Task<(CopiedImage Image, byte[] Bytes)> PublishedBytesAsync(PlannedCopy item, bool strip, CancellationToken cancellationToken)
     {
         var bytes = await blobs.ReadStagedAsync(item.StagedPath, cancellationToken)
@@ -390,44 +290,6 @@ public sealed class PromotionService(
         }
 
         return size == expected.Size && Convert.ToHexStringLower(hash.GetHashAndReset()) == expected.Sha256;
-    }
-
-    private async Task<List<string>> QaReportsAsync(IReadOnlyList<string> batches, CancellationToken cancellationToken)
-    {
-        var found = new List<string>();
-        foreach (var batch in batches)
-        {
-            if (await LabelQaService.ReadCurrentAsync(reports, batch, LabelRules, cancellationToken) is { } qa)
-            {
-                found.Add("reports/" + qa.Name);
-            }
-        }
-
-        return found;
-    }
-
-    private async Task WriteExportAsync(PromotionPlan plan, string file, string contentType, string manifestPath, Func<Func<Stream>, Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
-    {
-        var path = Path.GetTempFileName();
-        try
-        {
-            await using (var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            {
-                await write(() => File.OpenRead(manifestPath), output, cancellationToken);
-            }
-
-            await UploadFileAsync(VersionFile(plan.Dataset, plan.Version, file), path, contentType, cancellationToken);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    private async Task UploadFileAsync(string name, string path, string contentType, CancellationToken cancellationToken)
-    {
-        await using var stream = File.OpenRead(path);
-        await blobs.WriteProductionAsync(name, stream, contentType, cancellationToken);
     }
 
     private static string ContentTypeOf(string extension) => ImageFormats.FromExtension("x." + extension)?.ContentType() ?? "application/octet-stream";

@@ -110,6 +110,22 @@ public sealed class GateObservations
         Annotators.AddRange(report.Annotators);
     }
 
+    /// <summary>Records the version's size and per-label counts, and its parent's size.</summary>
+    public void AddVersion(Datasets.ManifestTotals totals, int parentImages)
+    {
+        VersionImages = totals.Images;
+        ParentImages = parentImages;
+        foreach (var (label, count) in totals.ImagesPerLabel)
+        {
+            ImagesPerLabel[label] = count;
+        }
+
+        foreach (var (label, count) in totals.BoxesPerLabel)
+        {
+            BoxesPerLabel[label] = count;
+        }
+    }
+
     /// <summary>Counts a near-duplicate pair of the new version, and a leak when its images are in different splits.</summary>
     public void AddNearDuplicatePair(string image, string imageSplit, string other, string otherSplit)
     {
