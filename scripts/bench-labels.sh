@@ -15,13 +15,11 @@ bench=(dotnet bench/Pipeline.Bench/bin/Release/net10.0/Pipeline.Bench.dll)
 for mode in dom stream dom stream; do
   DOTNET_PROCESSOR_COUNT=1 DOTNET_gcServer=0 taskset -c 0 "${bench[@]}" labels "$work/coco.json" --mode "$mode" >>"$work/results.jsonl"
 done
-python3 - "$work/results.jsonl" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-best = {}
-for r in rows:  # the faster of two runs per mode
-    if r["mode"] not in best or r["totalSeconds"] < best[r["mode"]]["totalSeconds"]:
-        best[r["mode"]] = r
+python3 - "$work/results.jsonl" "$root/scripts/lib" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from bench_results import fastest_per_mode
+best = fastest_per_mode(sys.argv[1], "totalSeconds")
 d, s = best["dom"], best["stream"]
 print(f'File: {s["megabytes"]:.0f} MB, {s["boxes"]:,} boxes.\n')
 print("| path | read (s) | checks (s) | boxes/s | peak MB |")

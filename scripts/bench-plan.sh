@@ -18,13 +18,11 @@ bench=(dotnet bench/Pipeline.Bench/bin/Release/net10.0/Pipeline.Bench.dll)
 for mode in read-all skip read-all skip; do
   "${bench[@]}" plan "$work" --mode "$mode" >>"$work/results.jsonl"
 done
-python3 - "$work/results.jsonl" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-best = {}
-for r in rows:  # the faster of two runs per mode
-    if r["mode"] not in best or r["seconds"] < best[r["mode"]]["seconds"]:
-        best[r["mode"]] = r
+python3 - "$work/results.jsonl" "$root/scripts/lib" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from bench_results import fastest_per_mode
+best = fastest_per_mode(sys.argv[1], "seconds")
 a, s = best["read-all"], best["skip"]
 print(f'{s["added"]:,} new images into {s["parent"]:,}.\n')
 print("| planner | batches read | rows read | probes | plan (s) | peak MB | allocated MB |")

@@ -65,16 +65,36 @@ public sealed class PromotionBatchMarkTests(AzuriteFixture azurite)
         }
     }
 
-    private sealed class Harness(TestStorage storage, WatchedCatalog catalog, DurableTaskTestHost host) : IAsyncDisposable
+    /// <summary>The engine over <paramref name="storage"/> with the watched catalog; disposing it disposes the storage too when it made it.</summary>
+    private sealed class Harness(TestStorage storage, WatchedCatalog catalog, DurableTaskTestHost host, bool ownsStorage) : IAsyncDisposable
     {
         public WatchedCatalog Catalog => catalog;
 
-        public static async Task<Harness> StartAsync(TestStorage storage, CancellationToken cancellationToken)
+        public TestStorage Storage => storage;
+
+        /// <summary>A dataset whose gate ignores leakage, with batch b1 of three images ingested.</summary>
+        public static async Task<Harness> StartWithB1Async(AzuriteFixture azurite, CancellationToken cancellationToken)
+        {
+            var storage = azurite.CreateStorage();
+            await PromotionTestData.UseGateWithoutLeakageAsync(storage);
+            await PromotionTestData.IngestBatchAsync(storage, "b1", 3);
+            try
+            {
+                return await StartAsync(storage, cancellationToken, ownsStorage: true);
+            }
+            catch
+            {
+                await storage.DisposeAsync();
+                throw;
+            }
+        }
+
+        public static async Task<Harness> StartAsync(TestStorage storage, CancellationToken cancellationToken, bool ownsStorage = false)
         {
             var catalog = new WatchedCatalog(storage.Catalog);
             var activities = storage.PromotionActivitiesOver(
                 storage.Services.GetRequiredService<IPromotionBlobs>(), storage.Services.GetRequiredService<IDatasetRegistry>(), catalog);
-            return new Harness(storage, catalog, await TestHosts.StartAsync(r => storage.RegisterWorkflows(r, activities), cancellationToken));
+            return new Harness(storage, catalog, await TestHosts.StartAsync(r => storage.RegisterWorkflows(r, activities), cancellationToken), ownsStorage);
         }
 
         public Task<PromotionResult> PromoteAsync(CancellationToken cancellationToken, params string[] batches) =>
@@ -86,7 +106,14 @@ public sealed class PromotionBatchMarkTests(AzuriteFixture azurite)
         public async Task<T> WorkFileAsync<T>(int version, Func<string, string> file) =>
             JsonSerializer.Deserialize<T>((await storage.Reports.GetBlobClient(file(PromotionWork.Folder(Dataset, version))).DownloadContentAsync()).Value.Content.ToArray(), Core.PipelineJson.Options)!;
 
-        public ValueTask DisposeAsync() => host.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await host.DisposeAsync();
+            if (ownsStorage)
+            {
+                await storage.DisposeAsync();
+            }
+        }
     }
 
     private static async Task IngestOneAsync(TestStorage storage, string name, int seed)
@@ -98,10 +125,8 @@ public sealed class PromotionBatchMarkTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_batch_taken_whole_is_not_read_again_until_a_row_of_it_changes()
     {
-        await using var storage = azurite.CreateStorage();
-        await PromotionTestData.UseGateWithoutLeakageAsync(storage);
-        await PromotionTestData.IngestBatchAsync(storage, "b1", 3);
-        await using var harness = await Harness.StartAsync(storage, testTimeout);
+        await using var harness = await Harness.StartWithB1Async(azurite, testTimeout);
+        var storage = harness.Storage;
 
         var first = await harness.PromoteAsync(testTimeout);
         Assert.Equal((PromotionOutcomes.Published, 3), (first.Outcome, first.Added));
@@ -138,10 +163,8 @@ public sealed class PromotionBatchMarkTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_file_ingested_while_the_promotion_ran_leaves_its_batch_unmarked_and_the_next_promotion_takes_it()
     {
-        await using var storage = azurite.CreateStorage();
-        await PromotionTestData.UseGateWithoutLeakageAsync(storage);
-        await PromotionTestData.IngestBatchAsync(storage, "b1", 3);
-        await using var harness = await Harness.StartAsync(storage, testTimeout);
+        await using var harness = await Harness.StartWithB1Async(azurite, testTimeout);
+        var storage = harness.Storage;
         harness.Catalog.BeforeMarking = () => IngestOneAsync(storage, "b1/during.jpg", seed: 30);
 
         var first = await harness.PromoteAsync(testTimeout);
@@ -157,10 +180,8 @@ public sealed class PromotionBatchMarkTests(AzuriteFixture azurite)
     [Fact]
     public async Task After_a_rollback_the_batches_of_the_rolled_back_version_are_read_again()
     {
-        await using var storage = azurite.CreateStorage();
-        await PromotionTestData.UseGateWithoutLeakageAsync(storage);
-        await PromotionTestData.IngestBatchAsync(storage, "b1", 3);
-        await using var harness = await Harness.StartAsync(storage, testTimeout);
+        await using var harness = await Harness.StartWithB1Async(azurite, testTimeout);
+        var storage = harness.Storage;
         await harness.PromoteAsync(testTimeout);
         await PromotionTestData.IngestBatchAsync(storage, "b2", 2, seed: 10);
         await harness.PromoteAsync(testTimeout);
