@@ -19,6 +19,37 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
                          {"id": 2, "image_id": 1, "category_id": 1, "bbox": ["1", 2, 30, 40]}]}
         """;
 
+    /// <summary>A native layout uploaded as a batch: its side files are recorded as what they are, never quarantined as images or labels.</summary>
+    [Theory]
+    [InlineData("voc")]
+    [InlineData("darknet")]
+    [InlineData("ultralytics")]
+    public async Task A_dataset_uploaded_in_its_tools_layout_has_no_rejected_file(string layout)
+    {
+        await using var storage = azurite.CreateStorage();
+        var dataset = layout switch { "voc" => NativeLayouts.VocDevkit(), "darknet" => NativeLayouts.DarknetYolo(), _ => NativeLayouts.UltralyticsYolo() };
+        var rows = new List<CatalogEntry>();
+        foreach (var (path, bytes) in dataset.Files.Append(new("notes.docx", [0x50, 0x4b, 0x03, 0x04, 9, 9])))
+        {
+            await storage.UploadAsync("b/" + path, bytes, dataset: "pets");
+            rows.Add((await storage.Ingest.IngestAsync("b/" + path, Timeout)).Entry!);
+        }
+
+        Assert.All(rows, r => Assert.Equal(IngestStatus.Accepted, r.Status));
+        Assert.All(rows, r => Assert.DoesNotContain(r.Findings, f => f.Severity == Severity.Error));
+        Assert.Empty(await storage.ListAsync(storage.Quarantine));
+        Assert.Equal(dataset.Boxes, rows.Where(r => r.Kind == CatalogKinds.Labels).Sum(r => r.Annotations ?? 0));
+        Assert.Equal(dataset.AnnotationFiles, rows.Count(r => r.Kind == CatalogKinds.Labels));
+        var other = Assert.Single(rows, r => r.Kind == CatalogKinds.Other);
+        Assert.Equal(("b/notes.docx", FindingCodes.FileUnrecognised), (other.Name, Assert.Single(other.Findings).Code));
+        Assert.All(rows.Where(r => r.Kind == CatalogKinds.Layout), r =>
+        {
+            Assert.Equal(FindingCodes.FileLayout, Assert.Single(r.Findings).Code);
+            Assert.Null(r.StagedPath);
+        });
+        Assert.Equal(dataset.Files.Count - dataset.AnnotationFiles - rows.Count(r => r.Kind == CatalogKinds.Layout), rows.Count(r => r.Kind == CatalogKinds.Image));
+    }
+
     [Fact]
     public async Task Readable_annotation_files_are_staged_with_a_labels_row_in_any_order_with_their_images()
     {

@@ -1,43 +1,61 @@
+using Pipeline.Core.Labels;
+
 namespace Pipeline.Cli;
+
+/// <summary>The files of a folder sorted by role: images, annotation files, and the rest (layout files and files nothing recognises), each with its relative path.</summary>
+internal sealed record CollectedFiles(
+    List<(string FullPath, string RelativePath)> Images,
+    List<(string FullPath, string RelativePath)> Labels,
+    List<(string FullPath, string RelativePath, FileKind Kind)> Others)
+{
+    /// <summary>What an upload sends: images, annotation files and layout files (split lists, class lists, configs keep the dataset's layout); not unrecognised files.</summary>
+    public List<(string FullPath, string RelativePath)> ToUpload() =>
+        [.. Images, .. Labels, .. Others.Where(o => o.Kind.Role == FileRole.Layout).Select(o => (o.FullPath, o.RelativePath))];
+}
 
 /// <summary>The files a command works on: one file, or every file under a folder (hidden ones left out), in a stable order.</summary>
 internal static class FileSet
 {
-    /// <summary>Side files that are neither images nor annotations.</summary>
-    private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase) { ".jsonl", ".csv", ".md", ".html", ".pdf" };
-
-    /// <summary>The images, the annotation files (COCO .json, VOC .xml, YOLO .txt with classes.txt or data.yaml), and how many other files were left out.</summary>
-    public static (List<(string FullPath, string RelativePath)> Images, List<(string FullPath, string RelativePath)> Labels, int Skipped) Collect(string path)
+    /// <summary>The files under <paramref name="path"/> by role (<see cref="DatasetFiles.ByName"/>); a text file's lines are read later.</summary>
+    public static CollectedFiles Collect(string path)
     {
+        var collected = new CollectedFiles([], [], []);
         if (File.Exists(path))
         {
-            List<(string, string)> one = [(Path.GetFullPath(path), Path.GetFileName(path))];
-            return Pipeline.Core.Labels.LabelFiles.IsLabelFile(path) ? ([], one, 0) : (one, [], 0);
+            Add(collected, Path.GetFullPath(path), Path.GetFileName(path));
+            return collected;
         }
 
         var root = Path.GetFullPath(path);
-        var images = new List<(string, string)>();
-        var labels = new List<(string, string)>();
-        var skipped = 0;
         foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden }))
         {
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
-            if (relative.Split('/').Any(segment => segment.StartsWith('.')))
+            if (!relative.Split('/').Any(segment => segment.StartsWith('.')))
             {
-                continue;
+                Add(collected, file, relative);
             }
-
-            if (Skipped.Contains(Path.GetExtension(file)))
-            {
-                skipped++;
-                continue;
-            }
-
-            (Pipeline.Core.Labels.LabelFiles.IsLabelFile(file) ? labels : images).Add((file, relative));
         }
 
-        images.Sort((a, b) => string.CompareOrdinal(a.Item2, b.Item2));
-        labels.Sort((a, b) => string.CompareOrdinal(a.Item2, b.Item2));
-        return (images, labels, skipped);
+        collected.Images.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        collected.Labels.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        collected.Others.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        return collected;
+    }
+
+    private static void Add(CollectedFiles collected, string full, string relative)
+    {
+        var kind = DatasetFiles.ByName(relative);
+        switch (kind.Role)
+        {
+            case FileRole.Image:
+                collected.Images.Add((full, relative));
+                break;
+            case FileRole.Annotations:
+                collected.Labels.Add((full, relative));
+                break;
+            default:
+                collected.Others.Add((full, relative, kind));
+                break;
+        }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Ingest;
+using Pipeline.Core.Labels;
 using Pipeline.Storage;
 
 namespace Pipeline.Cli;
@@ -45,8 +46,8 @@ internal static class IngestCommand
                 return PipelineCli.UsageError;
             }
 
-            var (images, labels, skipped) = FileSet.Collect(target);
-            var files = images.Concat(labels).ToList(); // annotation files are ingested too, each judged on its own
+            var collected = FileSet.Collect(target);
+            var files = collected.ToUpload(); // annotation and layout files are ingested too, each judged (or recognised) on its own
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
             await using var services = new ServiceCollection()
                 .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
@@ -74,18 +75,17 @@ internal static class IngestCommand
                     }
 
                     var entry = (await ingest.IngestAsync(name, ct)).Entry!;
-                    reports[i] = new FileReport(
-                        name, entry.Status.Name(), entry.Sha256, entry.Width, entry.Height, entry.Format, entry.Findings,
-                        entry.Kind == CatalogKinds.Labels ? "annotations" : "image", entry.Annotations);
+                    reports[i] = FileReport.Of(name, entry);
                 });
 
-            await new Reporter(output).PrintAsync(reports, skipped);
+            var all = reports.Concat(collected.Others.Where(o => o.Kind.Role == FileRole.Unrecognised).Select(o => FileReport.Other(o.RelativePath, o.Kind))).ToList();
+            await new Reporter(output).PrintAsync(all, DatasetFiles.Layouts([.. all.Select(r => r.Path)]));
             if (parsed.GetValue(json) is { } jsonPath)
             {
-                await Reporter.WriteJsonLinesAsync(jsonPath, reports, cancellationToken);
+                await Reporter.WriteJsonLinesAsync(jsonPath, all, cancellationToken);
             }
 
-            return reports.All(r => r.Status == "accepted") ? PipelineCli.Accepted : PipelineCli.Rejected;
+            return all.All(r => r.Passed) ? PipelineCli.Accepted : PipelineCli.Rejected;
         });
         return command;
     }

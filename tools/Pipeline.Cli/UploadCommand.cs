@@ -133,8 +133,7 @@ internal static class UploadCommand
     /// <summary>Uploads the files (with the dataset as metadata), tells a local runner of each, and seals the batch when asked and every file was sent.</summary>
     internal static async Task<UploadResult> UploadAsync(Terminal terminal, BlobServiceClient blobs, ApiClient api, string path, string batch, string? dataset, bool seal, CancellationToken ct)
     {
-        var (images, labels, _) = FileSet.Collect(path);
-        var files = images.Concat(labels).ToList();
+        var files = FileSet.Collect(path).ToUpload();
         var incoming = blobs.GetBlobContainerClient(IncomingContainer);
         await RetryAsync(() => incoming.CreateIfNotExistsAsync(cancellationToken: ct), ct);
         var verdicts = new Verdict?[files.Count];

@@ -26,7 +26,8 @@ internal static class ValidateCommand
                 return PipelineCli.UsageError;
             }
 
-            var (files, labels, skipped) = FileSet.Collect(target);
+            var collected = FileSet.Collect(target);
+            var (files, labels) = (collected.Images, collected.Labels);
             if (files.Count == 0 && labels.Count == 0)
             {
                 await error.WriteLineAsync($"No image or annotation files under {target}.");
@@ -48,7 +49,9 @@ internal static class ValidateCommand
             var reports = await ValidateAsync(guard, files, cancellationToken);
             var seen = gate is null ? null : new GateObservations();
             reports.AddRange(ValidateLabels(labels, reports, new LabelQaOptions(), seen));
-            await new Reporter(output).PrintAsync(reports, skipped);
+            reports.AddRange(collected.Others.Select(o => FileReport.Other(o.RelativePath, o.Kind)));
+            reports.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+            await new Reporter(output).PrintAsync(reports, DatasetFiles.Layouts([.. reports.Select(r => r.Path)]));
             if (parsed.GetValue(json) is { } jsonPath)
             {
                 await Reporter.WriteJsonLinesAsync(jsonPath, reports, cancellationToken);
@@ -61,7 +64,7 @@ internal static class ValidateCommand
                 return result.Passed ? PipelineCli.Accepted : PipelineCli.Rejected;
             }
 
-            return reports.All(r => r.Status == "accepted") ? PipelineCli.Accepted : PipelineCli.Rejected;
+            return reports.All(r => r.Passed) ? PipelineCli.Accepted : PipelineCli.Rejected;
         });
         return command;
     }
@@ -123,8 +126,9 @@ internal static class ValidateCommand
         }
 
         var files = labels.Select(l => new LabelFile(l.RelativePath, new FileInfo(l.FullPath).Length, () => File.OpenRead(l.FullPath))).ToList();
+        var notLabels = new List<(string Path, FileKind Kind)>();
         var reports = new List<FileReport>();
-        foreach (var source in LabelFiles.Read(files, [.. images.Select(i => i.Path)], options))
+        foreach (var source in LabelFiles.Read(files, [.. images.Select(i => i.Path)], options, notLabels))
         {
             var findings = LabelChecks.Run(source.Document, images.Count > 0 ? real : null, options);
             if (seen is not null)
@@ -167,6 +171,7 @@ internal static class ValidateCommand
             }
         }
 
+        reports.AddRange(notLabels.Select(n => FileReport.Other(n.Path, n.Kind)));
         return reports;
     }
 

@@ -149,6 +149,12 @@ public static class FindingCodes
     /// <summary>Ingest failed on every retry the platform made; the file was not judged.</summary>
     public const string IngestPoison = "ingest.poison";
 
+    /// <summary>Info: a file a dataset layout writes that holds no boxes (split list, config, label map, mask, README); recognised and left alone.</summary>
+    public const string FileLayout = "file.layout";
+
+    /// <summary>Info: neither an image nor an annotation file nor part of a known layout; skipped.</summary>
+    public const string FileUnrecognised = "file.unrecognised";
+
     /// <summary>Health, freshness: the newest accepted image is older than the dataset's expected cadence.</summary>
     public const string HealthStale = "health.freshness.stale";
 

@@ -139,7 +139,7 @@ public sealed record BatchProfile(
         var seen = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
-            if (row.Status != IngestStatus.Accepted || row.Dataset != dataset)
+            if (row.Status != IngestStatus.Accepted || row.Dataset != dataset || row.Kind is not (CatalogKinds.Image or CatalogKinds.Labels))
             {
                 continue;
             }

@@ -130,7 +130,7 @@ public sealed class HealthService(
                 {
                     profile.AddAnnotationFile(row.Format);
                 }
-                else if (names.ContainsKey(row.Name))
+                else if (row.Kind == CatalogKinds.Image && names.ContainsKey(row.Name))
                 {
                     profile.AddImage(row);
                 }

@@ -102,6 +102,12 @@ public static class CatalogKinds
 
     /// <summary>An annotation file (COCO, YOLO, Pascal VOC).</summary>
     public const string Labels = "labels";
+
+    /// <summary>A file a dataset layout writes that holds no boxes (a split list, a config, a label map, a mask, a README): recorded, never judged.</summary>
+    public const string Layout = "layout";
+
+    /// <summary>A file nothing here recognises: recorded with an info finding and skipped.</summary>
+    public const string Other = "other";
 }
 
 /// <summary>The content index: the first accepted upload of some bytes, and what the guard found in them.</summary>

@@ -34,7 +34,7 @@ public sealed partial class IngestService
         // One sequential read, hashed as it is parsed: a large file is never held whole in memory, and its copies
         // (staging or quarantine) are made inside storage under the same ETag.
         string sha;
-        LabelDocument document;
+        LabelDocument? document;
         await using (var source = await store.OpenIncomingAsync(name, blob.ETag, cap, cancellationToken))
         {
             if (source is null)
@@ -43,8 +43,12 @@ public sealed partial class IngestService
             }
 
             using var hashing = new HashingReadStream(source);
-            document = Read(format, name, hashing);
+            (document, var side) = Read(format, name, hashing);
             sha = hashing.Finish();
+            if (document is null)
+            {
+                return SideEntry(blob, side!);
+            }
         }
 
         var findings = document.Findings;
@@ -76,15 +80,16 @@ public sealed partial class IngestService
         return LabelEntry(blob, sha, format, findings, document.Boxes.Count, IngestStatus.Accepted, stagedPath: staged);
     }
 
-    private static LabelDocument Read(LabelFormat format, string name, Stream stream)
+    /// <summary>The file read as labels, or, for a text file whose lines are not label lines (an image list, prose), what it is instead.</summary>
+    private static (LabelDocument? Document, FileKind? Side) Read(LabelFormat format, string name, Stream stream)
     {
         var fileName = BlobNames.FileNameOf(name);
         switch (format)
         {
             case LabelFormat.Coco:
-                return CocoReader.Read(stream, fileName, keepSegmentation: false);
+                return (CocoReader.Read(stream, fileName, keepSegmentation: false), null);
             case LabelFormat.Voc:
-                return VocReader.Read([(fileName, stream)]);
+                return (VocReader.Read([(fileName, stream)]), null);
             default:
                 string text;
                 using (var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true))
@@ -95,15 +100,30 @@ public sealed partial class IngestService
                 if (YoloFormat.IsClassList(fileName))
                 {
                     // A class list: read for its names; it has no boxes of its own.
-                    return YoloFormat.Read(YoloFormat.ReadClassList(fileName, text), Array.Empty<(string, string)>(), fileName);
+                    return (YoloFormat.Read(YoloFormat.ReadClassList(fileName, text), Array.Empty<(string, string)>(), fileName), null);
+                }
+
+                if (DatasetFiles.SniffText(name, text) is { Role: not FileRole.Annotations } side)
+                {
+                    return (null, side);
                 }
 
                 // One image's label lines; the class list is another file of the batch, judged by label QA.
                 var labels = YoloFormat.Read(null, [(fileName, text)], fileName);
                 labels.Findings.RemoveAll(f => f.Code == FindingCodes.LabelMissingCategories);
-                return labels;
+                return (labels, null);
         }
     }
+
+    /// <summary>
+    /// The row of a file that is neither judged as an image nor as labels: a layout file (split list, config, label
+    /// map, mask, README) or one nothing recognises. Accepted with one info finding that says which; nothing is
+    /// staged or quarantined (the incoming blob stays where it is).
+    /// </summary>
+    private CatalogEntry SideEntry(IncomingBlob blob, FileKind kind) =>
+        new(blob.Name, BlobNames.BatchOf(blob.Name), DatasetOf(blob), blob.ETag, IngestStatus.Accepted, string.Empty, blob.Length,
+            kind.Role == FileRole.Layout ? kind.Kind : "unknown", null, null, 0, null, null, [DatasetFiles.NoteFor(blob.Name, kind)!], null, null, null,
+            time.GetUtcNow(), kind.Role == FileRole.Layout ? CatalogKinds.Layout : CatalogKinds.Other, null);
 
     private CatalogEntry LabelEntry(
         IncomingBlob blob, string sha, LabelFormat format, IReadOnlyList<Finding> findings, int? annotations, IngestStatus status,

@@ -115,9 +115,13 @@ public sealed partial class IngestService(
             }
 
             var startedAt = time.GetUtcNow();
-            var entry = LabelFiles.FormatOf(name) is { } labelFormat
-                ? await JudgeLabelsAsync(blob, labelFormat, cancellationToken)
-                : await JudgeAsync(blob, cancellationToken);
+            var kind = DatasetFiles.ByName(name);
+            var entry = kind.Role switch
+            {
+                FileRole.Layout or FileRole.Unrecognised => SideEntry(blob, kind),
+                FileRole.Annotations => await JudgeLabelsAsync(blob, LabelFiles.FormatOf(name) ?? LabelFormat.Yolo, cancellationToken),
+                _ => await JudgeAsync(blob, cancellationToken),
+            };
             if (entry is not null)
             {
                 // The ingest span's context goes with the row, so label QA and promotion can link their spans to this upload.

@@ -13,20 +13,22 @@ public sealed record LabelSource(string Source, LabelDocument Document, IReadOnl
 
 /// <summary>
 /// Finds and reads the annotation files among a set of files: <c>*.json</c> is COCO, <c>*.xml</c> is VOC,
-/// <c>*.txt</c> beside a <c>classes.txt</c> or <c>data.yaml</c> is YOLO (each label file pairs with the image of
+/// <c>*.txt</c> with label lines beside a <c>classes.txt</c>, <c>*.names</c> or <c>data.yaml</c> is YOLO (each label file pairs with the image of
 /// the same stem). A file over the size cap is reported without being opened.
 /// </summary>
 public static class LabelFiles
 {
-    /// <summary>Whether the path is one this class reads (by extension).</summary>
-    public static bool IsLabelFile(string path) =>
-        System.IO.Path.GetExtension(path).ToLowerInvariant() is ".json" or ".xml" or ".txt" or ".yaml" or ".yml";
+    /// <summary>Whether the path is one this class reads (by its name: see <see cref="DatasetFiles.ByName"/>).</summary>
+    public static bool IsLabelFile(string path) => DatasetFiles.ByName(path).Role == FileRole.Annotations;
 
     /// <summary>
     /// Reads every annotation source among <paramref name="files"/>. <paramref name="imageNames"/> (relative
-    /// paths of the images beside them) pairs YOLO label files with their images' file names.
+    /// paths of the images beside them) pairs YOLO label files with their images' file names. A <c>.txt</c> file
+    /// whose lines are not label lines (an image list, a split list, prose) is not read as labels: it goes to
+    /// <paramref name="notLabels"/>, with what it is, when the caller asks.
     /// </summary>
-    public static List<LabelSource> Read(IReadOnlyList<LabelFile> files, IReadOnlyCollection<string> imageNames, LabelQaOptions options)
+    public static List<LabelSource> Read(
+        IReadOnlyList<LabelFile> files, IReadOnlyCollection<string> imageNames, LabelQaOptions options, List<(string Path, FileKind Kind)>? notLabels = null)
     {
         var sources = new List<LabelSource>();
         var tooLarge = files.Where(f => f.Length > options.MaxFileBytes).ToList();
@@ -63,14 +65,28 @@ public static class LabelFiles
             .OrderBy(f => System.IO.Path.GetFileName(f.Path) switch { "classes.txt" or "obj.names" => 0, "data.yaml" or "data.yml" => 1, _ => 2 })
             .ThenBy(f => f.Path, StringComparer.Ordinal)
             .FirstOrDefault();
-        var labelTexts = readable.Where(f => FormatOf(f.Path) == LabelFormat.Yolo && !YoloFormat.IsClassList(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        var labelTexts = new List<(LabelFile File, string Text)>();
+        foreach (var file in readable.Where(f => FormatOf(f.Path) == LabelFormat.Yolo && !YoloFormat.IsClassList(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            var text = ReadText(file);
+            if (DatasetFiles.SniffText(file.Path, text) is { Role: not FileRole.Annotations } other)
+            {
+                notLabels?.Add((file.Path, other));
+                continue;
+            }
+
+            labelTexts.Add((file, text));
+        }
+
         if (labelTexts.Count > 0 || classFile is not null)
         {
             var classes = classFile is null ? null : YoloFormat.ReadClassList(classFile.Path, ReadText(classFile));
 
+            // Dataset-level findings go to the class list, or to the first label file when there is none.
+            var source = classFile?.Path ?? labelTexts[0].File.Path;
             var byStem = imageNames.GroupBy(StemOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-            var pairs = labelTexts.Select(f => (byStem.GetValueOrDefault(StemOf(f.Path)) ?? System.IO.Path.ChangeExtension(f.Path, ".jpg"), ReadText(f), (string?)f.Path));
-            sources.Add(new LabelSource(classFile?.Path ?? "YOLO labels", YoloFormat.Read(classes, [.. pairs], classFile?.Path ?? "YOLO labels"), [.. labelTexts.Select(f => f.Path).Prepend(classFile?.Path).OfType<string>()]));
+            var pairs = labelTexts.Select(l => (byStem.GetValueOrDefault(StemOf(l.File.Path)) ?? System.IO.Path.ChangeExtension(l.File.Path, ".jpg"), l.Text, (string?)l.File.Path));
+            sources.Add(new LabelSource(source, YoloFormat.Read(classes, [.. pairs], source), [.. labelTexts.Select(l => l.File.Path).Prepend(classFile?.Path).OfType<string>()]));
         }
 
         return sources;
@@ -81,7 +97,7 @@ public static class LabelFiles
     {
         ".json" => LabelFormat.Coco,
         ".xml" => LabelFormat.Voc,
-        ".txt" or ".yaml" or ".yml" => LabelFormat.Yolo,
+        ".txt" or ".yaml" or ".yml" or ".names" => LabelFormat.Yolo,
         _ => null,
     };
 

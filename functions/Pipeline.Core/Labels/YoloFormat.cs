@@ -16,10 +16,10 @@ public static class YoloFormat
 
     /// <summary>
     /// Whether a file is a YOLO class list rather than an image's label lines: <c>classes.txt</c>,
-    /// <c>obj.names</c>, or a YAML file (<c>data.yaml</c> and the like; a YAML file never holds label lines).
+    /// a Darknet <c>*.names</c> file (<c>obj.names</c>, <c>coco.names</c>), or a YAML file (<c>data.yaml</c> and the like; a YAML file never holds label lines).
     /// </summary>
     public static bool IsClassList(string path) =>
-        Path.GetFileName(path) is "classes.txt" or "obj.names" || Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml";
+        Path.GetFileName(path) is "classes.txt" || Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml" or ".names";
 
     /// <summary>The class names of a class list file (see <see cref="IsClassList"/>): null when a YAML file has no <c>names</c>.</summary>
     public static List<string>? ReadClassList(string path, string text) =>

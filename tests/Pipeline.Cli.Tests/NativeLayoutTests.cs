@@ -1,0 +1,125 @@
+using System.Text;
+using System.Text.Json;
+using Pipeline.Core;
+using Pipeline.Core.Findings;
+using Pipeline.Testing;
+
+namespace Pipeline.Cli.Tests;
+
+/// <summary>
+/// <c>pipeline validate</c> on datasets laid out as their tools write them: every file has a record, none has an
+/// error, the boxes counted are the boxes in the files, and the layout and its splits are named in the summary.
+/// </summary>
+public sealed class NativeLayoutTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("layouts-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    public static TheoryData<string> Layouts { get; } = ["voc", "darknet", "ultralytics"];
+
+    private static NativeLayouts.Dataset Make(string layout) => layout switch
+    {
+        "voc" => NativeLayouts.VocDevkit(),
+        "darknet" => NativeLayouts.DarknetYolo(),
+        _ => NativeLayouts.UltralyticsYolo(),
+    };
+
+    private static string Summary(string layout) => layout switch
+    {
+        "voc" => "Pascal VOC devkit (VOCdevkit/VOC2012): 3 annotation files, 4 boxes, splits train, trainval, val",
+        "darknet" => "Darknet YOLO: 4 annotation files, 3 boxes, splits train",
+        _ => "Ultralytics YOLO: 4 annotation files, 4 boxes, splits train, val",
+    };
+
+    private async Task<(int Exit, string Output, List<FileReport> Records)> ValidateAsync(NativeLayouts.Dataset dataset)
+    {
+        var root = Path.Combine(folder, "data");
+        dataset.WriteTo(root);
+        var json = Path.Combine(folder, "records.jsonl");
+        var (exit, output, _) = await Cli.RunAsync("validate", root, "--json", json);
+        return (exit, output, [.. File.ReadAllLines(json).Select(l => JsonSerializer.Deserialize<FileReport>(l, PipelineJson.Options)!)]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public async Task A_valid_dataset_in_its_tools_layout_gets_no_error_and_every_file_a_record(string layout)
+    {
+        var dataset = Make(layout);
+
+        var (exit, output, records) = await ValidateAsync(dataset);
+
+        Assert.Equal(dataset.Files.Keys.Order(StringComparer.Ordinal), records.Select(r => r.Path).Order(StringComparer.Ordinal));
+        Assert.All(records, r => Assert.DoesNotContain(r.Findings, f => f.Severity == Severity.Error));
+        Assert.Equal(PipelineCli.Accepted, exit);
+        Assert.Equal(dataset.Boxes, records.Where(r => r.Kind == "annotations").Sum(r => r.Annotations ?? 0));
+        Assert.Equal(dataset.AnnotationFiles, records.Count(r => r.Kind == "annotations"));
+        Assert.Contains(Summary(layout), output, StringComparison.Ordinal);
+        Assert.DoesNotContain("YOLO labels", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Split_lists_configs_masks_and_readmes_are_recognised_as_what_they_are_never_judged()
+    {
+        var (_, _, records) = await ValidateAsync(NativeLayouts.VocDevkit());
+        var darknet = Path.Combine(folder, "darknet");
+        NativeLayouts.DarknetYolo().WriteTo(darknet);
+        var json = Path.Combine(folder, "darknet.jsonl");
+        await Cli.RunAsync("validate", darknet, "--json", json);
+        records.AddRange(File.ReadAllLines(json).Select(l => JsonSerializer.Deserialize<FileReport>(l, PipelineJson.Options)!));
+
+        string KindOf(string path) => Assert.Single(records, r => r.Path == path).Format;
+        Assert.Equal("VOC split list", KindOf("VOCdevkit/VOC2012/ImageSets/Main/train.txt"));
+        Assert.Equal("VOC split list", KindOf("VOCdevkit/VOC2012/ImageSets/Main/cat_train.txt"));
+        Assert.Equal("VOC split list", KindOf("VOCdevkit/VOC2012/ImageSets/Action/train.txt"));
+        Assert.Equal("segmentation mask", KindOf("VOCdevkit/VOC2012/SegmentationClass/2008_000001.png"));
+        Assert.Equal("label map", KindOf("labelmap.txt"));
+        Assert.Equal("Darknet data file", KindOf("obj.data"));
+        Assert.Equal("image list", KindOf("train.txt"));
+        Assert.Equal("documentation", KindOf("README.txt"));
+        Assert.Equal("documentation", KindOf("LICENSE.txt"));
+        Assert.All(records.Where(r => r.Kind == "layout"), r =>
+        {
+            Assert.Equal("accepted", r.Status);
+            Assert.Equal(FindingCodes.FileLayout, Assert.Single(r.Findings).Code);
+        });
+        Assert.Equal(("accepted", "annotations"), (Assert.Single(records, r => r.Path == "obj.names").Status, Assert.Single(records, r => r.Path == "obj.names").Kind));
+    }
+
+    [Fact]
+    public async Task A_file_nothing_recognises_gets_one_info_finding_and_is_skipped_not_rejected()
+    {
+        var dataset = NativeLayouts.UltralyticsYolo();
+        var files = new Dictionary<string, byte[]>(dataset.Files)
+        {
+            ["notes.docx"] = [0x50, 0x4b, 0x03, 0x04, 1, 2, 3],
+            ["labels/train/todo.txt"] = Encoding.UTF8.GetBytes("relabel the blurry ones, ask Sam about the dogs\nand check the val split twice\n"),
+        };
+
+        var (exit, output, records) = await ValidateAsync(dataset with { Files = files });
+
+        Assert.Equal(PipelineCli.Accepted, exit);
+        foreach (var path in new[] { "notes.docx", "labels/train/todo.txt" })
+        {
+            var record = Assert.Single(records, r => r.Path == path);
+            Assert.Equal(("skipped", "other"), (record.Status, record.Kind));
+            Assert.Equal(FindingCodes.FileUnrecognised, Assert.Single(record.Findings).Code);
+        }
+
+        Assert.Contains("2 not recognised (skipped)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_label_file_with_a_class_past_the_class_list_still_rejects_only_that_file()
+    {
+        var dataset = NativeLayouts.DarknetYolo();
+        var files = new Dictionary<string, byte[]>(dataset.Files) { ["obj_train_data/frame_000001.txt"] = Encoding.UTF8.GetBytes("7 0.5 0.5 0.4 0.4\n") };
+
+        var (exit, _, records) = await ValidateAsync(dataset with { Files = files });
+
+        Assert.Equal(PipelineCli.Rejected, exit);
+        var bad = Assert.Single(records, r => r.Status == "rejected");
+        Assert.Equal("obj_train_data/frame_000001.txt", bad.Path);
+        Assert.Contains(bad.Findings, f => f.Code == FindingCodes.LabelUndefined);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+
+namespace Pipeline.Testing;
+
+/// <summary>
+/// Small datasets written the way the tools that make them write them: file names, side files, split lists,
+/// class lists, READMEs and masks included. Each returns its files (relative path → bytes) and what a reader should
+/// find in them. The layouts follow the tools' own output: CVAT's "Pascal VOC 1.1" and "YOLO 1.1" exports (the
+/// latter Darknet's layout), the VOC devkit as the challenge distributes it, and Ultralytics' <c>data.yaml</c> layout.
+/// </summary>
+public static class NativeLayouts
+{
+    /// <summary>A dataset as files, and what is in it.</summary>
+    /// <param name="Files">Relative path → bytes.</param>
+    /// <param name="Boxes">Boxes in its annotation files.</param>
+    /// <param name="AnnotationFiles">Files that hold annotations (label files, XML, JSON, class lists).</param>
+    /// <param name="Splits">The splits its lists or folders name.</param>
+    public sealed record Dataset(IReadOnlyDictionary<string, byte[]> Files, int Boxes, int AnnotationFiles, IReadOnlyList<string> Splits)
+    {
+        /// <summary>Writes the files under <paramref name="folder"/>.</summary>
+        public void WriteTo(string folder)
+        {
+            foreach (var (path, bytes) in Files)
+            {
+                var full = Path.Combine(folder, path);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                File.WriteAllBytes(full, bytes);
+            }
+        }
+    }
+
+    private static byte[] Text(string text) => Encoding.UTF8.GetBytes(text.Replace("\r\n", "\n", StringComparison.Ordinal));
+
+    private const string Readme = """
+        This dataset was exported for training a detector of cats and dogs.
+        Each image has one box per animal. Questions: data@example.org
+        """;
+
+    private const string License = """
+        Creative Commons Attribution 4.0 International (CC BY 4.0)
+        You are free to share and adapt the material for any purpose, even commercially.
+        """;
+
+    /// <summary>
+    /// A Pascal VOC devkit as CVAT's "Pascal VOC 1.1" export writes it inside <c>VOCdevkit/VOC2012</c>: one XML per image
+    /// (with <c>difficult</c>, <c>truncated</c>, <c>occluded</c>), <c>ImageSets/Main</c> split lists (plain and per class with
+    /// 1/-1 flags), <c>ImageSets/Segmentation</c>, <c>Layout</c> and <c>Action</c> lists, <c>SegmentationClass</c> and
+    /// <c>SegmentationObject</c> masks, and <c>labelmap.txt</c> at the top.
+    /// </summary>
+    public static Dataset VocDevkit()
+    {
+        const string root = "VOCdevkit/VOC2012";
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        string[] ids = ["2008_000001", "2008_000002", "2008_000003"];
+        (string Label, int X, int Y)[][] objects = [[("cat", 10, 20)], [("dog", 40, 30), ("cat", 150, 60)], [("dog", 60, 40)]];
+        var boxes = 0;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            files[$"{root}/JPEGImages/{ids[i]}.jpg"] = TestFiles.Jpeg(320, 240, seed: 40 + i);
+            var xml = new StringBuilder();
+            xml.Append(CultureInfo.InvariantCulture, $"<annotation>\n\t<folder>VOC2012</folder>\n\t<filename>{ids[i]}.jpg</filename>\n\t<source>\n\t\t<database>Unknown</database>\n\t\t<annotation>Unknown</annotation>\n\t\t<image>Unknown</image>\n\t</source>\n");
+            xml.Append("\t<size>\n\t\t<width>320</width>\n\t\t<height>240</height>\n\t\t<depth>3</depth>\n\t</size>\n\t<segmented>1</segmented>\n");
+            foreach (var (label, x, y) in objects[i])
+            {
+                boxes++;
+                xml.Append(CultureInfo.InvariantCulture, $"\t<object>\n\t\t<name>{label}</name>\n\t\t<pose>Unspecified</pose>\n\t\t<truncated>0</truncated>\n\t\t<occluded>0</occluded>\n\t\t<difficult>0</difficult>\n");
+                xml.Append(CultureInfo.InvariantCulture, $"\t\t<bndbox>\n\t\t\t<xmin>{x}.0</xmin>\n\t\t\t<ymin>{y}.0</ymin>\n\t\t\t<xmax>{x + 80}.0</xmax>\n\t\t\t<ymax>{y + 60}.0</ymax>\n\t\t</bndbox>\n\t</object>\n");
+            }
+
+            xml.Append("</annotation>\n");
+            files[$"{root}/Annotations/{ids[i]}.xml"] = Text(xml.ToString());
+            files[$"{root}/SegmentationClass/{ids[i]}.png"] = TestFiles.Png(320, 240);
+            files[$"{root}/SegmentationObject/{ids[i]}.png"] = TestFiles.Png(320, 240);
+        }
+
+        files[$"{root}/ImageSets/Main/train.txt"] = Text($"{ids[0]}\n{ids[1]}\n");
+        files[$"{root}/ImageSets/Main/val.txt"] = Text($"{ids[2]}\n");
+        files[$"{root}/ImageSets/Main/trainval.txt"] = Text(string.Join('\n', ids) + "\n");
+        files[$"{root}/ImageSets/Main/cat_train.txt"] = Text($"{ids[0]}  1\n{ids[1]}  1\n");
+        files[$"{root}/ImageSets/Main/dog_train.txt"] = Text($"{ids[0]} -1\n{ids[1]}  1\n");
+        files[$"{root}/ImageSets/Segmentation/train.txt"] = Text($"{ids[0]}\n{ids[1]}\n");
+        files[$"{root}/ImageSets/Segmentation/val.txt"] = Text($"{ids[2]}\n");
+        files[$"{root}/ImageSets/Layout/train.txt"] = Text(string.Empty);
+        files[$"{root}/ImageSets/Action/train.txt"] = Text(string.Empty);
+        files["labelmap.txt"] = Text("# label:color_rgb:parts:actions\nbackground:0,0,0::\ncat:64,0,0::\ndog:0,128,0::\n");
+        return new Dataset(files, boxes, ids.Length, ["train", "trainval", "val"]);
+    }
+
+    /// <summary>
+    /// Darknet's layout as CVAT's "YOLO 1.1" export writes it: <c>obj.names</c>, <c>obj.data</c> (classes, the train list, the
+    /// names file, a backup folder), <c>train.txt</c> listing <c>data/obj_train_data/…</c> paths, and the images with one
+    /// <c>.txt</c> of label lines each in <c>obj_train_data/</c> (an image with no objects has an empty file). A README and
+    /// a licence sit at the top, as datasets shared on the web carry them.
+    /// </summary>
+    public static Dataset DarknetYolo()
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["obj.names"] = Text("cat\ndog\n"),
+            ["obj.data"] = Text("classes = 2\ntrain = data/train.txt\nnames = data/obj.names\nbackup = backup/\n"),
+            ["train.txt"] = Text("data/obj_train_data/frame_000000.jpg\ndata/obj_train_data/frame_000001.jpg\ndata/obj_train_data/frame_000002.jpg\n"),
+            ["README.txt"] = Text(Readme),
+            ["LICENSE.txt"] = Text(License),
+            ["obj_train_data/frame_000000.txt"] = Text("0 0.250000 0.300000 0.200000 0.250000\n1 0.700000 0.600000 0.300000 0.350000\n"),
+            ["obj_train_data/frame_000001.txt"] = Text("1 0.500000 0.500000 0.400000 0.400000\n"),
+            ["obj_train_data/frame_000002.txt"] = Text(string.Empty),
+        };
+        for (var i = 0; i < 3; i++)
+        {
+            files[$"obj_train_data/frame_{i:D6}.jpg"] = TestFiles.Jpeg(320, 240, seed: 60 + i);
+        }
+
+        return new Dataset(files, 3, 4, ["train"]);
+    }
+
+    /// <summary>
+    /// Ultralytics' layout: <c>data.yaml</c> (<c>path</c>, <c>train</c>/<c>val</c> folders, <c>names</c> as an index map),
+    /// <c>images/{train,val}/</c> beside <c>labels/{train,val}/</c>, and a README.
+    /// </summary>
+    public static Dataset UltralyticsYolo()
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["data.yaml"] = Text("path: ../datasets/pets\ntrain: images/train\nval: images/val\n\nnames:\n  0: cat\n  1: dog\n"),
+            ["README.md"] = Text("# Pets\n\n" + Readme),
+            ["labels/train/a.txt"] = Text("0 0.5 0.5 0.2 0.2\n"),
+            ["labels/train/b.txt"] = Text("1 0.4 0.4 0.3 0.3\n0 0.8 0.8 0.1 0.1\n"),
+            ["labels/val/c.txt"] = Text("1 0.5 0.5 0.5 0.5\n"),
+        };
+        files["images/train/a.jpg"] = TestFiles.Jpeg(320, 240, seed: 70);
+        files["images/train/b.jpg"] = TestFiles.Jpeg(320, 240, seed: 71);
+        files["images/val/c.jpg"] = TestFiles.Jpeg(320, 240, seed: 72);
+        return new Dataset(files, 4, 4, ["train", "val"]);
+    }
+}
