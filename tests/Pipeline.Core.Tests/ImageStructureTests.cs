@@ -45,6 +45,63 @@ public sealed class ImageStructureTests
         Assert.Equal(FindingCodes.ImageTruncated, Assert.Single(report.Findings).Code);
     }
 
+    /// <summary>Patches a BMP's info header (BITMAPINFOHEADER offsets, from the format's definition: bit count at 28, compression at 30).</summary>
+    private static byte[] BmpWith(ushort? bits = null, uint? compression = null, uint? headerSize = null, ushort? planes = null)
+    {
+        var bmp = TestFiles.Bmp();
+        if (bits is { } b)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(28), b);
+        }
+
+        if (compression is { } c)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(30), c);
+        }
+
+        if (headerSize is { } h)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(14), h);
+        }
+
+        if (planes is { } p)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bmp.AsSpan(26), p);
+        }
+
+        return bmp;
+    }
+
+    [Theory]
+    [InlineData(30000, null, null, null, "30000 bits per pixel")]
+    [InlineData(12, null, null, null, "12 bits per pixel")]
+    [InlineData(null, 1u, null, null, "compression (1) does not fit its 24 bits")] // RLE8 on a 24-bit picture
+    [InlineData(null, 2u, null, null, "compression (2) does not fit")]
+    [InlineData(null, 3u, null, null, "compression (3) does not fit")] // bit fields need 16 or 32 bits
+    [InlineData(null, 4u, null, null, "embeds JPEG")]
+    [InlineData(null, 99u, null, null, "compression (99)")]
+    [InlineData(null, null, 41u, null, "41 bytes")]
+    [InlineData(null, null, null, (ushort)3, "3 colour planes")]
+    public void A_bmp_header_no_encoder_writes_is_corrupt(int? bits, uint? compression, uint? headerSize, ushort? planes, string says)
+    {
+        var bmp = BmpWith((ushort?)bits, compression, headerSize, planes);
+
+        var finding = Assert.Single(ImageStructure.Check(ImageFormat.Bmp, bmp).Findings);
+        Assert.Equal(FindingCodes.ImageCorrupt, finding.Code);
+        Assert.Contains(says, finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(8, 1u)]
+    [InlineData(4, 2u)]
+    [InlineData(16, 3u)]
+    [InlineData(32, 3u)]
+    [InlineData(1, 0u)]
+    public void Depths_and_compressions_that_fit_pass_the_header_check(int bits, uint compression)
+    {
+        Assert.Empty(ImageStructure.Check(ImageFormat.Bmp, BmpWith((ushort)bits, compression)).Findings);
+    }
+
     [Fact]
     public void Gif_frames_are_counted()
     {

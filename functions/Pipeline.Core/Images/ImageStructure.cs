@@ -329,8 +329,64 @@ public static class ImageStructure
         }
 
         // Some writers leave the size field 0; when it is set, it must be met.
-        return declared != 0 && declared > data.Length
-            ? Truncated($"The BMP is {data.Length} bytes but its header says {declared}: the file was cut short.", data.Length)
-            : new StructureReport([], 1);
+        if (declared != 0 && declared > data.Length)
+        {
+            return Truncated($"The BMP is {data.Length} bytes but its header says {declared}: the file was cut short.", data.Length);
+        }
+
+        return BmpHeader(data) is { } problem ? Corrupt(problem) : new StructureReport([], 1);
+    }
+
+    /// <summary>
+    /// What is impossible in a BMP's info header, or null: a header size no version of the format has, a bit depth
+    /// other than 1, 2, 4, 8, 16, 24 or 32, or a compression that does not fit the depth (RLE8 needs 8 bits, RLE4
+    /// needs 4, bit fields need 16 or 32); embedded JPEG or PNG data (a printer format) is refused too. A decoder
+    /// given such a header guesses, and ImageSharp 2.1.13 decodes a 30000-bit BMP as a black picture.
+    /// </summary>
+    private static string? BmpHeader(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 18)
+        {
+            return "The BMP ends inside its info header.";
+        }
+
+        var headerSize = BinaryPrimitives.ReadUInt32LittleEndian(data[14..]);
+        if (headerSize is not (12 or 16 or 40 or 52 or 56 or 64 or 108 or 124))
+        {
+            return $"The BMP's info header is {headerSize} bytes, a size no version of the format has.";
+        }
+
+        if (data.Length < 14 + Math.Min(headerSize, 40))
+        {
+            return "The BMP ends inside its info header.";
+        }
+
+        var (planes, bits, compression) = headerSize == 12
+            ? (BinaryPrimitives.ReadUInt16LittleEndian(data[22..]), BinaryPrimitives.ReadUInt16LittleEndian(data[24..]), 0u)
+            : (BinaryPrimitives.ReadUInt16LittleEndian(data[26..]), BinaryPrimitives.ReadUInt16LittleEndian(data[28..]), headerSize >= 20 ? BinaryPrimitives.ReadUInt32LittleEndian(data[30..]) : 0u);
+        if (planes != 1)
+        {
+            return $"The BMP declares {planes} colour planes; the format has exactly 1.";
+        }
+
+        if (compression is 4 or 5)
+        {
+            return $"The BMP embeds {(compression == 4 ? "JPEG" : "PNG")} data (a printer format), which is not read here.";
+        }
+
+        if (bits is not (1 or 2 or 4 or 8 or 16 or 24 or 32))
+        {
+            return $"The BMP declares {bits} bits per pixel; the format allows 1, 2, 4, 8, 16, 24 or 32.";
+        }
+
+        var fits = compression switch
+        {
+            0 => true,
+            1 => bits == 8,
+            2 => bits == 4,
+            3 or 6 => bits is 16 or 32,
+            _ => false,
+        };
+        return fits ? null : $"The BMP's compression ({compression}) does not fit its {bits} bits per pixel.";
     }
 }
