@@ -100,6 +100,31 @@ public sealed class LabelReaderTests
         Assert.Empty(document.Boxes);
     }
 
+    private static string CocoWithSegmentation(int depth) =>
+        "{\"images\": [{\"id\": 1, \"file_name\": \"a.jpg\", \"width\": 64, \"height\": 48}], \"categories\": [{\"id\": 1, \"name\": \"cat\"}],\n"
+        + "\"annotations\": [{\"id\": 1, \"image_id\": 1, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"segmentation\": " + new string('[', depth) + "1, 2" + new string(']', depth) + "},\n"
+        + "{\"id\": 2, \"image_id\": 1, \"category_id\": 1, \"bbox\": [5, 6, 7, 8], \"segmentation\": [[1, 2, 3, 4, 5, 6]]}]}";
+
+    [Fact]
+    public void A_complete_file_whose_segmentation_is_nested_70_deep_is_told_so_not_called_truncated()
+    {
+        var document = ReadCoco(CocoWithSegmentation(70));
+
+        var finding = Single(document, FindingCodes.LabelValueInvalid);
+        Assert.Contains("annotation 1: 'segmentation' is nested 70 levels deep", finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(document.Findings, f => f.Code == FindingCodes.LabelFileInvalid);
+        Assert.Equal([2L], document.Boxes.Select(b => b.Id)); // the other annotation is read
+    }
+
+    [Fact]
+    public void Nesting_past_the_readers_depth_is_named_as_such()
+    {
+        var finding = Single(ReadCoco(CocoWithSegmentation(300)), FindingCodes.LabelFileInvalid);
+
+        Assert.Contains("deeper than 256 levels", finding.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("truncated", finding.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Truncated_json_is_a_file_finding()
     {

@@ -55,6 +55,11 @@ public static class CocoReader
         {
             Walk(new PythonLiteralStream(stream), source, document, Report, keepSegmentation);
         }
+        catch (JsonException ex) when (ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            Fail(document, source, $"'{source}' nests its JSON deeper than {MaxDepth} levels (near line {(ex.LineNumber ?? 0) + 1}); no COCO file needs more than a few.");
+            return document;
+        }
         catch (JsonException ex)
         {
             Fail(document, source, $"'{source}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}): {ex.Message}");
@@ -93,7 +98,7 @@ public static class CocoReader
         var buffer = new byte[64 * 1024];
         var length = 0;
         var final = false;
-        var state = new JsonReaderState(new JsonReaderOptions { MaxDepth = 256 });
+        var state = new JsonReaderState(Deep);
         var phase = Phase.Start;
         var section = Section.None;
         while (phase != Phase.Done)
@@ -148,6 +153,34 @@ public static class CocoReader
             length -= consumed;
         }
 
+    }
+
+    /// <summary>How deep the reader follows nesting; deeper is reported as such, not as a truncated file.</summary>
+    private const int MaxDepth = 256;
+
+    private static readonly JsonReaderOptions Deep = new() { MaxDepth = MaxDepth };
+
+    /// <summary>
+    /// What is wrong with a segmentation given as an array, or null: COCO's polygons are a list of polygons, each a
+    /// flat list of numbers (x1, y1, x2, y2, …); anything nested deeper is not a segmentation.
+    /// </summary>
+    private static string? SegmentationProblem(ReadOnlySpan<byte> array)
+    {
+        var reader = new Utf8JsonReader(array, Deep);
+        var deepest = 0;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                deepest = Math.Max(deepest, reader.CurrentDepth + 1);
+            }
+            else if (reader.TokenType is not (JsonTokenType.EndArray or JsonTokenType.Number))
+            {
+                return $"holds {reader.TokenType.ToString().ToLowerInvariant()} values; polygons are lists of numbers";
+            }
+        }
+
+        return deepest > 2 ? $"is nested {deepest} levels deep; COCO polygons are a list of lists of numbers (2 levels)" : null;
     }
 
     /// <summary>Whether the bytes are valid JSON that merely stops early (a truncated file, not a malformed one).</summary>
@@ -271,7 +304,7 @@ public static class CocoReader
                     var element = buffer.AsMemory(start, (int)reader.BytesConsumed - start);
                     if (section != Section.Annotations || !TryPlainAnnotation(element.Span, document, keepSegmentation))
                     {
-                        using var json = JsonDocument.Parse(element);
+                        using var json = JsonDocument.Parse(element, new JsonDocumentOptions { MaxDepth = MaxDepth });
                         Element(section, json.RootElement, document, report, keepSegmentation);
                     }
 
@@ -356,6 +389,13 @@ public static class CocoReader
                     }
                 }
 
+                if (e.TryGetProperty("segmentation", out var shape) && shape.ValueKind == JsonValueKind.Array
+                    && SegmentationProblem(System.Text.Encoding.UTF8.GetBytes(shape.GetRawText())) is { } problem)
+                {
+                    report(FindingCodes.LabelValueInvalid, $"{where}: 'segmentation' {problem}.");
+                    return;
+                }
+
                 var annotator = e.TryGetProperty("annotator", out var who) ? (who.ValueKind == JsonValueKind.String ? who.GetString() : who.GetRawText()) : null;
                 var segmentation = keepSegmentation && e.TryGetProperty("segmentation", out var seg) && seg.ValueKind is JsonValueKind.Array or JsonValueKind.Object ? seg.GetRawText() : null;
                 document.Boxes.Add(new LabelBox(id, image, category, values[0], values[1], values[2], values[3], annotator, segmentation, attributes));
@@ -370,7 +410,7 @@ public static class CocoReader
     /// </summary>
     private static bool TryPlainAnnotation(ReadOnlySpan<byte> element, LabelDocument document, bool keepSegmentation)
     {
-        var reader = new Utf8JsonReader(element);
+        var reader = new Utf8JsonReader(element, Deep);
         reader.Read(); // StartObject
         long? id = null, image = null, category = null;
         Span<double> box = stackalloc double[4];
@@ -427,6 +467,11 @@ public static class CocoReader
                 var start = (int)reader.TokenStartIndex;
                 var kind = reader.TokenType;
                 reader.Skip();
+                if (kind == JsonTokenType.StartArray && SegmentationProblem(element[start..(int)reader.BytesConsumed]) is not null)
+                {
+                    return false; // the general path words the problem
+                }
+
                 if (keepSegmentation && kind is JsonTokenType.StartArray or JsonTokenType.StartObject)
                 {
                     segmentation = System.Text.Encoding.UTF8.GetString(element[start..(int)reader.BytesConsumed]);
