@@ -149,6 +149,9 @@ public static class FindingCodes
     /// <summary>Ingest failed on every retry the platform made; the file was not judged.</summary>
     public const string IngestPoison = "ingest.poison";
 
+    /// <summary>Warning: stray bytes between a JPEG's segments, skipped (as libjpeg skips them) so the picture is read as it is.</summary>
+    public const string ImageStrayBytes = "image.stray_bytes";
+
     /// <summary>Info: a file a dataset layout writes that holds no boxes (split list, config, label map, mask, README); recognised and left alone.</summary>
     public const string FileLayout = "file.layout";
 

@@ -134,7 +134,7 @@ public sealed class ImageGuard : IDisposable
         await decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return Decode(bytes, sha, format, structure.Frames, findings, cancellationToken);
+            return Decode(structure.Decodable ?? bytes, bytes.Length, sha, format, structure.Frames, findings, cancellationToken);
         }
         finally
         {
@@ -156,10 +156,13 @@ public sealed class ImageGuard : IDisposable
         }
 
         var format = FormatSniffer.Sniff(span[..Math.Min(span.Length, FormatSniffer.HeaderLength)]);
-        if (!format.IsAllowed() || HasError([.. ImageStructure.Check(format, span).Findings]))
+        var structure = format.IsAllowed() ? ImageStructure.Check(format, span) : null;
+        if (structure is null || HasError([.. structure.Findings]))
         {
             return null;
         }
+
+        bytes = structure.Decodable ?? bytes;
 
         await decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -196,8 +199,9 @@ public sealed class ImageGuard : IDisposable
         }
     }
 
+    /// <summary>Identifies and decodes <paramref name="bytes"/> (the file's, or the structure walk's decodable copy of them); <paramref name="length"/> is the file's.</summary>
     private ImageInspection Decode(
-        ReadOnlyMemory<byte> bytes, string sha, ImageFormat format, int frames, List<Finding> findings, CancellationToken cancellationToken)
+        ReadOnlyMemory<byte> bytes, long length, string sha, ImageFormat format, int frames, List<Finding> findings, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         using var deadline = new CancellationTokenSource(options.DecodeTimeout, time);
@@ -209,7 +213,7 @@ public sealed class ImageGuard : IDisposable
             if (info is null)
             {
                 findings.Add(Finding.Error(FindingCodes.ImageDecodeFailed, "The decoder could not read the image header."));
-                return Result(sha, bytes.Length, format, findings, frames: frames, elapsed: time.GetElapsedTime(started));
+                return Result(sha, length, format, findings, frames: frames, elapsed: time.GetElapsedTime(started));
             }
 
             (width, height) = (info.Width, info.Height);
@@ -217,7 +221,7 @@ public sealed class ImageGuard : IDisposable
             CheckGeometry(info.Width, info.Height, format == ImageFormat.Webp ? frames : 1, findings);
             if (HasError(findings))
             {
-                return Result(sha, bytes.Length, format, findings, width, height, frames, orientation, elapsed: time.GetElapsedTime(started));
+                return Result(sha, length, format, findings, width, height, frames, orientation, elapsed: time.GetElapsedTime(started));
             }
 
             if (HasLocation(info.Metadata))
@@ -239,7 +243,7 @@ public sealed class ImageGuard : IDisposable
             using var image = DecoderFor(format, ignoreMetadata: true).Decode<Rgb24>(configuration, ReadOnly(bytes), linked.Token);
             var quality = QualityAnalyzer.Analyze(image, options.AnalysisSize);
             AddQualityFindings(quality, findings);
-            return Result(sha, bytes.Length, format, findings, width, height, frames, orientation, quality, time.GetElapsedTime(started));
+            return Result(sha, length, format, findings, width, height, frames, orientation, quality, time.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -253,11 +257,23 @@ public sealed class ImageGuard : IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
         {
             // ImageFormatException, InvalidImageContentException, NotSupportedException, and whatever else a damaged file provokes.
-            findings.Add(Finding.Error(FindingCodes.ImageDecodeFailed, $"The decoder refused the image: {ex.Message}"));
+            findings.Add(Finding.Error(FindingCodes.ImageDecodeFailed, DecodeFailureMessage(ex)));
         }
 
-        return Result(sha, bytes.Length, format, findings, width, height, frames, orientation, elapsed: time.GetElapsedTime(started));
+        return Result(sha, length, format, findings, width, height, frames, orientation, elapsed: time.GetElapsedTime(started));
     }
+
+    /// <summary>
+    /// The words of a decode failure: the decoder's own refusal (a malformed-image exception, an unsupported
+    /// feature) keeps its message; anything else thrown inside the decoder (a null reference, an index out of
+    /// range) is a damaged file the decoder did not anticipate, said in our words, never the runtime's.
+    /// </summary>
+    internal static string DecodeFailureMessage(Exception ex) => ex switch
+    {
+        ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException
+            => $"The decoder refused the image: {ex.Message}",
+        _ => "The decoder failed inside the image's data: the file is damaged in a way its structure does not show (the decoder's own error is withheld).",
+    };
 
     private IImageInfo? Identify(ReadOnlyMemory<byte> bytes, ImageFormat format, CancellationToken cancellationToken)
     {

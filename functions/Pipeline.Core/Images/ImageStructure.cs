@@ -7,7 +7,12 @@ namespace Pipeline.Core.Images;
 /// <summary>What walking a file's container structure found.</summary>
 /// <param name="Findings">Truncation, corruption and trailing-data findings.</param>
 /// <param name="Frames">Frames (or animation frames) the structure declares; 1 for still images.</param>
-public sealed record StructureReport(IReadOnlyList<Finding> Findings, int Frames);
+/// <param name="Decodable">
+/// Bytes to decode instead of the file's, when the file is sound but the decoder cannot take it as it is: a JPEG
+/// without the stray bytes between its segments (as libjpeg skips them), the first frame of an animated WebP as a
+/// still WebP. Hashes of the file stay the file's own.
+/// </param>
+public sealed record StructureReport(IReadOnlyList<Finding> Findings, int Frames, byte[]? Decodable = null);
 
 /// <summary>
 /// Walks each allowed format's container without decoding pixels. ImageSharp 2.1.13 decodes truncated
@@ -55,12 +60,18 @@ public static class ImageStructure
     {
         var pos = 2;
         var sawFrame = false;
+        List<(int Offset, int Length)>? stray = null;
         while (true)
         {
             var ff = data[pos..].IndexOf((byte)0xFF);
             if (ff < 0)
             {
                 return Truncated("The JPEG ends before its end-of-image (EOI) marker: the file was cut short.", data.Length);
+            }
+
+            if (ff > 0)
+            {
+                (stray ??= []).Add((pos, ff)); // bytes where a marker should be: libjpeg skips them ("extraneous bytes before marker")
             }
 
             pos += ff;
@@ -78,9 +89,13 @@ public static class ImageStructure
             pos++;
             if (marker == 0xD9)
             {
-                return sawFrame
-                    ? Ended(data, pos, "JPEG end-of-image", 1, zeroOrFfPadding: true)
-                    : Corrupt("The JPEG has no frame header (SOF) before its end-of-image marker.");
+                if (!sawFrame)
+                {
+                    return Corrupt("The JPEG has no frame header (SOF) before its end-of-image marker.");
+                }
+
+                var ended = Ended(data, pos, "JPEG end-of-image", 1, zeroOrFfPadding: true);
+                return stray is null ? ended : WithoutStrayBytes(data, stray, ended);
             }
 
             if (marker is 0x01 or 0xD8 or (>= 0xD0 and <= 0xD7))
@@ -129,6 +144,27 @@ public static class ImageStructure
                 }
             }
         }
+    }
+
+    /// <summary>The report of a JPEG with stray bytes between segments: a warning, and the file without them to decode.</summary>
+    private static StructureReport WithoutStrayBytes(ReadOnlySpan<byte> data, List<(int Offset, int Length)> stray, StructureReport ended)
+    {
+        var cleaned = new byte[data.Length - stray.Sum(s => s.Length)];
+        var (from, to) = (0, 0);
+        foreach (var (offset, length) in stray)
+        {
+            data[from..offset].CopyTo(cleaned.AsSpan(to));
+            to += offset - from;
+            from = offset + length;
+        }
+
+        data[from..].CopyTo(cleaned.AsSpan(to));
+        var count = stray.Sum(s => s.Length);
+        var warning = Finding.Warning(
+            FindingCodes.ImageStrayBytes,
+            $"{count} stray byte(s) between the JPEG's segments (first at offset {stray[0].Offset}); skipped as libjpeg skips them, and the picture read without them.",
+            count);
+        return ended with { Findings = [.. ended.Findings, warning], Decodable = cleaned };
     }
 
     /// <summary>Walks PNG chunks to IEND, checking every chunk's CRC.</summary>
@@ -292,6 +328,7 @@ public static class ImageStructure
         var pos = 12;
         var frames = 0;
         var chunks = 0;
+        (int Offset, int Size)? firstFrame = null;
         while (pos + 8 <= end)
         {
             var fourcc = data.Slice(pos, 4);
@@ -303,7 +340,10 @@ public static class ImageStructure
 
             if (fourcc.SequenceEqual("ANMF"u8))
             {
-                frames++;
+                if (frames++ == 0)
+                {
+                    firstFrame = (pos + 8, (int)size);
+                }
             }
 
             chunks++;
@@ -315,7 +355,63 @@ public static class ImageStructure
             return Corrupt("The WebP contains no image data.");
         }
 
-        return Ended(data, (int)Math.Min(end + (riffSize & 1), data.Length), "RIFF end", Math.Max(frames, 1), zeroOrFfPadding: false);
+        var report = Ended(data, (int)Math.Min(end + (riffSize & 1), data.Length), "RIFF end", Math.Max(frames, 1), zeroOrFfPadding: false);
+        if (firstFrame is not { } frame)
+        {
+            return report;
+        }
+
+        // ImageSharp 2.1.13 refuses animated WebP; the first frame, as a still WebP, is what gets checked.
+        return frame.Size < 16 ? Corrupt("The WebP's first animation frame is shorter than its frame header.")
+            : StillWebp(data.Slice(frame.Offset, frame.Size)) is { } still ? report with { Decodable = still }
+            : Corrupt("The WebP's first animation frame holds no VP8 or VP8L bitstream.");
+    }
+
+    /// <summary>
+    /// A still WebP made of an animation frame (an ANMF chunk's payload): its bitstream chunks (VP8 or VP8L, with ALPH
+    /// when the frame has an alpha plane) in a RIFF container of their own, with a VP8X header when there is an ALPH
+    /// chunk; null when the frame has no bitstream.
+    /// </summary>
+    private static byte[]? StillWebp(ReadOnlySpan<byte> frame)
+    {
+        var width = (frame[6] | (frame[7] << 8) | (frame[8] << 16)) + 1;
+        var height = (frame[9] | (frame[10] << 8) | (frame[11] << 16)) + 1;
+        var chunks = frame[16..];
+        var (hasBitstream, hasAlpha) = (false, false);
+        for (var pos = 0; pos + 8 <= chunks.Length;)
+        {
+            var fourcc = chunks.Slice(pos, 4);
+            hasBitstream |= fourcc.SequenceEqual("VP8 "u8) || fourcc.SequenceEqual("VP8L"u8);
+            hasAlpha |= fourcc.SequenceEqual("ALPH"u8);
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(chunks[(pos + 4)..]);
+            pos += 8 + (int)Math.Min(size + (size & 1), int.MaxValue - 8 - pos);
+        }
+
+        if (!hasBitstream)
+        {
+            return null;
+        }
+
+        var header = hasAlpha ? 18 : 0;
+        var still = new byte[12 + header + chunks.Length];
+        "RIFF"u8.CopyTo(still);
+        BinaryPrimitives.WriteUInt32LittleEndian(still.AsSpan(4), (uint)(still.Length - 8));
+        "WEBP"u8.CopyTo(still.AsSpan(8));
+        if (hasAlpha)
+        {
+            "VP8X"u8.CopyTo(still.AsSpan(12));
+            BinaryPrimitives.WriteUInt32LittleEndian(still.AsSpan(16), 10);
+            still[20] = 0x10; // alpha
+            still[24] = (byte)(width - 1);
+            still[25] = (byte)((width - 1) >> 8);
+            still[26] = (byte)((width - 1) >> 16);
+            still[27] = (byte)(height - 1);
+            still[28] = (byte)((height - 1) >> 8);
+            still[29] = (byte)((height - 1) >> 16);
+        }
+
+        chunks.CopyTo(still.AsSpan(12 + header));
+        return still;
     }
 
     /// <summary>Checks a BMP's declared file size and pixel-data offset against its real length.</summary>
