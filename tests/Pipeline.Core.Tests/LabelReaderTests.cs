@@ -125,6 +125,71 @@ public sealed class LabelReaderTests
         Assert.DoesNotContain("truncated", finding.Message, StringComparison.Ordinal);
     }
 
+    private const string CocoImages = """
+        "images": [{"id": 139, "file_name": "000000000139.jpg", "width": 640, "height": 426}, {"id": 285, "file_name": "000000000285.jpg", "width": 586, "height": 640}]
+        """;
+
+    [Fact]
+    public void A_coco_captions_file_is_read_as_captions_with_no_error()
+    {
+        // captions_val2017.json's shape: info, licenses, images, annotations of {image_id, id, caption}; no categories.
+        var document = ReadCoco($$"""
+            {"info": {"description": "COCO 2017 Dataset"}, "licenses": [], {{CocoImages}},
+             "annotations": [{"image_id": 139, "id": 1, "caption": "A woman stands in the dining area at the table."},
+                             {"image_id": 285, "id": 2, "caption": "A big burly grizzly bear is show with grass in the background."},
+                             {"image_id": 285, "id": 3, "caption": "The large brown bear has a black nose."}]}
+            """);
+
+        Assert.Empty(document.Findings);
+        Assert.Equal((3, 0), (document.Captions, document.Boxes.Count));
+        Assert.DoesNotContain(LabelChecks.Run(document, null, new LabelQaOptions()), f => f.Finding.Severity == Severity.Error);
+    }
+
+    [Fact]
+    public void A_coco_image_info_file_and_image_level_labels_have_no_box_to_fault()
+    {
+        // image_info_test2017.json: images and categories, no annotations; image-level labels: a category with no box.
+        var info = ReadCoco($$"""{"info": {}, {{CocoImages}}, "categories": [{"supercategory": "person", "id": 1, "name": "person"}]}""");
+        var labels = ReadCoco($$"""
+            {{{CocoImages}}, "categories": [{"id": 1, "name": "person"}, {"id": 2, "name": "bear"}],
+             "annotations": [{"id": 1, "image_id": 139, "category_id": 1}, {"id": 2, "image_id": 285, "category_id": 2}]}
+            """);
+
+        Assert.Empty(info.Findings);
+        Assert.DoesNotContain(LabelChecks.Run(info, null, new LabelQaOptions()), f => f.Finding.Severity != Severity.Info);
+        Assert.Empty(labels.Findings);
+        Assert.Equal((2, 0), (labels.ImageLevelLabels, labels.Boxes.Count));
+    }
+
+    [Fact]
+    public void A_coco_panoptic_file_reads_each_segment_as_a_box()
+    {
+        // panoptic_val2017.json: one annotation per image with its PNG's file name and segments_info.
+        var document = ReadCoco($$"""
+            {{{CocoImages}}, "categories": [{"id": 1, "name": "person", "isthing": 1, "color": [220, 20, 60]}, {"id": 184, "name": "grass-merged", "isthing": 0}],
+             "annotations": [{"image_id": 139, "file_name": "000000000139.png", "segments_info": [
+                 {"id": 3226956, "category_id": 1, "iscrowd": 0, "bbox": [413, 158, 53, 138], "area": 2840},
+                 {"id": 6979964, "category_id": 184, "iscrowd": 0, "bbox": [0, 262, 640, 164], "area": 43520}]}]}
+            """);
+
+        Assert.Empty(document.Findings);
+        Assert.Equal([(3226956L, 1L, 413.0), (6979964L, 184L, 0.0)], document.Boxes.Select(b => (b.Id, b.CategoryId, b.X)));
+    }
+
+    [Fact]
+    public void Coco_keypoints_are_counted_and_a_bad_triplet_is_named()
+    {
+        var document = ReadCoco($$"""
+            {{{CocoImages}}, "categories": [{"id": 1, "name": "person", "keypoints": ["nose", "left_eye", "right_eye"], "skeleton": [[1, 2], [1, 3]]}],
+             "annotations": [{"id": 1, "image_id": 139, "category_id": 1, "bbox": [10, 20, 100, 200], "num_keypoints": 2, "keypoints": [50, 60, 2, 55, 58, 1, 0, 0, 0]},
+                             {"id": 2, "image_id": 285, "category_id": 1, "bbox": [10, 20, 100, 200], "keypoints": [50, 60, 7, 0, 0, 0, 0, 0, 0]}]}
+            """);
+
+        Assert.Equal(2, document.Keypoints);
+        Assert.Contains("annotation 2: keypoint 1", Single(document, FindingCodes.LabelValueInvalid).Message, StringComparison.Ordinal);
+        Assert.Equal(2, document.Boxes.Count);
+    }
+
     [Fact]
     public void Truncated_json_is_a_file_finding()
     {

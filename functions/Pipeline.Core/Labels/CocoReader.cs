@@ -76,7 +76,7 @@ public static class CocoReader
             document.Findings.Add(new Finding(code, Severity.Error, count, null, $"{count - MaxExamples} more '{code}' problems in '{source}' are not listed one by one.", source));
         }
 
-        if (document.Categories.Count == 0)
+        if (document.Categories.Count == 0 && document.Captions == 0)
         {
             document.Findings.Add(new Finding(FindingCodes.LabelMissingCategories, Severity.Error, null, null, $"'{source}' defines no categories.", source));
         }
@@ -153,6 +153,93 @@ public static class CocoReader
             length -= consumed;
         }
 
+    }
+
+    /// <summary>
+    /// Reads an annotation of a COCO task other than instances, and says whether it was one: a caption
+    /// (<c>captions_*.json</c>: an image id and a text) or a panoptic annotation (<c>panoptic_*.json</c>: an image's
+    /// <c>segments_info</c>, each segment with a category and a box, read as boxes).
+    /// </summary>
+    private static bool OtherTask(JsonElement e, string where, LabelDocument document, Action<string, string> report)
+    {
+        if (e.TryGetProperty("caption", out var caption) && !e.TryGetProperty("bbox", out _))
+        {
+            if (Id(e, "image_id", where, report, required: true) is not null)
+            {
+                if (caption.ValueKind == JsonValueKind.String)
+                {
+                    document.Captions++;
+                }
+                else
+                {
+                    report(FindingCodes.LabelValueInvalid, $"{where}: 'caption' is {Describe(caption)}, not text.");
+                }
+            }
+
+            return true;
+        }
+
+        if (!e.TryGetProperty("segments_info", out var segments))
+        {
+            return false;
+        }
+
+        if (Id(e, "image_id", where, report, required: true) is not { } image)
+        {
+            return true;
+        }
+
+        if (segments.ValueKind != JsonValueKind.Array)
+        {
+            report(FindingCodes.LabelValueInvalid, $"{where}: 'segments_info' is {Describe(segments)}, not an array of segments.");
+            return true;
+        }
+
+        foreach (var segment in segments.EnumerateArray())
+        {
+            var at = $"{where}, segment {(segment.ValueKind == JsonValueKind.Object && segment.TryGetProperty("id", out var sid) ? sid.GetRawText() : "?")}";
+            if (segment.ValueKind != JsonValueKind.Object || Id(segment, "category_id", at, report, required: true) is not { } category)
+            {
+                continue;
+            }
+
+            if (!segment.TryGetProperty("bbox", out var box) || box.ValueKind != JsonValueKind.Array || box.GetArrayLength() != 4
+                || box.EnumerateArray().Select(Number).ToList() is not [{ } x, { } y, { } w, { } h])
+            {
+                report(FindingCodes.LabelValueInvalid, $"{at}: 'bbox' must be an array of four numbers [x, y, width, height].");
+                continue;
+            }
+
+            var segmentId = Id(segment, "id", at, report, required: false) ?? document.Boxes.Count + 1;
+            document.Boxes.Add(new LabelBox(segmentId, image, category, x, y, w, h));
+        }
+
+        return true;
+    }
+
+    /// <summary>The labelled keypoints of a <c>keypoints</c> array (x, y, visibility triplets; visibility 0, 1 or 2), or null when it is malformed (reported).</summary>
+    private static int? Keypoints(JsonElement keypoints, string where, Action<string, string> report)
+    {
+        if (keypoints.ValueKind != JsonValueKind.Array || keypoints.GetArrayLength() % 3 != 0)
+        {
+            report(FindingCodes.LabelValueInvalid, $"{where}: 'keypoints' must be a list of (x, y, visibility) triplets.");
+            return null;
+        }
+
+        var values = keypoints.EnumerateArray().Select(Number).ToList();
+        var labelled = 0;
+        for (var i = 0; i < values.Count; i += 3)
+        {
+            if (values[i] is not { } x || values[i + 1] is not { } y || values[i + 2] is not { } v || v is not (0 or 1 or 2) || x < 0 || y < 0)
+            {
+                report(FindingCodes.LabelValueInvalid, $"{where}: keypoint {(i / 3) + 1} is not an (x ≥ 0, y ≥ 0, visibility 0/1/2) triplet.");
+                return null;
+            }
+
+            labelled += v > 0 ? 1 : 0;
+        }
+
+        return labelled;
     }
 
     /// <summary>How deep the reader follows nesting; deeper is reported as such, not as a truncated file.</summary>
@@ -351,12 +438,28 @@ public static class CocoReader
             case Section.Annotations:
                 var id = Id(e, "id", where, report, required: false) ?? index + 1;
                 where = $"annotation {id}";
+                if (OtherTask(e, where, document, report))
+                {
+                    return;
+                }
+
                 if (Id(e, "image_id", where, report, required: true) is not { } image || Id(e, "category_id", where, report, required: true) is not { } category)
                 {
                     return;
                 }
 
-                if (!e.TryGetProperty("bbox", out var bbox) || bbox.ValueKind != JsonValueKind.Array || bbox.GetArrayLength() != 4)
+                if (!e.TryGetProperty("bbox", out var bbox) && !e.TryGetProperty("segmentation", out _))
+                {
+                    document.ImageLevelLabels++; // a label for the whole image: no box to check
+                    return;
+                }
+
+                if (e.TryGetProperty("keypoints", out var keypoints) && Keypoints(keypoints, where, report) is { } labelled)
+                {
+                    document.Keypoints += labelled;
+                }
+
+                if (bbox.ValueKind != JsonValueKind.Array || bbox.GetArrayLength() != 4)
                 {
                     report(FindingCodes.LabelValueInvalid, $"{where}: 'bbox' must be an array of four numbers [x, y, width, height].");
                     return;
@@ -457,7 +560,7 @@ public static class CocoReader
                     return false;
                 }
             }
-            else if (reader.ValueTextEquals("attributes"u8) || reader.ValueTextEquals("annotator"u8))
+            else if (reader.ValueTextEquals("attributes"u8) || reader.ValueTextEquals("annotator"u8) || reader.ValueTextEquals("keypoints"u8))
             {
                 return false;
             }

@@ -82,7 +82,10 @@ public static class DatasetFiles
 
         if (PictureExtensions.Contains(extension))
         {
-            return extension == ".png" && folders.Any(MaskFolders.Contains) ? new(FileRole.Layout, "segmentation mask") : FileKind.Image;
+            // Masks: VOC's segmentation folders, and COCO panoptic's PNGs of segment ids (panoptic_val2017/ and the like).
+            return extension == ".png" && folders.Any(f => MaskFolders.Contains(f) || f.StartsWith("panoptic", StringComparison.OrdinalIgnoreCase))
+                ? new(FileRole.Layout, "segmentation mask")
+                : FileKind.Image;
         }
 
         switch (extension)

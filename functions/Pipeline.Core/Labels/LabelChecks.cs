@@ -195,7 +195,8 @@ public static class LabelChecks
             valid.Add((box, box.Width * (document.Normalized ? (width ?? 1) : 1), box.Height * (document.Normalized ? (height ?? 1) : 1)));
         }
 
-        foreach (var category in categories.Values.Where(c => !counts.ContainsKey(c.Id)))
+        // A file with no boxes at all (COCO captions, image info, image-level labels) uses its taxonomy for something else.
+        foreach (var category in categories.Values.Where(c => document.Boxes.Count > 0 && !counts.ContainsKey(c.Id)))
         {
             Add(FindingCodes.LabelUnused, Severity.Warning, $"Label '{category.Name}' is defined but no annotation uses it.", null, category.Name, null);
         }

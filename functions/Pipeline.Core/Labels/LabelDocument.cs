@@ -88,6 +88,15 @@ public sealed class LabelDocument
     /// <summary>For formats with one annotation file per image (YOLO, VOC): the file each image's annotations came from.</summary>
     public Dictionary<string, string> SourceOfImage { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>COCO captions read (a captions file has no boxes and needs no categories).</summary>
+    public int Captions { get; set; }
+
+    /// <summary>Image-level labels read (COCO annotations with a category and no box).</summary>
+    public int ImageLevelLabels { get; set; }
+
+    /// <summary>Labelled keypoints read (COCO person_keypoints: triplets with visibility above 0).</summary>
+    public int Keypoints { get; set; }
+
     /// <summary>Problems found while reading (bad files, bad values, dangling references).</summary>
     public List<Finding> Findings { get; } = [];
 
