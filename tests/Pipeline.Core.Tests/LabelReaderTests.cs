@@ -277,12 +277,38 @@ public sealed class LabelReaderTests
         var document = YoloFormat.Read(["cat", "dog"], [("a.jpg", "0 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2\n0 0.5 0.5 0.2 0.2 0.9\n1 1.5 0.5 0.2 0.2\nx 0.5 0.5 0.1 0.1\n\n")], "classes.txt");
 
         var messages = document.Findings.Select(f => (f.Code, f.Message)).ToList();
-        Assert.Contains((FindingCodes.LabelValueInvalid, "a.jpg line 2: 4 values; a YOLO box line has 5 (class cx cy w h)."), messages);
-        Assert.Contains((FindingCodes.LabelValueInvalid, "a.jpg line 3: 6 values; a YOLO box line has 5 (class cx cy w h)."), messages);
+        Assert.Contains(messages, m => m.Message.StartsWith("a.jpg line 2: 4 values; a YOLO line is a box (class cx cy w h), a polygon", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Message.StartsWith("a.jpg line 3: 6 values;", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Message.StartsWith("a.jpg line 4: values must be fractions", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Message.StartsWith("a.jpg line 5: class 'x'", StringComparison.Ordinal));
         Assert.Equal([1L, 4L], document.Boxes.Select(b => b.Id)); // line numbers; the out-of-range box is kept for the bounds check
         Assert.All(document.Findings, f => Assert.Equal("a.jpg", f.Subject));
+    }
+
+    [Fact]
+    public void Yolo_polygons_oriented_boxes_and_keypoints_are_each_read_for_their_own_shape()
+    {
+        // As Ultralytics writes them: a segmentation polygon (class, then x y per point), an oriented box (class and its
+        // 4 corners), a pose line (class cx cy w h, then x y visibility per keypoint: 17 for COCO-pose, 2 here too).
+        var pose17 = "0 0.5 0.5 0.4 0.6 " + string.Join(' ', Enumerable.Range(0, 17).Select(k => k % 4 == 0 ? "0 0 0" : $"0.{40 + k} 0.{30 + k} 2"));
+        var lines = string.Join('\n',
+            "0 0.1 0.2 0.4 0.2 0.4 0.6 0.1 0.6",          // oriented box, 4 corners
+            "1 0.50 0.50 0.70 0.55 0.60 0.80 0.45 0.70", // polygon, 4 points
+            "1 0.2 0.2 0.3 0.2 0.25 0.3",                 // polygon, 3 points
+            pose17,
+            "0 0.5 0.5 0.2 0.2 0.45 0.45 2 0.55 0.55 1",  // pose, 2 keypoints
+            "0 0.5 0.5 0.2 0.2 0.45 0.45 7 0.55 0.55 1 0 0 0 0 0 0");
+
+        var document = YoloFormat.Read(["person", "car"], [("a.jpg", lines)], "data.yaml");
+
+        var finding = Assert.Single(document.Findings);
+        Assert.StartsWith("a.jpg line 6: values must be fractions", finding.Message, StringComparison.Ordinal); // a 7 where a visibility goes: not keypoints, and not a polygon either
+        Assert.Equal(6, document.Boxes.Count); // line 6's box is kept for the bounds check, as any out-of-range box is
+        var obb = document.Boxes[0];
+        Assert.Equal((0.1, 0.2, 0.3, 0.4), (obb.X, obb.Y, Math.Round(obb.Width, 9), Math.Round(obb.Height, 9)));
+        Assert.Equal((0.2, 0.2), (document.Boxes[2].X, document.Boxes[2].Y));
+        Assert.Equal((0.3, 0.2), (Math.Round(document.Boxes[3].X, 9), Math.Round(document.Boxes[3].Y, 9))); // the pose's box, not its keypoints
+        Assert.Equal(12 + 2, document.Keypoints); // 17 less the 5 unlabelled (k % 4 == 0), and the 2 of line 5
     }
 
     [Fact]

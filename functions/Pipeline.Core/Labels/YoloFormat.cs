@@ -133,9 +133,10 @@ public static class YoloFormat
 
                 var where = $"{imageFileName} line {n + 1}";
                 var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-                if (tokens.Length != 5)
+                var kind = KindOf(tokens.Length);
+                if (kind is null)
                 {
-                    Report(FindingCodes.LabelValueInvalid, $"{where}: {tokens.Length} values; a YOLO box line has 5 (class cx cy w h).", imageFileName);
+                    Report(FindingCodes.LabelValueInvalid, $"{where}: {tokens.Length} values; a YOLO line is a box (class cx cy w h), a polygon or oriented box (class and 3 or more x y points), or a box with keypoints (class cx cy w h and x y visibility per keypoint).", imageFileName);
                     continue;
                 }
 
@@ -145,9 +146,9 @@ public static class YoloFormat
                     continue;
                 }
 
-                var values = new double[4];
+                var values = new double[tokens.Length - 1];
                 var ok = true;
-                for (var i = 0; i < 4 && ok; i++)
+                for (var i = 0; i < values.Length && ok; i++)
                 {
                     ok = double.TryParse(tokens[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]);
                     if (!ok)
@@ -161,9 +162,38 @@ public static class YoloFormat
                     continue;
                 }
 
-                if (values.Any(v => double.IsFinite(v) && (v < 0 || v > 1)))
+                // An odd count of 5 + 3 per keypoint whose visibility places hold a 2 (never a fraction of the image) is keypoints.
+                if (kind == LineKind.Polygon && (values.Length - 4) % 3 == 0 && values.Skip(4).Where((_, i) => i % 3 == 2).ToList() is var flags
+                    && flags.All(v => v is 0 or 1 or 2) && flags.Contains(2))
                 {
-                    Report(FindingCodes.LabelValueInvalid, $"{where}: values must be fractions of the image (0–1): {string.Join(' ', tokens[1..])}.", imageFileName);
+                    kind = LineKind.Keypoints;
+                }
+
+                var coordinates = kind == LineKind.Keypoints ? values.Where((_, i) => i < 4 || (i - 4) % 3 != 2).ToArray() : values;
+                if (coordinates.Any(v => double.IsFinite(v) && (v < 0 || v > 1)))
+                {
+                    Report(FindingCodes.LabelValueInvalid, $"{where}: values must be fractions of the image (0–1): {Truncate(string.Join(' ', tokens[1..]))}.", imageFileName);
+                }
+
+                if (kind == LineKind.Keypoints)
+                {
+                    var visibility = values.Skip(4).Where((_, i) => i % 3 == 2).ToList();
+                    if (visibility.Any(v => v is not (0 or 1 or 2)))
+                    {
+                        Report(FindingCodes.LabelValueInvalid, $"{where}: a keypoint's visibility must be 0, 1 or 2.", imageFileName);
+                        continue;
+                    }
+
+                    document.Keypoints += visibility.Count(v => v > 0);
+                }
+
+                if (kind == LineKind.Polygon)
+                {
+                    // A polygon (segmentation) or an oriented box (4 corners): checked as the box that bounds it.
+                    var xs = values.Where((_, i) => i % 2 == 0).ToList();
+                    var ys = values.Where((_, i) => i % 2 == 1).ToList();
+                    document.Boxes.Add(new LabelBox(n + 1, imageId, classIndex, xs.Min(), ys.Min(), xs.Max() - xs.Min(), ys.Max() - ys.Min()));
+                    continue;
                 }
 
                 var (cx, cy, w, h) = (values[0], values[1], values[2], values[3]);
@@ -178,6 +208,27 @@ public static class YoloFormat
 
         return document;
     }
+
+    private enum LineKind
+    {
+        Box,
+        Polygon,
+        Keypoints,
+    }
+
+    /// <summary>
+    /// What a line of <paramref name="tokens"/> values is, as Ultralytics writes them: 5 is a box; an even count
+    /// past 5 with 3 values per extra point is a box with keypoints (x, y, visibility); an odd count of 7 or more
+    /// is a polygon (class and x y pairs; an oriented box is its 4 corners). Keypoints of two values each cannot be
+    /// told from a polygon without the dataset's <c>kpt_shape</c>, and are read as the polygon of their points.
+    /// </summary>
+    private static LineKind? KindOf(int tokens) => tokens switch
+    {
+        5 => LineKind.Box,
+        > 5 when tokens % 2 == 0 && (tokens - 5) % 3 == 0 => LineKind.Keypoints,
+        >= 7 when tokens % 2 == 1 => LineKind.Polygon,
+        _ => null,
+    };
 
     /// <summary>
     /// Writes the model as YOLO: <c>classes.txt</c> (classes must have ids 0…n−1) and one text per image stem. A
