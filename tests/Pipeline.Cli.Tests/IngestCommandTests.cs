@@ -30,12 +30,14 @@ public sealed class IngestCommandTests(AzuriteFixture azurite)
 
             Assert.Equal(PipelineCli.Rejected, exit);
             Assert.Equal(string.Empty, error.ToString());
-            // Six photographs and their annotation file accepted, ten bad files rejected.
-            Assert.Contains("17 files (1 annotation files): 7 accepted", output.ToString(), StringComparison.Ordinal);
+            // Six photographs and their annotation file accepted, ten bad files rejected, the README recorded as what it is.
+            Assert.Contains("18 files (1 annotation files): 7 accepted (", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("10 rejected; 1 layout files recognised", output.ToString(), StringComparison.Ordinal);
             var staged = blobs.GetBlobContainerClient(incoming + "-st").GetBlobsAsync().ToBlockingEnumerable().Count();
             Assert.Equal(7, staged);
             var rows = tables.GetTableClient(incoming + "cat").Query<TableEntity>().ToList();
-            Assert.Equal(17, rows.Count);
+            Assert.Equal(18, rows.Count);
+            Assert.Equal("layout", Assert.Single(rows, r => r.GetString("Name") == "demo/README.md").GetString("Kind"));
             Assert.All(rows, r => Assert.Equal("demo", r.PartitionKey));
             Assert.All(rows, r => Assert.Equal("samples", r.GetString("Dataset")));
             Assert.Equal(20, blobs.GetBlobContainerClient(incoming + "-qu").GetBlobsAsync().ToBlockingEnumerable().Count()); // 10 files + 10 reasons

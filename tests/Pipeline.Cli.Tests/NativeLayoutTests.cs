@@ -16,12 +16,14 @@ public sealed class NativeLayoutTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    public static TheoryData<string> Layouts { get; } = ["voc", "darknet", "ultralytics"];
+    public static TheoryData<string> Layouts { get; } = ["voc", "darknet", "ultralytics", "cvat", "labelstudio"];
 
     private static NativeLayouts.Dataset Make(string layout) => layout switch
     {
         "voc" => NativeLayouts.VocDevkit(),
         "darknet" => NativeLayouts.DarknetYolo(),
+        "cvat" => NativeLayouts.CvatForImages(),
+        "labelstudio" => NativeLayouts.LabelStudio(),
         _ => NativeLayouts.UltralyticsYolo(),
     };
 
@@ -29,6 +31,8 @@ public sealed class NativeLayoutTests : IDisposable
     {
         "voc" => "Pascal VOC devkit (VOCdevkit/VOC2012): 3 annotation files, 4 boxes, splits train, trainval, val",
         "darknet" => "Darknet YOLO: 4 annotation files, 3 boxes, splits train",
+        "cvat" => "CVAT for images 1.1: 1 annotation files, 3 boxes",
+        "labelstudio" => "Label Studio export: 1 annotation files, 2 boxes",
         _ => "Ultralytics YOLO: 4 annotation files, 4 boxes, splits train, val",
     };
 
@@ -121,5 +125,32 @@ public sealed class NativeLayoutTests : IDisposable
         var bad = Assert.Single(records, r => r.Status == "rejected");
         Assert.Equal("obj_train_data/frame_000001.txt", bad.Path);
         Assert.Contains(bad.Findings, f => f.Code == FindingCodes.LabelUndefined);
+    }
+
+    [Fact]
+    public async Task A_label_studio_percent_over_100_and_a_cvat_file_with_a_dtd_reject_only_their_file()
+    {
+        var studio = NativeLayouts.LabelStudio();
+        var cvat = NativeLayouts.CvatForImages();
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (path, bytes) in studio.Files)
+        {
+            files["studio/" + path] = path == "export.json" ? Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"x\": 50.0", "\"x\": 150.0", StringComparison.Ordinal)) : bytes;
+        }
+
+        foreach (var (path, bytes) in cvat.Files)
+        {
+            files["cvat/" + path] = path == "annotations.xml"
+                ? Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("<annotations>", "<!DOCTYPE annotations [<!ENTITY x \"boom\">]>\n<annotations>", StringComparison.Ordinal))
+                : bytes;
+        }
+
+        var (exit, _, records) = await ValidateAsync(new NativeLayouts.Dataset(files, 0, 0, []));
+
+        Assert.Equal(PipelineCli.Rejected, exit);
+        Assert.Equal(["cvat/annotations.xml", "studio/export.json"], records.Where(r => r.Status == "rejected").Select(r => r.Path).Order(StringComparer.Ordinal));
+        Assert.Contains(Assert.Single(records, r => r.Path == "studio/export.json").Findings, f => f.Code == FindingCodes.LabelValueInvalid && f.Message.Contains("percents", StringComparison.Ordinal));
+        Assert.Contains(Assert.Single(records, r => r.Path == "cvat/annotations.xml").Findings, f => f.Code == FindingCodes.LabelFileInvalid && f.Message.Contains("DTD", StringComparison.Ordinal));
+        Assert.All(records.Where(r => r.Kind == "image"), r => Assert.Equal("accepted", r.Status));
     }
 }

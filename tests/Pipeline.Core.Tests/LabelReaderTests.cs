@@ -191,6 +191,42 @@ public sealed class LabelReaderTests
     }
 
     [Fact]
+    public void A_cvat_export_reads_boxes_polygons_points_and_tags_with_their_attributes()
+    {
+        var bytes = NativeLayouts.CvatForImages().Files["annotations.xml"];
+
+        var document = VocReader.Read([("annotations.xml", new MemoryStream(bytes))]);
+
+        Assert.Equal(LabelFormat.Cvat, document.Format);
+        Assert.Empty(document.Findings);
+        Assert.Equal(["cat", "dog"], document.Categories.Select(c => c.Name));
+        Assert.Equal(["images/frame_000000.jpg", "images/frame_000001.jpg"], document.Images.Select(i => i.FileName));
+        Assert.Equal((320, 240), (document.Images[0].Width!.Value, document.Images[0].Height!.Value));
+        var (box, polygon, points) = (document.Boxes[0], document.Boxes[1], document.Boxes[2]);
+        Assert.Equal((10.5, 20.0, 79.75, 60.0), (box.X, box.Y, box.Width, box.Height));
+        Assert.Equal("sitting", box.Attributes!["pose"]);
+        Assert.Equal((100.0, 50.0, 80.0, 90.0), (polygon.X, polygon.Y, polygon.Width, polygon.Height)); // the box bounding the polygon
+        Assert.Equal(("1", "1"), (polygon.Attributes!["occluded"], polygon.Attributes["z_order"]));
+        Assert.Equal((1L, 40.0, 20.0), (points.ImageId, points.X, points.Width));
+        Assert.Equal(1, document.ImageLevelLabels); // the tag
+    }
+
+    [Fact]
+    public void A_label_studio_export_reads_percents_as_fractions_and_drops_the_upload_prefix()
+    {
+        var bytes = NativeLayouts.LabelStudio().Files["export.json"];
+
+        var document = CocoReader.Read(new MemoryStream(bytes), "export.json");
+
+        Assert.Equal((LabelFormat.LabelStudio, true), (document.Format, document.Normalized));
+        Assert.Empty(document.Findings);
+        Assert.Equal(["cat.jpg", "dog.jpg"], document.Images.Select(i => i.FileName));
+        Assert.Equal(["cat", "indoor", "dog"], document.Categories.Select(c => c.Name));
+        Assert.Equal((0.1, 0.125, 0.25), (document.Boxes[0].X, document.Boxes[0].Y, document.Boxes[0].Width));
+        Assert.Equal(1, document.ImageLevelLabels);
+    }
+
+    [Fact]
     public void Truncated_json_is_a_file_finding()
     {
         var cut = Coco[..(Coco.Length / 2)];

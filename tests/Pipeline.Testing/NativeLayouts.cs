@@ -133,4 +133,126 @@ public static class NativeLayouts
         files["images/val/c.jpg"] = TestFiles.Jpeg(320, 240, seed: 72);
         return new Dataset(files, 4, 4, ["train", "val"]);
     }
+
+    /// <summary>
+    /// CVAT's "CVAT for images 1.1" export: <c>annotations.xml</c> (version, meta with the task's labels and their
+    /// attributes, one <c>&lt;image&gt;</c> per frame with boxes, a polygon, points and a tag, <c>occluded</c>,
+    /// <c>z_order</c> and attribute values) beside an <c>images/</c> folder.
+    /// </summary>
+    public static Dataset CvatForImages()
+    {
+        const string xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <annotations>
+              <version>1.1</version>
+              <meta>
+                <task>
+                  <id>7</id>
+                  <name>pets</name>
+                  <size>2</size>
+                  <mode>annotation</mode>
+                  <labels>
+                    <label>
+                      <name>cat</name>
+                      <color>#fa3253</color>
+                      <type>any</type>
+                      <attributes>
+                        <attribute>
+                          <name>pose</name>
+                          <mutable>False</mutable>
+                          <input_type>select</input_type>
+                          <default_value>sitting</default_value>
+                          <values>sitting
+            standing</values>
+                        </attribute>
+                      </attributes>
+                    </label>
+                    <label>
+                      <name>dog</name>
+                      <color>#3d3df5</color>
+                      <type>any</type>
+                      <attributes>
+                      </attributes>
+                    </label>
+                  </labels>
+                </task>
+                <dumped>2026-11-30 10:15:02.123456+00:00</dumped>
+              </meta>
+              <image id="0" name="images/frame_000000.jpg" width="320" height="240">
+                <box label="cat" source="manual" occluded="0" xtl="10.50" ytl="20.00" xbr="90.25" ybr="80.00" z_order="0">
+                  <attribute name="pose">sitting</attribute>
+                </box>
+                <polygon label="dog" source="manual" occluded="1" points="100.00,50.00;180.00,60.00;150.00,140.00" z_order="1">
+                </polygon>
+                <tag label="dog" source="manual">
+                </tag>
+              </image>
+              <image id="1" name="images/frame_000001.jpg" width="320" height="240">
+                <points label="cat" source="manual" occluded="0" points="40.00,40.00;60.00,50.00" z_order="0">
+                </points>
+              </image>
+            </annotations>
+            """;
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["annotations.xml"] = Text(xml),
+            ["images/frame_000000.jpg"] = TestFiles.Jpeg(320, 240, seed: 80),
+            ["images/frame_000001.jpg"] = TestFiles.Jpeg(320, 240, seed: 81),
+        };
+        return new Dataset(files, 3, 1, []);
+    }
+
+    /// <summary>
+    /// Label Studio's JSON export of an image-labelling project: an array of tasks, each with <c>data.image</c> (an
+    /// uploaded file: <c>/data/upload/{project}/{8 hex}-{name}</c>), its annotations' <c>rectanglelabels</c> results in
+    /// percents with <c>original_width</c>/<c>original_height</c>, and one <c>choices</c> result.
+    /// </summary>
+    public static Dataset LabelStudio()
+    {
+        const string json = """
+            [
+              {
+                "id": 1,
+                "annotations": [
+                  {
+                    "id": 11, "completed_by": 1, "was_cancelled": false, "ground_truth": false,
+                    "result": [
+                      {"original_width": 320, "original_height": 240, "image_rotation": 0,
+                       "value": {"x": 10.0, "y": 12.5, "width": 25.0, "height": 33.3333, "rotation": 0, "rectanglelabels": ["cat"]},
+                       "id": "a1b2c3", "from_name": "label", "to_name": "image", "type": "rectanglelabels", "origin": "manual"},
+                      {"original_width": 320, "original_height": 240, "image_rotation": 0,
+                       "value": {"choices": ["indoor"]},
+                       "id": "d4e5f6", "from_name": "scene", "to_name": "image", "type": "choices", "origin": "manual"}
+                    ],
+                    "created_at": "2026-11-30T10:00:00.000000Z", "lead_time": 12.5
+                  }
+                ],
+                "data": {"image": "/data/upload/3/5f2b9c1e-cat.jpg"},
+                "meta": {}, "created_at": "2026-11-30T09:59:00.000000Z", "project": 3
+              },
+              {
+                "id": 2,
+                "annotations": [
+                  {
+                    "id": 12, "completed_by": 1, "was_cancelled": false,
+                    "result": [
+                      {"original_width": 320, "original_height": 240, "image_rotation": 0,
+                       "value": {"x": 50.0, "y": 40.0, "width": 30.0, "height": 50.0, "rotation": 0, "rectanglelabels": ["dog"]},
+                       "id": "g7h8i9", "from_name": "label", "to_name": "image", "type": "rectanglelabels", "origin": "manual"}
+                    ]
+                  }
+                ],
+                "data": {"image": "/data/upload/3/0a1b2c3d-dog.jpg"},
+                "project": 3
+              }
+            ]
+            """;
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["export.json"] = Text(json),
+            ["cat.jpg"] = TestFiles.Jpeg(320, 240, seed: 90),
+            ["dog.jpg"] = TestFiles.Jpeg(320, 240, seed: 91),
+        };
+        return new Dataset(files, 2, 1, []);
+    }
 }

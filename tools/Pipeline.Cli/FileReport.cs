@@ -85,12 +85,20 @@ internal sealed class Reporter(TextWriter output)
             await output.WriteLineAsync($"  {group.Count(),5}  {group.Key}");
         }
 
+        bool Inside(FileReport r, Core.Labels.DatasetLayout layout) => layout.Folder.Length == 0 || r.Path.StartsWith(layout.Folder + "/", StringComparison.Ordinal);
         foreach (var layout in layouts)
         {
-            var inside = reports.Where(r => r.Kind == "annotations" && (layout.Folder.Length == 0 || r.Path.StartsWith(layout.Folder + "/", StringComparison.Ordinal))).ToList();
+            var inside = reports.Where(r => r.Kind == "annotations" && Inside(r, layout)).ToList();
             await output.WriteLineAsync(
                 $"{layout.Name}{(layout.Folder.Length > 0 ? $" ({layout.Folder})" : string.Empty)}: {inside.Count} annotation files, {inside.Sum(r => r.Annotations ?? 0)} boxes" +
                 (layout.Splits.Count > 0 ? $", splits {string.Join(", ", layout.Splits)}" : string.Empty));
+        }
+
+        // Annotation files outside every layout, by the format their content showed.
+        foreach (var group in reports.Where(r => r.Kind == "annotations" && !layouts.Any(l => Inside(r, l))).GroupBy(r => r.Format).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var name = group.Key switch { "coco" => "COCO", "voc" => "Pascal VOC", "yolo" => "YOLO", "cvat" => "CVAT for images 1.1", "labelstudio" => "Label Studio export", var other => other };
+            await output.WriteLineAsync($"{name}: {group.Count()} annotation files, {group.Sum(r => r.Annotations ?? 0)} boxes");
         }
     }
 

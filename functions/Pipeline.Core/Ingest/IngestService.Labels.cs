@@ -77,7 +77,7 @@ public sealed partial class IngestService
             return null; // overwritten since it was read: the new version is judged on its own event
         }
 
-        return LabelEntry(blob, sha, format, findings, document.Boxes.Count, IngestStatus.Accepted, stagedPath: staged);
+        return LabelEntry(blob, sha, document.Format, findings, document.Boxes.Count, IngestStatus.Accepted, stagedPath: staged);
     }
 
     /// <summary>The file read as labels, or, for a text file whose lines are not label lines (an image list, prose), what it is instead.</summary>

@@ -51,9 +51,25 @@ public static class CocoReader
             }
         }
 
+        // Label Studio's export is a top-level array of tasks; a COCO file is an object.
+        var (first, replay) = FirstToken(stream);
+        if (first == (byte)'[')
+        {
+            try
+            {
+                using var tasks = JsonDocument.Parse(replay, new JsonDocumentOptions { MaxDepth = MaxDepth });
+                return LabelStudioReader.Read(tasks.RootElement, source);
+            }
+            catch (JsonException ex)
+            {
+                Fail(document, source, $"'{source}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}): {ex.Message}");
+                return document;
+            }
+        }
+
         try
         {
-            Walk(new PythonLiteralStream(stream), source, document, Report, keepSegmentation);
+            Walk(new PythonLiteralStream(replay), source, document, Report, keepSegmentation);
         }
         catch (JsonException ex) when (ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
         {
@@ -240,6 +256,63 @@ public static class CocoReader
         }
 
         return labelled;
+    }
+
+    /// <summary>The first byte that is not whitespace or a byte-order mark, and a stream that gives back everything read so far and the rest.</summary>
+    private static (byte? First, Stream Replay) FirstToken(Stream stream)
+    {
+        var head = new List<byte>();
+        int next;
+        while ((next = stream.ReadByte()) >= 0)
+        {
+            head.Add((byte)next);
+            if (next is not (' ' or '\t' or '\r' or '\n' or 0xEF or 0xBB or 0xBF) || head.Count >= 4096)
+            {
+                break;
+            }
+        }
+
+        var replay = new PrefixedStream([.. head], stream);
+        return (next >= 0 ? (byte)next : null, replay);
+    }
+
+    /// <summary>A read-only stream of some bytes already taken from a stream, then the rest of it.</summary>
+    private sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
+    {
+        private int position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (position < prefix.Length)
+            {
+                var n = Math.Min(count, prefix.Length - position);
+                Array.Copy(prefix, position, buffer, offset, n);
+                position += n;
+                return n;
+            }
+
+            return rest.Read(buffer, offset, count);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>How deep the reader follows nesting; deeper is reported as such, not as a truncated file.</summary>

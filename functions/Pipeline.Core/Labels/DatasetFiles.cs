@@ -35,7 +35,7 @@ public sealed record FileKind(FileRole Role, string Kind = "")
 
 /// <summary>A dataset layout found in a folder.</summary>
 /// <param name="Folder">The folder it is rooted at ('/'-separated, relative; empty for the top).</param>
-/// <param name="Name">The layout: "Pascal VOC devkit", "Darknet YOLO", "Ultralytics YOLO", "YOLO", "Roboflow COCO", "COCO".</param>
+/// <param name="Name">The layout: "Pascal VOC devkit", "Darknet YOLO", "Ultralytics YOLO", "YOLO", "Roboflow COCO".</param>
 /// <param name="Splits">The splits it names (from its split lists, list files or split folders), in order.</param>
 public sealed record DatasetLayout(string Folder, string Name, IReadOnlyList<string> Splits);
 
@@ -157,8 +157,8 @@ public static class DatasetFiles
     /// upload may hold several: a VOC devkit (<c>Annotations/</c> beside <c>JPEGImages/</c> or <c>ImageSets/</c>; splits
     /// from <c>ImageSets/Main/{split}.txt</c>), Darknet YOLO (<c>obj.names</c> or <c>obj.data</c>; splits from
     /// <c>train.txt</c>, <c>valid.txt</c>, <c>test.txt</c>), Ultralytics YOLO (<c>data.yaml</c>; splits from
-    /// <c>images/{split}/</c>), YOLO (<c>classes.txt</c>), Roboflow COCO (<c>{split}/_annotations.coco.json</c>) and COCO
-    /// (other JSON annotation files).
+    /// <c>images/{split}/</c>), YOLO (<c>classes.txt</c>) and Roboflow COCO (<c>{split}/_annotations.coco.json</c>).
+    /// Annotation files outside these (a COCO file, a CVAT or Label Studio export) are told by their content, not here.
     /// </summary>
     public static List<DatasetLayout> Layouts(IReadOnlyCollection<string> paths)
     {
@@ -175,7 +175,6 @@ public static class DatasetFiles
 
         List<string> Under(string folder) => [.. paths.Where(p => p.StartsWith(folder.Length == 0 ? string.Empty : folder + "/", StringComparison.Ordinal))];
         var layouts = new List<DatasetLayout>();
-        var roboflow = new HashSet<string>(StringComparer.Ordinal);
         foreach (var folder in folders)
         {
             var under = Under(folder);
@@ -207,14 +206,7 @@ public static class DatasetFiles
             if (splitFolders.Count > 0)
             {
                 layouts.Add(new(folder, "Roboflow COCO", Ordered(splitFolders)));
-                roboflow.UnionWith(splitFolders.Select(s => Join(Join(folder, s), "_annotations.coco.json")));
             }
-        }
-
-        // COCO files not in a Roboflow layout, or a VOC devkit's folders: one entry per folder holding them.
-        foreach (var group in paths.Where(p => p.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !roboflow.Contains(p)).GroupBy(FolderOf).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            layouts.Add(new(group.Key, "COCO", []));
         }
 
         return layouts;

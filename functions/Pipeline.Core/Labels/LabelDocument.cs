@@ -13,6 +13,12 @@ public enum LabelFormat
 
     /// <summary>Pascal VOC: one XML file per image.</summary>
     Voc,
+
+    /// <summary>CVAT for images 1.1: one XML file for many images (read by the VOC path, which tells them apart by the root element).</summary>
+    Cvat,
+
+    /// <summary>Label Studio's JSON export: a top-level array of tasks (read by the COCO path, which tells them apart by the first token).</summary>
+    LabelStudio,
 }
 
 /// <summary>A label (class) of the taxonomy.</summary>
@@ -71,7 +77,7 @@ public sealed record LabelBox(
 public sealed class LabelDocument
 {
     /// <summary>The format read.</summary>
-    public required LabelFormat Format { get; init; }
+    public required LabelFormat Format { get; set; }
 
     /// <summary>Whether boxes are fractions of the image size (YOLO) rather than pixels.</summary>
     public bool Normalized { get; init; }

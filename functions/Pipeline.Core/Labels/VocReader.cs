@@ -19,15 +19,19 @@ public static class VocReader
     {
         var document = new LabelDocument { Format = LabelFormat.Voc };
         var categories = new Dictionary<string, long>(StringComparer.Ordinal);
+        var (read, cvat) = (0, 0);
         foreach (var (name, content) in files)
         {
-            ReadOne(document, categories, name, content);
+            read++;
+            cvat += ReadOne(document, categories, name, content) ? 1 : 0;
         }
 
+        document.Format = read > 0 && cvat == read ? LabelFormat.Cvat : LabelFormat.Voc;
         return document;
     }
 
-    private static void ReadOne(LabelDocument document, Dictionary<string, long> categories, string name, Stream content)
+    /// <summary>Reads one file; true when it was a CVAT file (root <c>&lt;annotations&gt;</c>) rather than VOC.</summary>
+    private static bool ReadOne(LabelDocument document, Dictionary<string, long> categories, string name, Stream content)
     {
         var settings = new XmlReaderSettings
         {
@@ -46,9 +50,15 @@ public static class VocReader
         {
             using var xml = XmlReader.Create(content, settings);
             xml.MoveToContent();
+            if (xml.LocalName == "annotations")
+            {
+                CvatReader.Read(xml, name, document, categories);
+                return true;
+            }
+
             if (xml.LocalName != "annotation")
             {
-                throw new FormatException($"the root element is <{xml.LocalName}>, not <annotation>");
+                throw new FormatException($"the root element is <{xml.LocalName}>, not <annotation> (VOC) or <annotations> (CVAT)");
             }
 
             var objectNumber = 0;
@@ -93,8 +103,8 @@ public static class VocReader
             var reason = ex.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase)
                 ? "a DTD (and so any entity it declares) is not allowed"
                 : ex.Message;
-            document.Findings.Add(new Finding(FindingCodes.LabelFileInvalid, Severity.Error, null, null, $"'{name}' cannot be read as Pascal VOC: {reason}.", name));
-            return;
+            document.Findings.Add(new Finding(FindingCodes.LabelFileInvalid, Severity.Error, null, null, $"'{name}' cannot be read as Pascal VOC or CVAT XML: {reason}.", name));
+            return false;
         }
 
         var imageId = document.Images.Count;
@@ -103,6 +113,7 @@ public static class VocReader
         document.SourceOfImage.TryAdd(image.FileName, name);
         document.Boxes.AddRange(boxes);
         document.Findings.AddRange(findings);
+        return false;
     }
 
     /// <summary>The child elements of the current element as name → text (nested elements flattened one level: bndbox/xmin → xmin).</summary>
