@@ -153,4 +153,35 @@ public sealed class NativeLayoutTests : IDisposable
         Assert.Contains(Assert.Single(records, r => r.Path == "cvat/annotations.xml").Findings, f => f.Code == FindingCodes.LabelFileInvalid && f.Message.Contains("DTD", StringComparison.Ordinal));
         Assert.All(records.Where(r => r.Kind == "image"), r => Assert.Equal("accepted", r.Status));
     }
+
+    [Fact]
+    public async Task Label_statistics_are_judged_over_the_folder_not_per_annotation_file()
+    {
+        // A COCO train/val pair as the task files are usually split: 'dog' is used only in val, and 'cat' has one box
+        // in each file (two in the folder: over the few-samples threshold of 1 only when counted together).
+        static string Coco(params (string File, string Label)[] boxes) => PromotionTestData.Coco(boxes);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["annotations/instances_train.json"] = Encoding.UTF8.GetBytes(Coco(("a.jpg", "cat"))),
+            ["annotations/instances_val.json"] = Encoding.UTF8.GetBytes(Coco(("c.jpg", "cat"), ("d.jpg", "dog"), ("e.jpg", "dog"))),
+        };
+        foreach (var (name, seed) in new[] { ("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5) })
+        {
+            files[$"images/{name}.jpg"] = TestFiles.Jpeg(320, 240, seed: 100 + seed);
+        }
+
+        var (_, _, records) = await ValidateAsync(new NativeLayouts.Dataset(files, 4, 2, []));
+
+        var findings = records.Where(r => r.Kind == "annotations").SelectMany(r => r.Findings).ToList();
+        Assert.DoesNotContain(findings, f => f.Code == FindingCodes.LabelUnused);
+        Assert.DoesNotContain(findings, f => f.Code == FindingCodes.LabelFewSamples);
+
+        // And a label no file uses is still reported, once, on the file that defines it.
+        files["annotations/instances_val.json"] = Encoding.UTF8.GetBytes(Coco(("c.jpg", "cat")));
+        Directory.Delete(Path.Combine(folder, "data"), recursive: true);
+        (_, _, records) = await ValidateAsync(new NativeLayouts.Dataset(files, 4, 2, []));
+        var unused = Assert.Single(records.SelectMany(r => r.Findings), f => f.Code == FindingCodes.LabelUnused);
+        Assert.Contains("'dog'", unused.Message, StringComparison.Ordinal);
+        Assert.Contains(Assert.Single(records, r => r.Path == "annotations/instances_train.json").Findings, f => f.Code == FindingCodes.LabelUnused);
+    }
 }

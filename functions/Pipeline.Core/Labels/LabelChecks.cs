@@ -71,6 +71,9 @@ public sealed record LabelFinding(Finding Finding, string? Label = null, long? A
 /// </summary>
 public static class LabelChecks
 {
+    /// <summary>The count statistics (few samples, imbalance, dominance): a part of a dataset cannot judge them, so whoever holds the whole recomputes them.</summary>
+    public static IReadOnlySet<string> CountStatisticCodes { get; } = new HashSet<string> { FindingCodes.LabelFewSamples, FindingCodes.LabelImbalance, FindingCodes.LabelDominance };
+
     /// <summary>Every finding for <paramref name="document"/>, the reader's own included.</summary>
     /// <param name="document">The annotations.</param>
     /// <param name="realImages">The images that exist (file name → width and height), or null when unknown.</param>

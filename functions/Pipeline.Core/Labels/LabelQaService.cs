@@ -85,7 +85,7 @@ public sealed class LabelQaService(
     public const int FilesPerUnit = 500;
 
     /// <summary>The codes finish recomputes over the whole batch (a unit sees only part of it).</summary>
-    private static readonly HashSet<string> BatchStatistics = [FindingCodes.LabelFewSamples, FindingCodes.LabelImbalance, FindingCodes.LabelDominance];
+    private static IReadOnlySet<string> BatchStatistics => LabelChecks.CountStatisticCodes;
 
     /// <summary>
     /// The report blob names of a batch's run. A backfill's run under rules <paramref name="rules"/> keeps its
