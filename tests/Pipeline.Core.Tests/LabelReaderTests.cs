@@ -227,6 +227,29 @@ public sealed class LabelReaderTests
     }
 
     [Fact]
+    public void Voc_round_trips_through_the_writer_from_the_devkit_and_from_yolo()
+    {
+        // read → write → read gives the same boxes: a devkit's XML, and a YOLO file (fractions) with its images' sizes.
+        var devkit = NativeLayouts.VocDevkit().Files.Where(f => f.Key.EndsWith(".xml", StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal)
+            .Select(f => (Path.GetFileName(f.Key), (Stream)new MemoryStream(f.Value))).ToList();
+        var first = VocReader.Read(devkit);
+        var again = VocReader.Read(VocWriter.Write(first).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => (f.Key, (Stream)new MemoryStream(Encoding.UTF8.GetBytes(f.Value)))).ToList());
+
+        Assert.Empty(again.Findings);
+        Assert.True(first.SameAs(again));
+
+        var yolo = YoloFormat.Read(["cat", "dog"], [("a.jpg", "0 0.5 0.5 0.25 0.5\n1 0.25 0.25 0.1 0.2\n")], "classes.txt");
+        var sized = new LabelDocument { Format = LabelFormat.Yolo, Normalized = true };
+        sized.Categories.AddRange(yolo.Categories);
+        sized.Images.Add(yolo.Images[0] with { Width = 320, Height = 240 });
+        sized.Boxes.AddRange(yolo.Boxes);
+        var voc = VocReader.Read([.. VocWriter.Write(sized).Select(f => (f.Key, (Stream)new MemoryStream(Encoding.UTF8.GetBytes(f.Value))))]);
+
+        Assert.Equal([(120.0, 60.0, 80.0, 120.0), (64.0, 36.0, 32.0, 48.0)], voc.Boxes.Select(b => (Math.Round(b.X, 6), Math.Round(b.Y, 6), Math.Round(b.Width, 6), Math.Round(b.Height, 6))));
+        Assert.Equal(["cat", "dog"], voc.Categories.Select(c => c.Name));
+    }
+
+    [Fact]
     public void Truncated_json_is_a_file_finding()
     {
         var cut = Coco[..(Coco.Length / 2)];
