@@ -74,7 +74,8 @@ public static class DatasetFiles
         var stem = Path.GetFileNameWithoutExtension(fileName).ToLowerInvariant();
         var folders = segments[..^1];
 
-        if (DocumentStems.Any(d => stem == d || stem.StartsWith(d + "-", StringComparison.Ordinal) || stem.StartsWith(d + "_", StringComparison.Ordinal))
+        // README.md, LICENSE, license-mit.txt, Roboflow's README.dataset.txt and README.roboflow.txt.
+        if (DocumentStems.Any(d => stem == d || (stem.StartsWith(d, StringComparison.Ordinal) && stem.Length > d.Length && stem[d.Length] is '-' or '_' or '.'))
             && extension is "" or ".txt" or ".md" or ".rst")
         {
             return new(FileRole.Layout, "documentation");
@@ -139,6 +140,13 @@ public static class DatasetFiles
 
         var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Take(200).ToList();
         if (lines.Count == 0 || lines.All(LooksLikeLabelLine))
+        {
+            return FileKind.Annotations;
+        }
+
+        // Numbers only: label lines (some of them malformed, for the checks to report), unless every line is an id and
+        // a 1/0/-1 flag, as VOC's per-class lists are.
+        if (lines.All(Numeric) && !lines.All(l => LooksLikeListLine(l) && l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length == 2))
         {
             return FileKind.Annotations;
         }
@@ -219,6 +227,14 @@ public static class DatasetFiles
     }
 
     private static bool LooksLikeLabelLine(string line)
+    {
+        var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        // Every YOLO line kind has at least 5 values (a box); "000005 -1" is a VOC per-class list line.
+        return tokens.Length >= 5 && int.TryParse(tokens[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            && tokens.Skip(1).All(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+    }
+
+    private static bool Numeric(string line)
     {
         var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         return tokens.Length >= 2 && int.TryParse(tokens[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
