@@ -15,19 +15,8 @@ namespace Pipeline.Core.Labels;
 internal static class CvatReader
 {
     /// <summary>Reads a CVAT file whose reader stands on its <c>&lt;annotations&gt;</c> root.</summary>
-    public static void Read(XmlReader xml, string name, LabelDocument document, Dictionary<string, long> categories)
+    public static void Read(XmlReader xml, string name, LabelDocument document)
     {
-        long Category(string label)
-        {
-            if (!categories.TryGetValue(label, out var id))
-            {
-                id = categories[label] = categories.Count;
-                document.Categories.Add(new LabelCategory(id, label));
-            }
-
-            return id;
-        }
-
         var shapes = 0;
         while (xml.Read())
         {
@@ -44,7 +33,7 @@ internal static class CvatReader
                 {
                     if (label.NodeType == XmlNodeType.Element && label.LocalName == "name" && label.Depth == 1)
                     {
-                        Category(label.ReadElementContentAsString().Trim());
+                        document.CategoryNamed(label.ReadElementContentAsString().Trim());
                         break;
                     }
                 }
@@ -86,7 +75,7 @@ internal static class CvatReader
 
                 if (kind == "tag")
                 {
-                    Category(labelName);
+                    document.CategoryNamed(labelName);
                     document.ImageLevelLabels++;
                     continue;
                 }
@@ -117,7 +106,7 @@ internal static class CvatReader
                     }
                 }
 
-                var category = Category(labelName);
+                var category = document.CategoryNamed(labelName);
                 if (!image.IsEmptyElement)
                 {
                     using var children = image.ReadSubtree();

@@ -106,6 +106,24 @@ public sealed class LabelDocument
     /// <summary>Problems found while reading (bad files, bad values, dangling references).</summary>
     public List<Finding> Findings { get; } = [];
 
+    private Dictionary<string, long>? categoryIds;
+
+    /// <summary>
+    /// The id of the label named <paramref name="name"/>, added to <see cref="Categories"/> on first use: for formats
+    /// that name labels rather than number them (VOC, CVAT, Label Studio), ids are in order of first use.
+    /// </summary>
+    public long CategoryNamed(string name)
+    {
+        categoryIds ??= Categories.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        if (!categoryIds.TryGetValue(name, out var id))
+        {
+            id = categoryIds[name] = Categories.Count;
+            Categories.Add(new LabelCategory(id, name));
+        }
+
+        return id;
+    }
+
     /// <summary>Whether the model has the same taxonomy, images and boxes as <paramref name="other"/>.</summary>
     public bool SameAs(LabelDocument other) =>
         Normalized == other.Normalized &&

@@ -20,18 +20,6 @@ internal static partial class LabelStudioReader
     public static LabelDocument Read(JsonElement tasks, string source)
     {
         var document = new LabelDocument { Format = LabelFormat.LabelStudio, Normalized = true };
-        var categories = new Dictionary<string, long>(StringComparer.Ordinal);
-        long Category(string label)
-        {
-            if (!categories.TryGetValue(label, out var id))
-            {
-                id = categories[label] = categories.Count;
-                document.Categories.Add(new LabelCategory(id, label));
-            }
-
-            return id;
-        }
-
         void Invalid(string message) => document.Findings.Add(new Finding(FindingCodes.LabelValueInvalid, Severity.Error, null, null, message, source));
 
         if (tasks.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.Object || !t.TryGetProperty("data", out _)))
@@ -81,7 +69,7 @@ internal static partial class LabelStudioReader
                 {
                     foreach (var choice in Array(value, "choices").Where(c => c.ValueKind == JsonValueKind.String))
                     {
-                        Category(choice.GetString()!);
+                        document.CategoryNamed(choice.GetString()!);
                         document.ImageLevelLabels++;
                     }
 
@@ -115,7 +103,7 @@ internal static partial class LabelStudioReader
 
                 foreach (var label in labels)
                 {
-                    document.Boxes.Add(new LabelBox(document.Boxes.Count + 1, imageId, Category(label), box[0] / 100, box[1] / 100, box[2] / 100, box[3] / 100));
+                    document.Boxes.Add(new LabelBox(document.Boxes.Count + 1, imageId, document.CategoryNamed(label), box[0] / 100, box[1] / 100, box[2] / 100, box[3] / 100));
                 }
             }
 

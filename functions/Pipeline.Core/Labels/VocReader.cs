@@ -18,12 +18,11 @@ public static class VocReader
     public static LabelDocument Read(IEnumerable<(string Name, Stream Content)> files)
     {
         var document = new LabelDocument { Format = LabelFormat.Voc };
-        var categories = new Dictionary<string, long>(StringComparer.Ordinal);
         var (read, cvat) = (0, 0);
         foreach (var (name, content) in files)
         {
             read++;
-            cvat += ReadOne(document, categories, name, content) ? 1 : 0;
+            cvat += ReadOne(document, name, content) ? 1 : 0;
         }
 
         document.Format = read > 0 && cvat == read ? LabelFormat.Cvat : LabelFormat.Voc;
@@ -31,7 +30,7 @@ public static class VocReader
     }
 
     /// <summary>Reads one file; true when it was a CVAT file (root <c>&lt;annotations&gt;</c>) rather than VOC.</summary>
-    private static bool ReadOne(LabelDocument document, Dictionary<string, long> categories, string name, Stream content)
+    private static bool ReadOne(LabelDocument document, string name, Stream content)
     {
         var settings = new XmlReaderSettings
         {
@@ -52,7 +51,7 @@ public static class VocReader
             xml.MoveToContent();
             if (xml.LocalName == "annotations")
             {
-                CvatReader.Read(xml, name, document, categories);
+                CvatReader.Read(xml, name, document);
                 return true;
             }
 
@@ -84,7 +83,7 @@ public static class VocReader
                     case "object":
                         objectNumber++;
                         var o = Children(xml);
-                        if (Object(o, objectNumber, name, document.Images.Count, categories, document, findings) is { } box)
+                        if (Object(o, objectNumber, name, document.Images.Count, document, findings) is { } box)
                         {
                             boxes.Add(box);
                         }
@@ -149,7 +148,7 @@ public static class VocReader
         return values;
     }
 
-    private static LabelBox? Object(Dictionary<string, string> o, int number, string file, long imageId, Dictionary<string, long> categories, LabelDocument document, List<Finding> findings)
+    private static LabelBox? Object(Dictionary<string, string> o, int number, string file, long imageId, LabelDocument document, List<Finding> findings)
     {
         var where = $"{file} object {number}";
         if (!o.TryGetValue("name", out var label) || label.Length == 0)
@@ -169,11 +168,7 @@ public static class VocReader
             }
         }
 
-        if (!categories.TryGetValue(label, out var categoryId))
-        {
-            categories[label] = categoryId = categories.Count;
-            document.Categories.Add(new LabelCategory(categoryId, label));
-        }
+        var categoryId = document.CategoryNamed(label);
 
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in FlagAttributes.Append("pose"))
