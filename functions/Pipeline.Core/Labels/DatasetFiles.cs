@@ -105,12 +105,8 @@ public static class DatasetFiles
                     return new(FileRole.Layout, "VOC split list");
                 }
 
-                return stem switch
-                {
-                    "labelmap" => new(FileRole.Layout, "label map"),
-                    "classes" => FileKind.Annotations,
-                    _ => FileKind.Annotations, // label lines or an image list: SniffText decides
-                };
+                // classes.txt is a class list; other text files are label lines or an image list, which SniffText decides.
+                return stem == "labelmap" ? new(FileRole.Layout, "label map") : FileKind.Annotations;
             case "":
                 return FileKind.Image; // no extension: the bytes are sniffed as an image
             default:
@@ -138,26 +134,23 @@ public static class DatasetFiles
             return FileKind.Annotations;
         }
 
-        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Take(200).ToList();
-        if (lines.Count == 0 || lines.All(LooksLikeLabelLine))
+        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Take(200)
+            .Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+        // Every YOLO line kind has at least 5 values (a box). Numbers only, but shorter: label lines with errors, for the
+        // checks to report, unless every line is an id and a 1/0/-1 flag, as VOC's per-class lists are ("000005 -1").
+        if (lines.All(IsLabelLine) || (lines.All(IsNumeric) && !lines.All(l => l.Length == 2 && IsListLine(l))))
         {
             return FileKind.Annotations;
         }
 
-        // Numbers only: label lines (some of them malformed, for the checks to report), unless every line is an id and
-        // a 1/0/-1 flag, as VOC's per-class lists are.
-        if (lines.All(Numeric) && !lines.All(l => LooksLikeListLine(l) && l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length == 2))
+        if (lines.All(IsListLine))
         {
-            return FileKind.Annotations;
-        }
-
-        if (lines.All(LooksLikeListLine))
-        {
-            return new(FileRole.Layout, lines.Any(l => l.Contains('/') || l.Contains('.')) ? "image list" : "split list");
+            return new(FileRole.Layout, lines.Any(l => l[0].Contains('/') || l[0].Contains('.')) ? "image list" : "split list");
         }
 
         // Mostly label lines with a few bad ones: a label file with errors, for the checks to report.
-        return lines.Count(LooksLikeLabelLine) * 2 > lines.Count ? FileKind.Annotations : FileKind.Unrecognised;
+        return lines.Count(IsLabelLine) * 2 > lines.Count ? FileKind.Annotations : FileKind.Unrecognised;
     }
 
     /// <summary>
@@ -226,29 +219,18 @@ public static class DatasetFiles
         return [.. splits.Distinct(StringComparer.Ordinal).OrderBy(s => Array.IndexOf(usual, s) is var i and >= 0 ? i : usual.Length).ThenBy(s => s, StringComparer.Ordinal)];
     }
 
-    private static bool LooksLikeLabelLine(string line)
-    {
-        var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        // Every YOLO line kind has at least 5 values (a box); "000005 -1" is a VOC per-class list line.
-        return tokens.Length >= 5 && int.TryParse(tokens[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
-            && tokens.Skip(1).All(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-    }
+    /// <summary>A class index followed by numbers.</summary>
+    private static bool IsNumeric(string[] tokens) =>
+        tokens.Length >= 2 && int.TryParse(tokens[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+        && tokens.Skip(1).All(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
 
-    private static bool Numeric(string line)
-    {
-        var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        return tokens.Length >= 2 && int.TryParse(tokens[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
-            && tokens.Skip(1).All(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-    }
+    private static bool IsLabelLine(string[] tokens) => tokens.Length >= 5 && IsNumeric(tokens);
 
-    private static bool LooksLikeListLine(string line)
+    /// <summary>An image path or id, alone or with a VOC 1/0/-1 flag.</summary>
+    private static bool IsListLine(string[] tokens) => tokens.Length switch
     {
-        var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        return tokens.Length switch
-        {
-            1 => !double.TryParse(tokens[0], NumberStyles.Float, CultureInfo.InvariantCulture, out _) || tokens[0].Length >= 4,
-            2 => tokens[1] is "1" or "0" or "-1",
-            _ => false,
-        };
-    }
+        1 => !double.TryParse(tokens[0], NumberStyles.Float, CultureInfo.InvariantCulture, out _) || tokens[0].Length >= 4,
+        2 => tokens[1] is "1" or "0" or "-1",
+        _ => false,
+    };
 }
