@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace Pipeline.Testing;
 
@@ -42,6 +45,32 @@ public static class NativeLayouts
         You are free to share and adapt the material for any purpose, even commercially.
         """;
 
+    // The VOC palette (the devkit's colour map): background black, the 255 "void" boundary, class 8 cat, class 12 dog; object masks number objects 1, 2, … in the same palette.
+    private static readonly Rgb24 Void = new(224, 224, 192);
+    private static readonly Rgb24 Cat = new(64, 0, 0);
+    private static readonly Rgb24 Dog = new(64, 0, 128);
+    private static readonly Rgb24[] ObjectColours = [new(128, 0, 0), new(0, 128, 0)];
+
+    /// <summary>A 320×240 palette PNG as the devkit's masks are: each object's 80×60 box filled with its colour, outlined in the void colour.</summary>
+    private static byte[] VocMask(IEnumerable<(int X, int Y, Rgb24 Colour)> objects)
+    {
+        using var mask = new Image<Rgb24>(320, 240, new Rgb24(0, 0, 0));
+        foreach (var (x0, y0, colour) in objects)
+        {
+            for (var y = y0; y < y0 + 60; y++)
+            {
+                for (var x = x0; x < x0 + 80; x++)
+                {
+                    mask[x, y] = x == x0 || y == y0 || x == x0 + 79 || y == y0 + 59 ? Void : colour;
+                }
+            }
+        }
+
+        using var png = new MemoryStream();
+        mask.SaveAsPng(png, new PngEncoder { ColorType = PngColorType.Palette, BitDepth = PngBitDepth.Bit8 });
+        return png.ToArray();
+    }
+
     /// <summary>
     /// A Pascal VOC devkit as CVAT's "Pascal VOC 1.1" export writes it inside <c>VOCdevkit/VOC2012</c>: one XML per image
     /// (with <c>difficult</c>, <c>truncated</c>, <c>occluded</c>), <c>ImageSets/Main</c> split lists (plain and per class with
@@ -70,8 +99,8 @@ public static class NativeLayouts
 
             xml.Append("</annotation>\n");
             files[$"{root}/Annotations/{ids[i]}.xml"] = Text(xml.ToString());
-            files[$"{root}/SegmentationClass/{ids[i]}.png"] = TestFiles.Png(320, 240);
-            files[$"{root}/SegmentationObject/{ids[i]}.png"] = TestFiles.Png(320, 240);
+            files[$"{root}/SegmentationClass/{ids[i]}.png"] = VocMask(objects[i].Select(o => (o.X, o.Y, o.Label == "cat" ? Cat : Dog)));
+            files[$"{root}/SegmentationObject/{ids[i]}.png"] = VocMask(objects[i].Select((o, k) => (o.X, o.Y, ObjectColours[k])));
         }
 
         files[$"{root}/ImageSets/Main/train.txt"] = Text($"{ids[0]}\n{ids[1]}\n");
