@@ -35,7 +35,7 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
     private async Task UploadBatchAsync(TestStorage storage)
     {
         await storage.UploadAsync("qa/coco.json", Encoding.UTF8.GetBytes(Coco));
-        await storage.UploadAsync("qa/classes.txt", Encoding.UTF8.GetBytes("dog\ncat\n"));
+        await storage.UploadAsync("qa/classes.txt", Encoding.UTF8.GetBytes("dog\ncat\nbird\n"));
         await storage.UploadAsync("qa/labels/dog.txt", Encoding.UTF8.GetBytes("0 0.5 0.5 0.2 0.2\n0 0.95 0.5 0.2 0.2\n"));
         await storage.UploadAsync("qa/cat.jpg", TestFiles.Jpeg(320, 240, seed: 1));
         await storage.UploadAsync("qa/images/dog.jpg", TestFiles.Jpeg(320, 240, seed: 2));
@@ -80,6 +80,11 @@ public sealed class LabelQaTests(AzuriteFixture azurite)
         Assert.Equal(1, result.FindingsPerLabel["ear"][FindingCodes.LabelFewSamples]);
         Assert.Equal(1, result.FindingsPerLabel["dog"][FindingCodes.LabelBoxOutOfBounds]);
         Assert.Equal("ear", Assert.Single(codes[FindingCodes.LabelFewSamples].Examples).Label);
+        // The batch is one dataset: 'cat' of classes.txt has no YOLO box but COCO's boxes (another unit) use it, so only
+        // 'bird', which nothing uses, is unused, once, on the file that defines it.
+        var unused = Assert.Single(codes[FindingCodes.LabelUnused].Examples);
+        Assert.Equal(("bird", "classes.txt"), (unused.Label, unused.Finding.Subject));
+        Assert.Equal(1, codes[FindingCodes.LabelUnused].Count);
         Assert.Equal(["ann", "bob"], result.Annotators.Select(a => a.Annotator).Order());
         Assert.Equal(summary.Errors, result.Errors);
 

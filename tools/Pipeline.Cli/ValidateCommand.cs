@@ -130,23 +130,11 @@ internal static class ValidateCommand
         var reports = new List<FileReport>();
         // The folder is the dataset: label counts (and which labels are used) are judged over all its annotation files
         // together, not per file (a class used only in val is not "unused" in train).
-        var boxesPerLabel = new Dictionary<string, int>(StringComparer.Ordinal);
-        var defined = new SortedDictionary<string, string>(StringComparer.Ordinal); // label → the file that defines it first
-        var folderWide = new HashSet<string>(LabelChecks.CountStatisticCodes) { FindingCodes.LabelUnused };
+        var tally = new LabelTally();
         foreach (var source in LabelFiles.Read(files, [.. images.Select(i => i.Path)], options, notLabels))
         {
-            var names = source.Document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
-            foreach (var name in names.Values)
-            {
-                defined.TryAdd(name, source.Source);
-            }
-
-            foreach (var box in source.Document.Boxes.Where(b => names.ContainsKey(b.CategoryId)))
-            {
-                boxesPerLabel[names[box.CategoryId]] = boxesPerLabel.GetValueOrDefault(names[box.CategoryId]) + 1;
-            }
-
-            var findings = LabelChecks.Run(source.Document, images.Count > 0 ? real : null, options).Where(f => !folderWide.Contains(f.Finding.Code)).ToList();
+            tally.Add(source.Document, source.Source);
+            var findings = LabelChecks.Run(source.Document, images.Count > 0 ? real : null, options).Where(f => !LabelTally.DatasetWideCodes.Contains(f.Finding.Code)).ToList();
             if (seen is not null)
             {
                 // Class counts for the gate, from the boxes of images that exist and were accepted.
@@ -188,19 +176,12 @@ internal static class ValidateCommand
         }
 
         // Folder-wide findings go to the file that defines the label (counts across labels: the first annotation file).
-        var folder = new List<LabelFinding>();
-        if (boxesPerLabel.Count > 0)
-        {
-            folder.AddRange(defined.Where(d => !boxesPerLabel.ContainsKey(d.Key)).Select(d => new LabelFinding(
-                new Finding(FindingCodes.LabelUnused, Severity.Warning, null, null, $"Label '{d.Key}' is defined but no annotation in the folder uses it.", d.Value), d.Key)));
-        }
-
-        folder.AddRange(LabelChecks.CountStatistics(boxesPerLabel, options));
+        var folder = tally.Findings(options);
         foreach (var finding in folder)
         {
             seen?.AddLabelFinding(finding.Finding);
             var owner = finding.Finding.Subject is { } subject && reports.FindIndex(r => r.Path == subject) is var at and >= 0 ? at
-                : finding.Label is { } label && defined.TryGetValue(label, out var file) && reports.FindIndex(r => r.Path == file) is var byLabel and >= 0 ? byLabel
+                : finding.Label is { } label && tally.Defined.TryGetValue(label, out var file) && reports.FindIndex(r => r.Path == file) is var byLabel and >= 0 ? byLabel
                 : reports.FindIndex(r => r.Kind == "annotations");
             if (owner >= 0)
             {

@@ -54,9 +54,19 @@ public sealed record PlannedLabelFile(string Name, string StagedPath, long Lengt
 public sealed record LabelQaPlan(string Batch, IReadOnlyList<PlannedImage> Images, IReadOnlyList<PlannedLabelFile> Files, IReadOnlyList<int[]> Units);
 
 /// <summary>What one unit found, written to <c>reports/{batch}/qa-units/{index}.json</c>.</summary>
+/// <param name="Index">The unit.</param>
+/// <param name="Files">Its files.</param>
+/// <param name="Boxes">Their boxes.</param>
+/// <param name="BoxesPerLabel">Boxes per label name (an undefined id as <c>#id</c>).</param>
+/// <param name="FindingsPerLabel">Finding counts per label and code.</param>
+/// <param name="Codes">Its findings by code, without the dataset-wide ones (<see cref="LabelTally.DatasetWideCodes"/>).</param>
+/// <param name="Annotators">Agreement per annotator.</param>
+/// <param name="Disputed">The images annotators disagree on most.</param>
+/// <param name="Defined">Each label its files define (files with boxes), with the first file defining it: finish judges unused labels over the whole batch.</param>
 public sealed record LabelQaUnitResult(
     int Index, IReadOnlyList<string> Files, int Boxes, IReadOnlyDictionary<string, int> BoxesPerLabel,
-    IReadOnlyDictionary<string, Dictionary<string, int>> FindingsPerLabel, IReadOnlyList<CodeSummary> Codes, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed);
+    IReadOnlyDictionary<string, Dictionary<string, int>> FindingsPerLabel, IReadOnlyList<CodeSummary> Codes, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed,
+    IReadOnlyDictionary<string, string>? Defined = null);
 
 /// <summary>
 /// The batch's label QA result, <c>reports/{batch}/qa.json</c> (a backfill's: <c>qa.{rules}.json</c>); <c>Rules</c>
@@ -83,9 +93,6 @@ public sealed class LabelQaService(
 {
     /// <summary>YOLO label files or VOC files read by one unit.</summary>
     public const int FilesPerUnit = 500;
-
-    /// <summary>The codes finish recomputes over the whole batch (a unit sees only part of it).</summary>
-    private static IReadOnlySet<string> BatchStatistics => LabelChecks.CountStatisticCodes;
 
     /// <summary>
     /// The report blob names of a batch's run. A backfill's run under rules <paramref name="rules"/> keeps its
@@ -225,6 +232,7 @@ public sealed class LabelQaService(
         var annotators = new List<AnnotatorScore>();
         var disputed = new List<DisputedImage>();
         var boxes = 0;
+        var tally = new LabelTally();
         var panel = new List<(string Annotator, LabelDocument Document)>();
         LabelDocument? truth = null;
         var agreementOptions = new AgreementOptions { Iou = options.Value.AgreementIou, Quorum = options.Value.AgreementQuorum };
@@ -263,7 +271,8 @@ public sealed class LabelQaService(
                 }
 
                 boxes += document.Boxes.Count;
-                codes.AddRange(LabelChecks.Run(document, real, options.Value).Where(f => !BatchStatistics.Contains(f.Finding.Code)));
+                tally.Add(document, source.Source);
+                codes.AddRange(LabelChecks.Run(document, real, options.Value).Where(f => !LabelTally.DatasetWideCodes.Contains(f.Finding.Code)));
                 var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
                 foreach (var box in document.Boxes)
                 {
@@ -292,7 +301,7 @@ public sealed class LabelQaService(
         var report = LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, codes);
         var perLabel = codes.Where(f => f.Label is not null).GroupBy(f => f.Label!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.GroupBy(f => f.Finding.Code, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Count(), StringComparer.Ordinal), StringComparer.Ordinal);
-        return new LabelQaUnitResult(index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, perLabel, report.Codes, annotators, disputed);
+        return new LabelQaUnitResult(index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, perLabel, report.Codes, annotators, disputed, tally.Defined);
     }
 
     /// <summary>
@@ -309,7 +318,15 @@ public sealed class LabelQaService(
         }
 
         var boxesPerLabel = results.SelectMany(r => r.BoxesPerLabel).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Value), StringComparer.Ordinal);
-        var statistics = LabelChecks.CountStatistics(boxesPerLabel, options.Value);
+        // Unused labels and the count statistics are judged over the whole batch (a unit sees only part of it); a unit
+        // written before units recorded their labels counts every label it saw as defined.
+        var tally = new LabelTally();
+        foreach (var r in results)
+        {
+            tally.Merge(r.Defined is { } defined ? r.BoxesPerLabel.Where(p => defined.ContainsKey(p.Key)).ToDictionary() : r.BoxesPerLabel, r.Defined ?? new Dictionary<string, string>());
+        }
+
+        var statistics = tally.Findings(options.Value);
         var codes = results.SelectMany(r => r.Codes)
             .Concat(LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, statistics).Codes)
             .GroupBy(c => c.Code, StringComparer.Ordinal)
