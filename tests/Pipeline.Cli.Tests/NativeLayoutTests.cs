@@ -98,19 +98,21 @@ public sealed class NativeLayoutTests : IDisposable
         {
             ["notes.docx"] = [0x50, 0x4b, 0x03, 0x04, 1, 2, 3],
             ["labels/train/todo.txt"] = Encoding.UTF8.GetBytes("relabel the blurry ones, ask Sam about the dogs\nand check the val split twice\n"),
+            // A dataset card as the Hugging Face hub writes it: JSON, but no COCO section, so no annotation file at all.
+            ["dataset_info.json"] = Encoding.UTF8.GetBytes("""{"description": "Pets, 3 classes", "citation": "", "license": "CC-BY-4.0", "features": {"image": {"_type": "Image"}}, "splits": {"train": {"num_examples": 2}}}"""),
         };
 
         var (exit, output, records) = await ValidateAsync(dataset with { Files = files });
 
         Assert.Equal(PipelineCli.Accepted, exit);
-        foreach (var path in new[] { "notes.docx", "labels/train/todo.txt" })
+        foreach (var path in new[] { "notes.docx", "labels/train/todo.txt", "dataset_info.json" })
         {
             var record = Assert.Single(records, r => r.Path == path);
             Assert.Equal(("skipped", "other"), (record.Status, record.Kind));
             Assert.Equal(FindingCodes.FileUnrecognised, Assert.Single(record.Findings).Code);
         }
 
-        Assert.Contains("2 not recognised (skipped)", output, StringComparison.Ordinal);
+        Assert.Contains("3 not recognised (skipped)", output, StringComparison.Ordinal);
     }
 
     [Fact]

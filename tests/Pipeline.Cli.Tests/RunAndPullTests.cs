@@ -159,6 +159,41 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         var unreachable = await Run("versions", "--dataset", "cats", "--api", "http://127.0.0.1:9");
         Assert.Equal(PipelineCli.ServiceError, unreachable.Exit);
     }
+
+    [Theory]
+    [InlineData("coco", "annotations.coco.json", "COCO")]
+    [InlineData("yolo", "data.yaml", "Ultralytics YOLO")]
+    [InlineData("voc", "ImageSets/Main/train.txt", "Pascal VOC devkit")]
+    public async Task Pull_writes_each_format_in_its_tools_layout_and_validate_reads_it_back_with_every_box_and_no_error(string format, string marker, string layout)
+    {
+        await using var storage = azurite.CreateStorage();
+        await PromotionTestData.UseGateWithoutLeakageAsync(storage);
+        await PromotionTestData.IngestBatchAsync(storage, "b1", 9);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using var runner = await TestRunners.StartAsync(storage, timeout.Token);
+        var (id, _) = await PromotionClient.StartAsync(runner.Client, runner.Locks, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
+        await runner.Client.WaitForInstanceCompletionAsync(id, timeout.Token);
+        var target = Path.Combine(folder, format);
+
+        var pulled = await Run("pull", "--dataset", "cats", "--to", target, "--format", format, "--api", runner.Url);
+
+        Assert.True(pulled.Exit == PipelineCli.Accepted, pulled.Error);
+        Assert.True(File.Exists(Path.Combine(target, marker)), marker);
+        var manifest = File.ReadAllLines(Path.Combine(target, "manifest.jsonl")).Select(l => JsonSerializer.Deserialize<ManifestEntry>(l, Pipeline.Core.PipelineJson.Options)!).ToList();
+        var images = format == "voc" ? "JPEGImages" : "images";
+        Assert.All(manifest, e => Assert.True(File.Exists(Path.Combine(target, images, Path.GetFileName(e.Path)))));
+        Assert.Equal(format == "voc", File.Exists(Path.Combine(target, "Annotations", Path.GetFileNameWithoutExtension(manifest[0].Path) + ".xml")));
+
+        // The pulled folder is a dataset in its tool's layout: validate reads every box back, and no file has an error.
+        var json = Path.Combine(folder, format + ".jsonl");
+        var validated = await Run("validate", target, "--json", json);
+        var records = File.ReadAllLines(json).Select(l => JsonSerializer.Deserialize<FileReport>(l, Pipeline.Core.PipelineJson.Options)!).ToList();
+        Assert.All(records, r => Assert.DoesNotContain(r.Findings, f => f.Severity == Pipeline.Core.Findings.Severity.Error));
+        Assert.Equal(PipelineCli.Accepted, validated.Exit);
+        Assert.Equal(manifest.Sum(e => e.Labels.Count), records.Where(r => r.Kind == "annotations").Sum(r => r.Annotations ?? 0));
+        Assert.Equal(manifest.Count, records.Count(r => r.Kind == "image" && r.Status == "accepted"));
+        Assert.Contains(layout, validated.Output, StringComparison.Ordinal);
+    }
 }
 
 /// <summary><c>pipeline run</c> against an API whose label QA never starts (a lost seal event): it gives up, says where to look, exits 4.</summary>

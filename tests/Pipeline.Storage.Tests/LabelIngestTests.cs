@@ -29,7 +29,9 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
         await using var storage = azurite.CreateStorage();
         var dataset = layout switch { "voc" => NativeLayouts.VocDevkit(), "darknet" => NativeLayouts.DarknetYolo(), _ => NativeLayouts.UltralyticsYolo() };
         var rows = new List<CatalogEntry>();
-        foreach (var (path, bytes) in dataset.Files.Append(new("notes.docx", [0x50, 0x4b, 0x03, 0x04, 9, 9])))
+        var card = Encoding.UTF8.GetBytes("""{"description": "Pets", "license": "CC-BY-4.0", "splits": {"train": {"num_examples": 2}}}""");
+        var others = new Dictionary<string, byte[]> { ["notes.docx"] = [0x50, 0x4b, 0x03, 0x04, 9, 9], ["dataset_info.json"] = card };
+        foreach (var (path, bytes) in dataset.Files.Concat(others))
         {
             await storage.UploadAsync("b/" + path, bytes, dataset: "pets");
             rows.Add((await storage.Ingest.IngestAsync("b/" + path, Timeout)).Entry!);
@@ -40,8 +42,9 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
         Assert.Empty(await storage.ListAsync(storage.Quarantine));
         Assert.Equal(dataset.Boxes, rows.Where(r => r.Kind == CatalogKinds.Labels).Sum(r => r.Annotations ?? 0));
         Assert.Equal(dataset.AnnotationFiles, rows.Count(r => r.Kind == CatalogKinds.Labels));
-        var other = Assert.Single(rows, r => r.Kind == CatalogKinds.Other);
-        Assert.Equal(("b/notes.docx", FindingCodes.FileUnrecognised), (other.Name, Assert.Single(other.Findings).Code));
+        var unrecognised = rows.Where(r => r.Kind == CatalogKinds.Other).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+        Assert.Equal(["b/dataset_info.json", "b/notes.docx"], unrecognised.Select(r => r.Name));
+        Assert.All(unrecognised, r => Assert.Equal(FindingCodes.FileUnrecognised, Assert.Single(r.Findings).Code));
         Assert.All(rows.Where(r => r.Kind == CatalogKinds.Layout), r =>
         {
             Assert.Equal(FindingCodes.FileLayout, Assert.Single(r.Findings).Code);

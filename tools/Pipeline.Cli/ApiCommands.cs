@@ -238,34 +238,53 @@ internal static class ApiCommands
         var endpoint = new Endpoint();
         var dataset = DatasetOption();
         var version = new Option<int?>("--version") { Description = "The version (default: the current one)." };
-        var to = new Option<string>("--to") { Description = "The folder to fill: images/, manifest.jsonl, annotations.coco.json, the YOLO files.", Required = true };
-        var command = new Command("pull", "Download a dataset version, verifying every file against the manifest's SHA-256; resumes after an interruption.") { dataset, version, to };
+        var to = new Option<string>("--to") { Description = "The folder to fill: the images, manifest.jsonl, dataset.json and the annotations in the chosen format.", Required = true };
+        var format = new Option<string?>("--format")
+        {
+            Description = "coco: images/ and annotations.coco.json; yolo: images/, labels/, {split}.txt and data.yaml (Ultralytics); "
+                + "voc: JPEGImages/, Annotations/ and ImageSets/Main/ (a VOC devkit year folder). Default: coco and yolo together.",
+        };
+        format.AcceptOnlyFromAmong(PullFormats.Coco, PullFormats.Yolo, PullFormats.Voc);
+        var command = new Command("pull", "Download a dataset version, verifying every file against the manifest's SHA-256; resumes after an interruption.") { dataset, version, to, format };
         endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
-            var result = await PullAsync(api, terminal, parsed.GetValue(dataset)!, parsed.GetValue(version), parsed.GetValue(to)!, ct);
+            var result = await PullAsync(api, terminal, parsed.GetValue(dataset)!, parsed.GetValue(version), parsed.GetValue(to)!, ct, parsed.GetValue(format));
             await PrintAsync(terminal, JsonSerializer.SerializeToElement(result, PipelineJson.Options), () =>
-                $"Version {result.Version} of '{result.Dataset}' in {result.Folder}: {result.Images:N0} images ({result.Downloaded:N0} downloaded, {result.AlreadyThere:N0} already there and verified).");
+                $"Version {result.Version} of '{result.Dataset}' in {result.Folder} as {string.Join(" and ", result.Formats)}: {result.Images:N0} images ({result.Downloaded:N0} downloaded, {result.AlreadyThere:N0} already there and verified).");
             return PipelineCli.Accepted;
         });
         return command;
     }
 
-    internal sealed record PullResult(string Dataset, int Version, string Id, string Folder, int Images, int Downloaded, int AlreadyThere);
+    internal sealed record PullResult(string Dataset, int Version, string Id, string Folder, int Images, int Downloaded, int AlreadyThere, IReadOnlyList<string> Formats);
+
+    /// <summary>The layouts <c>pull --format</c> writes.</summary>
+    internal static class PullFormats
+    {
+        public const string Coco = "coco";
+        public const string Yolo = "yolo";
+        public const string Voc = "voc";
+    }
 
     /// <summary>
     /// Downloads a version: the manifest first (checked against the version id, its SHA-256), then every image not
     /// already present with the right hash, each written to a <c>.partial</c> file, checked, and only then moved to
     /// its name; the exports last. Running it again after an interruption fetches only what is missing or wrong.
+    /// <paramref name="format"/> chooses the layout (null: COCO and YOLO beside one <c>images/</c> folder); a version
+    /// published before VOC archives were written gets its VOC files built here from the verified manifest.
     /// </summary>
-    internal static async Task<PullResult> PullAsync(ApiClient api, Terminal terminal, string dataset, int? version, string folder, CancellationToken ct)
+    internal static async Task<PullResult> PullAsync(ApiClient api, Terminal terminal, string dataset, int? version, string folder, CancellationToken ct, string? format = null)
     {
+        string[] formats = format is null ? [PullFormats.Coco, PullFormats.Yolo] : [format];
         var versions = await api.GetAsync($"datasets/{dataset}/versions", ct);
         var n = version ?? (versions.GetProperty("current") is { ValueKind: JsonValueKind.Number } current ? current.GetInt32()
             : throw new ApiException(System.Net.HttpStatusCode.NotFound, $"'{dataset}' has no published version."));
         var info = await api.GetAsync($"datasets/{dataset}/versions/{n}", ct);
         var id = info.GetProperty("id").GetString()!;
         var root = Path.GetFullPath(folder);
-        Directory.CreateDirectory(Path.Combine(root, "images"));
+        // The devkit keeps its images in JPEGImages/ (whatever their format); the manifest's paths are images/{name}.
+        var imageFolder = format == PullFormats.Voc ? "JPEGImages" : "images";
+        Directory.CreateDirectory(Path.Combine(root, imageFolder));
 
         var manifestPath = Path.Combine(root, "manifest.jsonl");
         await DownloadVerifiedAsync(api, $"datasets/{dataset}/versions/{n}/files/manifest.jsonl", manifestPath, id, null, ct);
@@ -281,7 +300,7 @@ internal static class ApiCommands
         int downloaded = 0, present = 0, done = 0;
         await Parallel.ForEachAsync(entries, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (entry, token) =>
         {
-            var target = Path.Combine(root, entry.Path.Replace('/', Path.DirectorySeparatorChar));
+            var target = Path.Combine(root, imageFolder, Path.GetFileName(entry.Path));
             if (File.Exists(target) && new FileInfo(target).Length == entry.Size && await HashAsync(target, token) == entry.Sha256)
             {
                 Interlocked.Increment(ref present);
@@ -295,14 +314,37 @@ internal static class ApiCommands
             terminal.Progress("images", Interlocked.Increment(ref done), entries.Count);
         });
 
-        foreach (var file in new[] { "dataset.json", "annotations.coco.json", "yolo.tar" })
+        await DownloadVerifiedAsync(api, $"datasets/{dataset}/versions/{n}/files/dataset.json", Path.Combine(root, "dataset.json"), null, null, ct);
+        if (formats.Contains(PullFormats.Coco))
         {
-            await DownloadVerifiedAsync(api, $"datasets/{dataset}/versions/{n}/files/{file}", Path.Combine(root, file), null, null, ct);
+            await DownloadVerifiedAsync(api, $"datasets/{dataset}/versions/{n}/files/annotations.coco.json", Path.Combine(root, "annotations.coco.json"), null, null, ct);
         }
 
-        // The YOLO labels, lists and data.yaml beside images/ (the Ultralytics layout); the archive stays as the record.
-        await TarFile.ExtractToDirectoryAsync(Path.Combine(root, "yolo.tar"), root, overwriteFiles: true, ct);
-        return new PullResult(dataset, n, id, root, entries.Count, downloaded, present);
+        // The archives are unpacked in place (YOLO: labels, lists and data.yaml beside images/, the Ultralytics layout;
+        // VOC: Annotations/ and ImageSets/ beside JPEGImages/); each archive stays as the record.
+        foreach (var (name, archive, write) in new (string, string, Func<Func<Stream>, Stream, CancellationToken, Task>)[]
+            { (PullFormats.Yolo, "yolo.tar", VersionExports.WriteYoloAsync), (PullFormats.Voc, "voc.tar", VersionExports.WriteVocAsync) })
+        {
+            if (!formats.Contains(name))
+            {
+                continue;
+            }
+
+            var path = Path.Combine(root, archive);
+            if (info.TryGetProperty("files", out var files) && files.TryGetProperty(name, out _))
+            {
+                await DownloadVerifiedAsync(api, $"datasets/{dataset}/versions/{n}/files/{archive}", path, null, null, ct);
+            }
+            else
+            {
+                await using var file = File.Create(path);
+                await write(() => File.OpenRead(manifestPath), file, ct);
+            }
+
+            await TarFile.ExtractToDirectoryAsync(path, root, overwriteFiles: true, ct);
+        }
+
+        return new PullResult(dataset, n, id, root, entries.Count, downloaded, present, formats);
     }
 
     /// <summary>Downloads to <c>{target}.partial</c>, checks size and SHA-256 when given, then moves it to its name.</summary>

@@ -6,8 +6,8 @@ using System.Text.Json;
 namespace Pipeline.Core.Datasets;
 
 /// <summary>
-/// The exports written beside a manifest, streamed from it (never held whole): COCO detection JSON and a YOLO
-/// archive. Class ids are the labels in ordinal order, the same in both.
+/// The exports written beside a manifest, streamed from it (never held whole): COCO detection JSON, a YOLO archive
+/// and a Pascal VOC archive. Class ids are the labels in ordinal order, the same in COCO and YOLO.
 /// </summary>
 public static class VersionExports
 {
@@ -117,6 +117,34 @@ public static class VersionExports
         }
 
         await AddAsync(tar, "data.yaml", yaml.ToString(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <c>voc.tar</c>, a Pascal VOC devkit year folder: <c>Annotations/{id}.xml</c> per image (boxes in pixel
+    /// corners, the image in <c>JPEGImages/{id}.{ext}</c>, <c>id</c> its SHA-256) and <c>ImageSets/Main/{split}.txt</c>
+    /// (ids, one a line; <c>trainval.txt</c> as the devkit has it when there are both). Same manifest, same archive.
+    /// </summary>
+    public static async Task WriteVocAsync(Func<Stream> openManifest, Stream output, CancellationToken cancellationToken)
+    {
+        var splits = new SortedDictionary<string, StringBuilder>(StringComparer.Ordinal);
+        await using var tar = new TarWriter(output, TarEntryFormat.Ustar, leaveOpen: true);
+        await foreach (var entry in ReadAsync(openManifest, cancellationToken))
+        {
+            var id = System.IO.Path.GetFileNameWithoutExtension(entry.Path);
+            var objects = entry.Labels.Select(b => new Labels.VocObject(b.Label, b.X, b.Y, b.X + b.Width, b.Y + b.Height));
+            await AddAsync(tar, $"Annotations/{id}.xml", Labels.VocWriter.Annotation(System.IO.Path.GetFileName(entry.Path), entry.Width, entry.Height, objects), cancellationToken);
+            (splits.TryGetValue(entry.Split, out var list) ? list : splits[entry.Split] = new StringBuilder()).Append(id).Append('\n');
+        }
+
+        if (splits.TryGetValue(SplitNames.Train, out var train) && splits.TryGetValue(SplitNames.Val, out var val))
+        {
+            splits["trainval"] = new StringBuilder().Append(train).Append(val);
+        }
+
+        foreach (var (split, list) in splits)
+        {
+            await AddAsync(tar, $"ImageSets/Main/{split}.txt", list.ToString(), cancellationToken);
+        }
     }
 
     /// <summary>The version's labels in ordinal order with their COCO ids (1-based; YOLO uses the id − 1).</summary>

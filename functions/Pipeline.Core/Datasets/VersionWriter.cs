@@ -6,7 +6,7 @@ namespace Pipeline.Core.Datasets;
 
 /// <summary>
 /// Writes a version's files: <c>manifest.jsonl</c> (the plan with the published hashes), <c>annotations.coco.json</c>,
-/// <c>yolo.tar</c>, the gate and its result, and <c>dataset.json</c> last. Until the pointer names it, a version is a
+/// <c>yolo.tar</c>, <c>voc.tar</c>, the gate and its result, and <c>dataset.json</c> last. Until the pointer names it, a version is a
 /// draft nobody reads.
 /// </summary>
 internal sealed class VersionWriter(IDatasetRegistry registry, IPromotionBlobs blobs, ILabelQaStore reports, string labelRules, TimeProvider time)
@@ -36,6 +36,7 @@ internal sealed class VersionWriter(IDatasetRegistry registry, IPromotionBlobs b
             await UploadFileAsync(PromotionService.VersionFile(plan.Dataset, plan.Version, "manifest.jsonl"), manifestPath, "application/x-ndjson", cancellationToken);
             await WriteExportAsync(plan, "annotations.coco.json", "application/json", manifestPath, VersionExports.WriteCocoAsync, cancellationToken);
             await WriteExportAsync(plan, "yolo.tar", "application/x-tar", manifestPath, VersionExports.WriteYoloAsync, cancellationToken);
+            await WriteExportAsync(plan, "voc.tar", "application/x-tar", manifestPath, VersionExports.WriteVocAsync, cancellationToken);
 
             var gateResult = await work.ReadJsonAsync<GateResult>(PromotionWork.GateResult(plan.WorkFolder), cancellationToken);
             await using (var gateResultStream = await blobs.OpenWorkAsync(PromotionWork.GateResult(plan.WorkFolder), cancellationToken))
@@ -53,6 +54,7 @@ internal sealed class VersionWriter(IDatasetRegistry registry, IPromotionBlobs b
                 ["manifest"] = $"{DatasetVersion.Folder(plan.Version)}/manifest.jsonl",
                 ["coco"] = $"{DatasetVersion.Folder(plan.Version)}/annotations.coco.json",
                 ["yolo"] = $"{DatasetVersion.Folder(plan.Version)}/yolo.tar",
+                ["voc"] = $"{DatasetVersion.Folder(plan.Version)}/voc.tar",
                 ["gateResult"] = $"{DatasetVersion.Folder(plan.Version)}/gate-result.json",
             };
             var version = new DatasetVersion(

@@ -80,14 +80,18 @@ public sealed partial class IngestService
         return LabelEntry(blob, sha, document.Format, findings, document.Boxes.Count, IngestStatus.Accepted, stagedPath: staged);
     }
 
-    /// <summary>The file read as labels, or, for a text file whose lines are not label lines (an image list, prose), what it is instead.</summary>
+    /// <summary>
+    /// The file read as labels, or, for a text file whose lines are not label lines (an image list, prose) or a JSON
+    /// object that is no COCO file (a dataset card), what it is instead.
+    /// </summary>
     private static (LabelDocument? Document, FileKind? Side) Read(LabelFormat format, string name, Stream stream)
     {
         var fileName = BlobNames.FileNameOf(name);
         switch (format)
         {
             case LabelFormat.Coco:
-                return (CocoReader.Read(stream, fileName, keepSegmentation: false), null);
+                var coco = CocoReader.Read(stream, fileName, keepSegmentation: false);
+                return coco.NotAnnotations ? (null, FileKind.Unrecognised) : (coco, null);
             case LabelFormat.Voc:
                 return (VocReader.Read([(fileName, stream)]), null);
             default:

@@ -67,9 +67,10 @@ public static class CocoReader
             }
         }
 
+        bool sawSection;
         try
         {
-            Walk(new PythonLiteralStream(replay), source, document, Report, keepSegmentation);
+            sawSection = Walk(new PythonLiteralStream(replay), source, document, Report, keepSegmentation);
         }
         catch (JsonException ex) when (ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
         {
@@ -84,6 +85,14 @@ public static class CocoReader
         catch (InvalidDataException ex)
         {
             Fail(document, source, ex.Message);
+            return document;
+        }
+
+        if (!sawSection)
+        {
+            // A well-formed JSON object that is no COCO file (dataset_info.json, a version's dataset.json): not annotations.
+            document.NotAnnotations = true;
+            document.Findings.Clear();
             return document;
         }
 
@@ -109,8 +118,10 @@ public static class CocoReader
         document.Findings.Add(new Finding(FindingCodes.LabelFileInvalid, Severity.Error, null, null, message, source));
     }
 
-    private static void Walk(Stream stream, string source, LabelDocument document, Action<string, string> report, bool keepSegmentation)
+    /// <summary>Walks the top-level object; returns whether it had any of the COCO sections.</summary>
+    private static bool Walk(Stream stream, string source, LabelDocument document, Action<string, string> report, bool keepSegmentation)
     {
+        var sawSection = false;
         var buffer = new byte[64 * 1024];
         var length = 0;
         var final = false;
@@ -130,7 +141,7 @@ public static class CocoReader
             bool progressed;
             try
             {
-                progressed = Step(ref reader, buffer, ref phase, ref section, document, report, keepSegmentation);
+                progressed = Step(ref reader, buffer, ref phase, ref section, ref sawSection, document, report, keepSegmentation);
             }
             catch (JsonException) when (final && IsValidPrefix(buffer.AsSpan(0, length), state))
             {
@@ -147,7 +158,7 @@ public static class CocoReader
                     throw new InvalidDataException($"'{source}' has data after its top-level object.");
                 }
 
-                return;
+                return sawSection;
             }
 
             if (final && !progressed)
@@ -169,6 +180,7 @@ public static class CocoReader
             length -= consumed;
         }
 
+        return sawSection;
     }
 
     /// <summary>
@@ -382,7 +394,7 @@ public static class CocoReader
     /// Consumes as many whole units (a property with its value, an array element) as the buffer holds; leaves the
     /// reader at the last unit boundary. True when at least one unit was consumed or the document ended.
     /// </summary>
-    private static bool Step(ref Utf8JsonReader reader, byte[] buffer, ref Phase phase, ref Section section, LabelDocument document, Action<string, string> report, bool keepSegmentation)
+    private static bool Step(ref Utf8JsonReader reader, byte[] buffer, ref Phase phase, ref Section section, ref bool sawSection, LabelDocument document, Action<string, string> report, bool keepSegmentation)
     {
         var progressed = false;
         while (true)
@@ -432,6 +444,7 @@ public static class CocoReader
 
                     if (section != Section.None)
                     {
+                        sawSection = true;
                         if (reader.TokenType != JsonTokenType.StartArray)
                         {
                             throw new InvalidDataException($"COCO '{name}' must be an array; here it is {reader.TokenType}.");

@@ -103,6 +103,12 @@ public sealed class LabelDocument
     /// <summary>Labelled keypoints read (COCO person_keypoints: triplets with visibility above 0).</summary>
     public int Keypoints { get; set; }
 
+    /// <summary>
+    /// Whether the file read is not an annotation file at all: a JSON object with none of COCO's <c>images</c>,
+    /// <c>annotations</c> or <c>categories</c> (a dataset card, a tool's settings). It is skipped, never judged.
+    /// </summary>
+    public bool NotAnnotations { get; set; }
+
     /// <summary>Problems found while reading (bad files, bad values, dangling references).</summary>
     public List<Finding> Findings { get; } = [];
 

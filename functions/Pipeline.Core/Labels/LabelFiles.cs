@@ -43,7 +43,14 @@ public static class LabelFiles
         foreach (var coco in readable.Where(f => FormatOf(f.Path) == LabelFormat.Coco))
         {
             using var stream = coco.Open();
-            sources.Add(new LabelSource(coco.Path, CocoReader.Read(stream, coco.Path, keepSegmentation: false), [coco.Path]));
+            var document = CocoReader.Read(stream, coco.Path, keepSegmentation: false);
+            if (document.NotAnnotations)
+            {
+                notLabels?.Add((coco.Path, FileKind.Unrecognised));
+                continue;
+            }
+
+            sources.Add(new LabelSource(coco.Path, document, [coco.Path]));
         }
 
         var voc = readable.Where(f => FormatOf(f.Path) == LabelFormat.Voc).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();

@@ -17,58 +17,69 @@ public static class VocWriter
         var labels = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
         var boxes = document.Boxes.ToLookup(b => b.ImageId);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        var settings = new XmlWriterSettings { Indent = true, IndentChars = "\t", OmitXmlDeclaration = true };
         foreach (var image in document.Images)
         {
             var (sx, sy) = document.Normalized
                 ? (image.Width ?? throw new InvalidOperationException($"'{image.FileName}' has no width: a normalised box cannot be written in pixels."),
                    image.Height ?? throw new InvalidOperationException($"'{image.FileName}' has no height: a normalised box cannot be written in pixels."))
                 : (1, 1);
-            using var text = new StringWriter(CultureInfo.InvariantCulture);
-            using (var xml = XmlWriter.Create(text, settings))
-            {
-                xml.WriteStartElement("annotation");
-                xml.WriteElementString("folder", "JPEGImages");
-                xml.WriteElementString("filename", Path.GetFileName(image.FileName));
-                if (image is { Width: { } w, Height: { } h })
-                {
-                    xml.WriteStartElement("size");
-                    xml.WriteElementString("width", w.ToString(CultureInfo.InvariantCulture));
-                    xml.WriteElementString("height", h.ToString(CultureInfo.InvariantCulture));
-                    xml.WriteElementString("depth", "3");
-                    xml.WriteEndElement();
-                }
-
-                xml.WriteElementString("segmented", "0");
-                foreach (var box in boxes[image.Id].Where(b => labels.ContainsKey(b.CategoryId)))
-                {
-                    xml.WriteStartElement("object");
-                    xml.WriteElementString("name", labels[box.CategoryId]);
-                    foreach (var key in new[] { "pose", "truncated", "difficult", "occluded" })
-                    {
-                        if (box.Attributes?.TryGetValue(key, out var value) == true)
-                        {
-                            xml.WriteElementString(key, value);
-                        }
-                    }
-
-                    xml.WriteStartElement("bndbox");
-                    xml.WriteElementString("xmin", Number(box.X * sx));
-                    xml.WriteElementString("ymin", Number(box.Y * sy));
-                    xml.WriteElementString("xmax", Number((box.X + box.Width) * sx));
-                    xml.WriteElementString("ymax", Number((box.Y + box.Height) * sy));
-                    xml.WriteEndElement();
-                    xml.WriteEndElement();
-                }
-
-                xml.WriteEndElement();
-            }
-
-            files[Path.ChangeExtension(Path.GetFileName(image.FileName), ".xml")] = text.ToString() + "\n";
+            var objects = boxes[image.Id].Where(b => labels.ContainsKey(b.CategoryId))
+                .Select(b => new VocObject(labels[b.CategoryId], b.X * sx, b.Y * sy, (b.X + b.Width) * sx, (b.Y + b.Height) * sy, b.Attributes));
+            files[Path.ChangeExtension(Path.GetFileName(image.FileName), ".xml")] = Annotation(Path.GetFileName(image.FileName), image.Width, image.Height, objects);
         }
 
         return files;
     }
 
+    /// <summary>One image's annotation file, its image in the devkit's <c>JPEGImages</c> folder.</summary>
+    public static string Annotation(string fileName, int? width, int? height, IEnumerable<VocObject> objects)
+    {
+        var settings = new XmlWriterSettings { Indent = true, IndentChars = "\t", OmitXmlDeclaration = true };
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var xml = XmlWriter.Create(text, settings))
+        {
+            xml.WriteStartElement("annotation");
+            xml.WriteElementString("folder", "JPEGImages");
+            xml.WriteElementString("filename", fileName);
+            if (width is { } w && height is { } h)
+            {
+                xml.WriteStartElement("size");
+                xml.WriteElementString("width", w.ToString(CultureInfo.InvariantCulture));
+                xml.WriteElementString("height", h.ToString(CultureInfo.InvariantCulture));
+                xml.WriteElementString("depth", "3");
+                xml.WriteEndElement();
+            }
+
+            xml.WriteElementString("segmented", "0");
+            foreach (var box in objects)
+            {
+                xml.WriteStartElement("object");
+                xml.WriteElementString("name", box.Name);
+                foreach (var key in new[] { "pose", "truncated", "difficult", "occluded" })
+                {
+                    if (box.Attributes?.TryGetValue(key, out var value) == true)
+                    {
+                        xml.WriteElementString(key, value);
+                    }
+                }
+
+                xml.WriteStartElement("bndbox");
+                xml.WriteElementString("xmin", Number(box.XMin));
+                xml.WriteElementString("ymin", Number(box.YMin));
+                xml.WriteElementString("xmax", Number(box.XMax));
+                xml.WriteElementString("ymax", Number(box.YMax));
+                xml.WriteEndElement();
+                xml.WriteEndElement();
+            }
+
+            xml.WriteEndElement();
+        }
+
+        return text.ToString() + "\n";
+    }
+
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
+
+/// <summary>One object of a VOC annotation: its label, its corners in pixels and the attributes VOC knows (pose, truncated, difficult, occluded).</summary>
+public sealed record VocObject(string Name, double XMin, double YMin, double XMax, double YMax, IReadOnlyDictionary<string, string>? Attributes = null);

@@ -46,6 +46,7 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
         ["manifest.jsonl"] = "application/x-ndjson",
         ["annotations.coco.json"] = "application/json",
         ["yolo.tar"] = "application/x-tar",
+        ["voc.tar"] = "application/x-tar",
         ["gate-result.json"] = "application/json",
         ["gate.json"] = "application/json",
     };
