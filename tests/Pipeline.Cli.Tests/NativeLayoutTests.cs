@@ -16,7 +16,7 @@ public sealed class NativeLayoutTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    public static TheoryData<string> Layouts { get; } = ["voc", "darknet", "ultralytics", "cvat", "labelstudio"];
+    public static TheoryData<string> Layouts { get; } = ["voc", "darknet", "ultralytics", "cvat", "labelstudio", "roboflow-coco", "roboflow-yolo", "coco-panoptic"];
 
     private static NativeLayouts.Dataset Make(string layout) => layout switch
     {
@@ -24,6 +24,9 @@ public sealed class NativeLayoutTests : IDisposable
         "darknet" => NativeLayouts.DarknetYolo(),
         "cvat" => NativeLayouts.CvatForImages(),
         "labelstudio" => NativeLayouts.LabelStudio(),
+        "roboflow-coco" => NativeLayouts.RoboflowCoco(),
+        "roboflow-yolo" => NativeLayouts.RoboflowYolo(),
+        "coco-panoptic" => NativeLayouts.CocoPanoptic(),
         _ => NativeLayouts.UltralyticsYolo(),
     };
 
@@ -33,6 +36,9 @@ public sealed class NativeLayoutTests : IDisposable
         "darknet" => "Darknet YOLO: 4 annotation files, 3 boxes, splits train",
         "cvat" => "CVAT for images 1.1: 1 annotation files, 3 boxes",
         "labelstudio" => "Label Studio export: 1 annotation files, 2 boxes",
+        "roboflow-coco" => "Roboflow COCO: 2 annotation files, 3 boxes, splits train, valid",
+        "roboflow-yolo" => "Ultralytics YOLO: 5 annotation files, 5 boxes, splits train, valid, test",
+        "coco-panoptic" => "COCO: 1 annotation files, 2 boxes",
         _ => "Ultralytics YOLO: 4 annotation files, 4 boxes, splits train, val",
     };
 
@@ -58,8 +64,93 @@ public sealed class NativeLayoutTests : IDisposable
         Assert.Equal(PipelineCli.Accepted, exit);
         Assert.Equal(dataset.Boxes, records.Where(r => r.Kind == "annotations").Sum(r => r.Annotations ?? 0));
         Assert.Equal(dataset.AnnotationFiles, records.Count(r => r.Kind == "annotations"));
-        Assert.Contains(Summary(layout), output, StringComparison.Ordinal);
+        Assert.True(output.Contains(Summary(layout), StringComparison.Ordinal), output);
         Assert.DoesNotContain("YOLO labels", output, StringComparison.Ordinal);
+
+        // Each image in the split its lists or folders give it (written by hand with the data), and nothing else placed.
+        var expected = dataset.ImageSplits ?? new Dictionary<string, string>();
+        Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), records.Where(r => r.Split is not null).Select(r => KeyValuePair.Create(r.Path, r.Split!)).OrderBy(e => e.Key, StringComparer.Ordinal));
+        if (expected.Count > 0)
+        {
+            var counts = expected.Values.GroupBy(s => s).OrderBy(g => g.Key switch { "train" => 0, "val" => 1, _ => 2 }).Select(g => $"{g.Key} {g.Count()}");
+            Assert.Contains($"Splits the dataset gives: {string.Join(", ", counts)} images", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_split_list_naming_a_missing_image_is_rejected_alone_and_an_image_in_two_splits_is_warned_and_kept_in_the_first()
+    {
+        var voc = NativeLayouts.VocDevkit();
+        var darknet = NativeLayouts.DarknetYolo();
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (path, bytes) in voc.Files)
+        {
+            files["voc/" + path] = path.EndsWith("ImageSets/Main/val.txt", StringComparison.Ordinal) ? Encoding.UTF8.GetBytes("2008_000003\n2008_000001\n") : bytes;
+        }
+
+        foreach (var (path, bytes) in darknet.Files)
+        {
+            files["darknet/" + path] = path == "train.txt" ? Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes) + "data/obj_train_data/frame_000009.jpg\n") : bytes;
+        }
+
+        var (exit, _, records) = await ValidateAsync(new NativeLayouts.Dataset(files, 0, 0, []));
+
+        Assert.Equal(PipelineCli.Rejected, exit);
+        var rejected = Assert.Single(records, r => r.Status == "rejected");
+        Assert.Equal("darknet/train.txt", rejected.Path);
+        var missing = Assert.Single(rejected.Findings, f => f.Code == FindingCodes.SplitImageMissing);
+        Assert.Contains("data/obj_train_data/frame_000009.jpg", missing.Message, StringComparison.Ordinal);
+        var val = Assert.Single(records, r => r.Path == "voc/VOCdevkit/VOC2012/ImageSets/Main/val.txt");
+        Assert.Equal("accepted", val.Status);
+        Assert.Contains("2008_000001.jpg is listed in train", Assert.Single(val.Findings, f => f.Code == FindingCodes.SplitConflict).Message, StringComparison.Ordinal);
+        Assert.Equal("train", Assert.Single(records, r => r.Path == "voc/VOCdevkit/VOC2012/JPEGImages/2008_000001.jpg").Split);
+        Assert.Equal("train", Assert.Single(records, r => r.Path == "darknet/obj_train_data/frame_000002.jpg").Split);
+    }
+
+    [Fact]
+    public async Task A_mask_with_an_unknown_class_or_the_wrong_size_and_a_panoptic_png_off_its_segments_are_rejected_alone()
+    {
+        const string voc = "voc/VOCdevkit/VOC2012/";
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (path, bytes) in NativeLayouts.VocDevkit().Files)
+        {
+            files["voc/" + path] = bytes;
+        }
+
+        foreach (var (path, bytes) in NativeLayouts.CocoPanoptic().Files)
+        {
+            files["coco/" + path] = bytes;
+        }
+
+        // VOC's bird (palette index 3, (128, 128, 0)) in a class mask whose labelmap.txt names background, cat and dog.
+        files[voc + "SegmentationClass/2008_000001.png"] = NativeLayouts.MaskPng(320, 240, (10, 20, 80, 60, 0x400000), (200, 100, 40, 40, 0x808000));
+        // 2008_000003 has one object: an object mask at half size, holding a second object (palette index 2, (0, 128, 0)).
+        files[voc + "SegmentationObject/2008_000003.png"] = NativeLayouts.MaskPng(160, 120, (30, 20, 40, 30, 0x800000), (100, 60, 20, 20, 0x008000));
+        // The panoptic PNG holds segment 7, which segments_info does not list, and lacks the wall segment it lists.
+        files["coco/annotations/panoptic_val2017/000000000139.png"] = NativeLayouts.MaskPng(
+            320, 240, (10, 20, 80, 60, NativeLayouts.PanopticColour(6202563)), (200, 20, 50, 50, NativeLayouts.PanopticColour(7)));
+
+        var (exit, _, records) = await ValidateAsync(new NativeLayouts.Dataset(files, 0, 0, []));
+
+        Assert.Equal(PipelineCli.Rejected, exit);
+        Assert.Equal(
+            ["coco/annotations/panoptic_val2017/000000000139.png", voc + "SegmentationClass/2008_000001.png", voc + "SegmentationObject/2008_000003.png"],
+            records.Where(r => r.Status == "rejected").Select(r => r.Path).Order(StringComparer.Ordinal));
+        var unknownClass = Assert.Single(records.Single(r => r.Path == voc + "SegmentationClass/2008_000001.png").Findings, f => f.Code == FindingCodes.MaskUnknownId);
+        Assert.Contains("1,600 pixel(s) have a colour no class has ((128, 128, 0))", unknownClass.Message, StringComparison.Ordinal);
+        Assert.Contains("the 3 labels of labelmap.txt", unknownClass.Message, StringComparison.Ordinal);
+        var objectMask = records.Single(r => r.Path == voc + "SegmentationObject/2008_000003.png");
+        Assert.Contains("The mask is 160×120; its image is 320×240", Assert.Single(objectMask.Findings, f => f.Code == FindingCodes.MaskSizeMismatch).Message, StringComparison.Ordinal);
+        Assert.Contains("palette index 2); it holds 1 object(s)", Assert.Single(objectMask.Findings, f => f.Code == FindingCodes.MaskUnknownId).Message, StringComparison.Ordinal);
+        var panoptic = records.Single(r => r.Path == "coco/annotations/panoptic_val2017/000000000139.png").Findings.Where(f => f.Code == FindingCodes.MaskSegmentsMismatch).Select(f => f.Message).ToList();
+        Assert.Equal(2, panoptic.Count);
+        Assert.Contains("Segment id(s) 7 are in the PNG but not in segments_info of image 139.", panoptic);
+        Assert.Contains("Segment id(s) 4605006 of segments_info of image 139 have no pixel in the PNG.", panoptic);
+
+        // The sound masks beside them are read and accepted: their size is recorded, and nothing was lost.
+        var sound = records.Single(r => r.Path == voc + "SegmentationClass/2008_000002.png");
+        Assert.Equal(("accepted", 320, 240), (sound.Status, sound.Width, sound.Height));
+        Assert.Equal(files.Count, records.Count);
     }
 
     [Fact]

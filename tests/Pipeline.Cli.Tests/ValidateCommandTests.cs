@@ -52,7 +52,7 @@ public sealed class ValidateCommandTests : IDisposable
 
         using var doc = JsonDocument.Parse(File.ReadAllLines(json).Single());
         var root = doc.RootElement;
-        Assert.Equal(["path", "status", "sha256", "width", "height", "format", "findings", "kind", "annotations"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["path", "status", "sha256", "width", "height", "format", "findings", "kind", "annotations", "split"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("image", root.GetProperty("kind").GetString());
         Assert.Equal("bomb-65535x65535.jpg", root.GetProperty("path").GetString());
         var finding = root.GetProperty("findings")[0];

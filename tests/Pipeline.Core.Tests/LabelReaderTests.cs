@@ -191,6 +191,35 @@ public sealed class LabelReaderTests
     }
 
     [Fact]
+    public void Coco_keypoints_are_checked_against_their_categorys_names_and_skeleton()
+    {
+        // The COCO person category as person_keypoints_val2017.json has it: 17 names, 19 edges numbered from 1.
+        const string names = "\"nose\",\"left_eye\",\"right_eye\",\"left_ear\",\"right_ear\",\"left_shoulder\",\"right_shoulder\",\"left_elbow\",\"right_elbow\",\"left_wrist\",\"right_wrist\",\"left_hip\",\"right_hip\",\"left_knee\",\"right_knee\",\"left_ankle\",\"right_ankle\"";
+        const string skeleton = "[16,14],[14,12],[17,15],[15,13],[12,13],[6,12],[7,13],[6,7],[6,8],[7,9],[8,10],[9,11],[2,3],[1,2],[1,3],[2,4],[3,5],[4,6],[5,7]";
+        var full = string.Join(", ", Enumerable.Range(0, 17).Select(k => k % 4 == 0 ? "0, 0, 0" : $"{100 + k}, {50 + k}, 2"));
+        var valid = ReadCoco($$"""
+            {{{CocoImages}}, "categories": [{"supercategory": "person", "id": 1, "name": "person", "keypoints": [{{names}}], "skeleton": [{{skeleton}}]}],
+             "annotations": [{"id": 1, "image_id": 139, "category_id": 1, "bbox": [10, 20, 300, 200], "num_keypoints": 12, "keypoints": [{{full}}], "iscrowd": 0, "area": 100}]}
+            """);
+
+        Assert.Empty(valid.Findings);
+        Assert.Equal(12, valid.Keypoints);
+
+        // An edge past the 17th keypoint, and an annotation with 16 triplets where the category names 17.
+        var short16 = string.Join(", ", Enumerable.Range(0, 16).Select(k => $"{100 + k}, {50 + k}, 2"));
+        var bad = ReadCoco($$"""
+            {"annotations": [{"id": 7, "image_id": 139, "category_id": 1, "bbox": [10, 20, 300, 200], "keypoints": [{{short16}}]}],
+             {{CocoImages}}, "categories": [{"id": 1, "name": "person", "keypoints": [{{names}}], "skeleton": [[16, 14], [17, 18]]}]}
+            """);
+
+        var messages = bad.Findings.Where(f => f.Code == FindingCodes.LabelValueInvalid).Select(f => f.Message).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Contains(messages, m => m.Contains("skeleton edge 2 is [17, 18]", StringComparison.Ordinal) && m.Contains("numbered 1 to 17", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("annotation 7: 16 keypoints, but category 1 names 17", StringComparison.Ordinal));
+        Assert.Single(bad.Boxes); // the box is still read; only the keypoints are wrong
+    }
+
+    [Fact]
     public void A_cvat_export_reads_boxes_polygons_points_and_tags_with_their_attributes()
     {
         var bytes = NativeLayouts.CvatForImages().Files["annotations.xml"];

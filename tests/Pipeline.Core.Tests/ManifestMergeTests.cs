@@ -52,6 +52,28 @@ public sealed class ManifestMergeTests
     }
 
     [Fact]
+    public async Task A_split_the_dataset_gives_is_kept_through_later_merges_and_a_batch_that_gives_another_moves_it()
+    {
+        var everythingTest = new SplitRatios(0, 0, 1);
+        MergeCandidate Given(string sha, string split) =>
+            New(sha) with { Entry = New(sha).Entry with { Split = split, SplitFrom = ManifestEntry.SplitFromDataset } };
+        var parent = Stream(
+            Entry(Sha('1'), SplitNames.Train) with { SplitFrom = ManifestEntry.SplitFromDataset },
+            Entry(Sha('2'), SplitNames.Val) with { SplitFrom = ManifestEntry.SplitFromDataset },
+            Entry(Sha('3'), SplitNames.Train));
+
+        var lines = await MergeAsync(new ManifestMerge(everythingTest, []), parent, Given(Sha('2'), SplitNames.Train), New(Sha('4')), Given(Sha('5'), SplitNames.Val));
+
+        // Given splits stay (1), move when a batch gives another (2), are taken for new images (5); the rest follow the ratios.
+        Assert.Equal(
+            [(SplitNames.Train, "dataset"), (SplitNames.Train, "dataset"), (SplitNames.Test, null), (SplitNames.Test, null), (SplitNames.Val, "dataset")],
+            lines.Select(l => (l.Entry.Split, l.Entry.SplitFrom)));
+        var totals = new ManifestTotals();
+        lines.ForEach(l => totals.Add(l.Entry));
+        Assert.Equal(3, totals.SplitByDataset);
+    }
+
+    [Fact]
     public async Task A_candidate_already_in_the_parent_keeps_the_parent_entry_and_relabels_it_only_when_its_batch_had_other_boxes()
     {
         var parent = Stream(Entry(Sha('1'), "", Cat), Entry(Sha('2'), "", Cat), Entry(Sha('3'), "", Cat), Entry(Sha('4'), "", Cat));
@@ -155,7 +177,7 @@ public sealed class NearPairWatchTests
         watch.Add(Pair("b", "a")); // the same pair again (two findings, or carried over and found again)
         foreach (var sha in new[] { "a", "b", "c", "y", "unrelated" })
         {
-            watch.Observe(sha);
+            watch.Observe(sha, "train");
         }
 
         Assert.Equal([Pair("b", "a")], watch.InVersion);
@@ -168,7 +190,7 @@ public sealed class NearPairWatchTests
     {
         var watch = new NearPairWatch();
         watch.Add(Pair("a", "a"));
-        watch.Observe("a");
+        watch.Observe("a", "train");
 
         Assert.Empty(watch.InVersion);
         Assert.Empty(watch.Carried);

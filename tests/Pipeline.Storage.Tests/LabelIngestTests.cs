@@ -48,8 +48,15 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
         Assert.All(rows.Where(r => r.Kind == CatalogKinds.Layout), r =>
         {
             Assert.Equal(FindingCodes.FileLayout, Assert.Single(r.Findings).Code);
-            Assert.Null(r.StagedPath);
+            // Split lists are kept (promotion reads them to keep the dataset's split); other layout files are only recorded.
+            Assert.Equal(Core.Labels.DatasetSplits.SplitOf(r.Name) is null ? null : $"splits/{r.Sha256}.txt", r.StagedPath);
         });
+        var staged = await storage.ListAsync(storage.Staging);
+        Assert.Equal(
+            rows.Where(r => r.Kind == CatalogKinds.Layout && r.StagedPath is not null).Select(r => r.StagedPath!).Distinct().Order(StringComparer.Ordinal),
+            staged.Where(s => s.StartsWith("splits/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        // VOC: Main train, val, trainval; Segmentation train, val; Layout and Action train. Darknet: train.txt.
+        Assert.Equal(layout == "ultralytics" ? 0 : layout == "voc" ? 7 : 1, rows.Count(r => r.StagedPath?.StartsWith("splits/", StringComparison.Ordinal) == true));
         Assert.Equal(dataset.Files.Count - dataset.AnnotationFiles - rows.Count(r => r.Kind == CatalogKinds.Layout), rows.Count(r => r.Kind == CatalogKinds.Image));
     }
 

@@ -19,7 +19,8 @@ public static class NativeLayouts
     /// <param name="Boxes">Boxes in its annotation files.</param>
     /// <param name="AnnotationFiles">Files that hold annotations (label files, XML, JSON, class lists).</param>
     /// <param name="Splits">The splits its lists or folders name.</param>
-    public sealed record Dataset(IReadOnlyDictionary<string, byte[]> Files, int Boxes, int AnnotationFiles, IReadOnlyList<string> Splits)
+    /// <param name="ImageSplits">Image path → the split (train, val, test) its lists or folders put it in, as read by hand.</param>
+    public sealed record Dataset(IReadOnlyDictionary<string, byte[]> Files, int Boxes, int AnnotationFiles, IReadOnlyList<string> Splits, IReadOnlyDictionary<string, string>? ImageSplits = null)
     {
         /// <summary>Writes the files under <paramref name="folder"/>.</summary>
         public void WriteTo(string folder)
@@ -112,8 +113,62 @@ public static class NativeLayouts
         files[$"{root}/ImageSets/Segmentation/val.txt"] = Text($"{ids[2]}\n");
         files[$"{root}/ImageSets/Layout/train.txt"] = Text(string.Empty);
         files[$"{root}/ImageSets/Action/train.txt"] = Text(string.Empty);
-        files["labelmap.txt"] = Text("# label:color_rgb:parts:actions\nbackground:0,0,0::\ncat:64,0,0::\ndog:0,128,0::\n");
-        return new Dataset(files, boxes, ids.Length, ["train", "trainval", "val"]);
+        files["labelmap.txt"] = Text("# label:color_rgb:parts:actions\nbackground:0,0,0::\ncat:64,0,0:head,tail:\ndog:64,0,128:head,tail:sitting,running\n");
+        var splits = new Dictionary<string, string>
+        {
+            [$"{root}/JPEGImages/{ids[0]}.jpg"] = "train", [$"{root}/JPEGImages/{ids[1]}.jpg"] = "train", [$"{root}/JPEGImages/{ids[2]}.jpg"] = "val",
+        };
+        return new Dataset(files, boxes, ids.Length, ["train", "trainval", "val"], splits);
+    }
+
+    /// <summary>An RGB PNG mask, black (0) outside the regions, each region filled with its colour (packed <c>0xRRGGBB</c>).</summary>
+    public static byte[] MaskPng(int width, int height, params (int X, int Y, int W, int H, int Rgb)[] regions)
+    {
+        using var mask = new Image<Rgb24>(width, height, new Rgb24(0, 0, 0));
+        foreach (var (x0, y0, w, h, rgb) in regions)
+        {
+            var colour = new Rgb24((byte)(rgb >> 16), (byte)(rgb >> 8), (byte)rgb);
+            for (var y = y0; y < Math.Min(height, y0 + h); y++)
+            {
+                for (var x = x0; x < Math.Min(width, x0 + w); x++)
+                {
+                    mask[x, y] = colour;
+                }
+            }
+        }
+
+        using var png = new MemoryStream();
+        mask.SaveAsPng(png, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
+        return png.ToArray();
+    }
+
+    /// <summary>The colour COCO panoptic gives segment <paramref name="id"/> (R + 256·G + 256²·B = id), packed <c>0xRRGGBB</c>.</summary>
+    public static int PanopticColour(long id) => (int)(((id % 256) << 16) | ((id / 256 % 256) << 8) | (id / 65536 % 256));
+
+    /// <summary>
+    /// COCO panoptic as <c>panoptic_annotations_trainval2017.zip</c> unpacks: <c>annotations/panoptic_val2017.json</c> (one
+    /// annotation per image with its PNG's <c>file_name</c> and <c>segments_info</c>; categories with <c>isthing</c>) and
+    /// <c>annotations/panoptic_val2017/{image}.png</c>, an RGB PNG whose pixels are segment ids (R + 256·G + 256²·B, 0 where
+    /// no segment is), beside the images in <c>val2017/</c>. Segment ids are large, as COCO's are.
+    /// </summary>
+    public static Dataset CocoPanoptic()
+    {
+        (long Id, int Category, int X, int Y, int W, int H)[] segments = [(6202563, 1, 10, 20, 80, 60), (4605006, 199, 0, 180, 320, 60)];
+        var png = MaskPng(320, 240, [.. segments.Select(s => (s.X, s.Y, s.W, s.H, PanopticColour(s.Id)))]);
+        var info = string.Join(",", segments.Select(s => string.Create(CultureInfo.InvariantCulture,
+            $"{{\"id\":{s.Id},\"category_id\":{s.Category},\"iscrowd\":0,\"bbox\":[{s.X},{s.Y},{s.W},{s.H}],\"area\":{s.W * s.H}}}")));
+        var json = "{\"info\":{\"description\":\"COCO 2018 Panoptic Dataset\",\"version\":\"1.0\",\"year\":2018}," +
+            "\"licenses\":[{\"url\":\"http://creativecommons.org/licenses/by/2.0/\",\"id\":1,\"name\":\"Attribution License\"}]," +
+            "\"images\":[{\"license\":1,\"file_name\":\"000000000139.jpg\",\"height\":240,\"width\":320,\"id\":139}]," +
+            $"\"annotations\":[{{\"segments_info\":[{info}],\"file_name\":\"000000000139.png\",\"image_id\":139}}]," +
+            "\"categories\":[{\"supercategory\":\"person\",\"isthing\":1,\"id\":1,\"name\":\"person\"},{\"supercategory\":\"wall\",\"isthing\":0,\"id\":199,\"name\":\"wall-other-merged\"}]}";
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["val2017/000000000139.jpg"] = TestFiles.Jpeg(320, 240, seed: 139),
+            ["annotations/panoptic_val2017.json"] = Text(json),
+            ["annotations/panoptic_val2017/000000000139.png"] = png,
+        };
+        return new Dataset(files, segments.Length, 1, []);
     }
 
     /// <summary>
@@ -140,7 +195,7 @@ public static class NativeLayouts
             files[$"obj_train_data/frame_{i:D6}.jpg"] = TestFiles.Jpeg(320, 240, seed: 60 + i);
         }
 
-        return new Dataset(files, 3, 4, ["train"]);
+        return new Dataset(files, 3, 4, ["train"], Enumerable.Range(0, 3).ToDictionary(i => $"obj_train_data/frame_{i:D6}.jpg", _ => "train"));
     }
 
     /// <summary>
@@ -160,7 +215,81 @@ public static class NativeLayouts
         files["images/train/a.jpg"] = TestFiles.Jpeg(320, 240, seed: 70);
         files["images/train/b.jpg"] = TestFiles.Jpeg(320, 240, seed: 71);
         files["images/val/c.jpg"] = TestFiles.Jpeg(320, 240, seed: 72);
-        return new Dataset(files, 4, 4, ["train", "val"]);
+        return new Dataset(files, 4, 4, ["train", "val"], new Dictionary<string, string> { ["images/train/a.jpg"] = "train", ["images/train/b.jpg"] = "train", ["images/val/c.jpg"] = "val" });
+    }
+
+    private const string RoboflowReadme = """
+        Pets - v1 2026-11-30 10:00am
+        ==============================
+
+        This dataset was exported via roboflow.com on November 30, 2026 at 10:00 AM GMT
+
+        It includes 3 images.
+        Pets are annotated in COCO format.
+        """;
+
+    /// <summary>
+    /// Roboflow's "COCO" export: <c>{train,valid,test}/_annotations.coco.json</c> beside the split's images (renamed
+    /// <c>{stem}_jpg.rf.{hash}.jpg</c>), ids from 0, the dataset's name as category 0 with the classes under it as
+    /// supercategory, empty <c>segmentation</c> lists, and the two READMEs Roboflow writes at the top.
+    /// </summary>
+    public static Dataset RoboflowCoco()
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["README.dataset.txt"] = Text("# Pets > v1\nhttps://universe.roboflow.com/acme/pets/dataset/1\n\nProvided by a Roboflow user\nLicense: CC BY 4.0\n"),
+            ["README.roboflow.txt"] = Text(RoboflowReadme),
+        };
+        var splits = new Dictionary<string, string>(StringComparer.Ordinal);
+        var boxes = 0;
+        foreach (var (folder, names, seed) in new[] { ("train", new[] { "a", "b" }, 110), ("valid", new[] { "c" }, 120) })
+        {
+            var images = new StringBuilder();
+            var annotations = new StringBuilder();
+            for (var i = 0; i < names.Length; i++)
+            {
+                var file = $"{names[i]}_jpg.rf.{(seed + i) * 7919:x8}.jpg";
+                files[$"{folder}/{file}"] = TestFiles.Jpeg(320, 240, seed: seed + i);
+                splits[$"{folder}/{file}"] = folder == "valid" ? "val" : folder;
+                images.Append(CultureInfo.InvariantCulture, $"{(i > 0 ? "," : string.Empty)}{{\"id\":{i},\"license\":1,\"file_name\":\"{file}\",\"height\":240,\"width\":320,\"date_captured\":\"2026-11-30T10:00:00+00:00\"}}");
+                annotations.Append(CultureInfo.InvariantCulture, $"{(i > 0 ? "," : string.Empty)}{{\"id\":{i},\"image_id\":{i},\"category_id\":{1 + (i % 2)},\"bbox\":[{20 + i},30,80.5,60],\"area\":4830,\"segmentation\":[],\"iscrowd\":0}}");
+                boxes++;
+            }
+
+            files[$"{folder}/_annotations.coco.json"] = Text(
+                "{\"info\":{\"year\":\"2026\",\"version\":\"1\",\"description\":\"Exported from roboflow.com\",\"contributor\":\"\",\"url\":\"https://public.roboflow.com/object-detection/undefined\",\"date_created\":\"2026-11-30T10:00:00+00:00\"}," +
+                "\"licenses\":[{\"id\":1,\"url\":\"https://creativecommons.org/licenses/by/4.0/\",\"name\":\"CC BY 4.0\"}]," +
+                "\"categories\":[{\"id\":0,\"name\":\"pets\",\"supercategory\":\"none\"},{\"id\":1,\"name\":\"cat\",\"supercategory\":\"pets\"},{\"id\":2,\"name\":\"dog\",\"supercategory\":\"pets\"}]," +
+                $"\"images\":[{images}],\"annotations\":[{annotations}]}}");
+        }
+
+        return new Dataset(files, boxes, 2, ["train", "valid"], splits);
+    }
+
+    /// <summary>
+    /// Roboflow's "YOLOv8" export: <c>data.yaml</c> naming <c>../train/images</c>-style folders, <c>nc</c>, <c>names</c> as a
+    /// flow list and a <c>roboflow:</c> block, and <c>{train,valid,test}/images</c> beside <c>{split}/labels</c>.
+    /// </summary>
+    public static Dataset RoboflowYolo()
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["data.yaml"] = Text("train: ../train/images\nval: ../valid/images\ntest: ../test/images\n\nnc: 2\nnames: ['cat', 'dog']\n\nroboflow:\n  workspace: acme\n  project: pets\n  version: 1\n  license: CC BY 4.0\n  url: https://universe.roboflow.com/acme/pets/dataset/1\n"),
+            ["README.roboflow.txt"] = Text(RoboflowReadme),
+            ["train/labels/a_jpg.rf.1f2e3d4c.txt"] = Text("0 0.5 0.5 0.2 0.2\n"),
+            ["train/labels/b_jpg.rf.5a6b7c8d.txt"] = Text("1 0.4 0.4 0.3 0.3\n"),
+            ["valid/labels/c_jpg.rf.9e0f1a2b.txt"] = Text("1 0.5 0.5 0.5 0.5\n0 0.2 0.2 0.1 0.1\n"),
+            ["test/labels/d_jpg.rf.3c4d5e6f.txt"] = Text("0 0.6 0.6 0.2 0.2\n"),
+        };
+        var splits = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (label, seed) in files.Keys.Where(k => k.EndsWith(".txt", StringComparison.Ordinal) && k.Contains("/labels/", StringComparison.Ordinal)).ToList().Select((k, i) => (k, i)))
+        {
+            var image = label.Replace("/labels/", "/images/", StringComparison.Ordinal)[..^4] + ".jpg";
+            files[image] = TestFiles.Jpeg(320, 240, seed: 130 + seed);
+            splits[image] = image.StartsWith("valid/", StringComparison.Ordinal) ? "val" : image[..image.IndexOf('/', StringComparison.Ordinal)];
+        }
+
+        return new Dataset(files, 5, 5, ["train", "valid", "test"], splits);
     }
 
     /// <summary>

@@ -15,7 +15,8 @@ public sealed record FileReport(
     string Format,
     IReadOnlyList<Finding> Findings,
     string Kind = "image",
-    int? Annotations = null)
+    int? Annotations = null,
+    string? Split = null)
 {
     /// <summary>The status of a file that was recognised as nothing and left alone.</summary>
     public const string Skipped = "skipped";
@@ -83,6 +84,13 @@ internal sealed class Reporter(TextWriter output)
         foreach (var group in reports.SelectMany(r => r.Findings).Where(f => f.Severity != Severity.Info).GroupBy(f => f.Code).OrderByDescending(g => g.Count()))
         {
             await output.WriteLineAsync($"  {group.Count(),5}  {group.Key}");
+        }
+
+        var splits = reports.Where(r => r.Split is not null).GroupBy(r => r.Split!).OrderBy(g => g.Key switch { "train" => 0, "val" => 1, _ => 2 }).ToList();
+        if (splits.Count > 0)
+        {
+            await output.WriteLineAsync($"Splits the dataset gives: {string.Join(", ", splits.Select(g => $"{g.Key} {g.Count()}"))} images" +
+                $"{(reports.Count(r => r.Kind == "image") is var all && all > splits.Sum(g => g.Count()) ? $" ({all - splits.Sum(g => g.Count())} not placed)" : string.Empty)}");
         }
 
         bool Inside(FileReport r, Core.Labels.DatasetLayout layout) => layout.Folder.Length == 0 || r.Path.StartsWith(layout.Folder + "/", StringComparison.Ordinal);

@@ -5,6 +5,7 @@ using Pipeline.Core.Images;
 using Pipeline.Core.Labels;
 
 using Pipeline.Core.Gates;
+using Pipeline.Core.Ingest;
 
 namespace Pipeline.Cli;
 
@@ -48,8 +49,11 @@ internal static class ValidateCommand
             using var guard = new ImageGuard(Options.Create(new ImageGuardOptions()), TimeProvider.System);
             var reports = await ValidateAsync(guard, files, cancellationToken);
             var seen = gate is null ? null : new GateObservations();
-            reports.AddRange(ValidateLabels(labels, reports, new LabelQaOptions(), seen));
+            var masks = new MaskKey();
+            reports.AddRange(ValidateLabels(labels, reports, new LabelQaOptions(), seen, masks));
             reports.AddRange(collected.Others.Select(o => FileReport.Other(o.RelativePath, o.Kind)));
+            await ValidateMasks.ApplyAsync(guard, reports, collected.Others, masks, cancellationToken);
+            ApplySplits(reports, [.. collected.Images, .. collected.Labels, .. collected.Others.Select(o => (o.FullPath, o.RelativePath))]);
             reports.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
             await new Reporter(output).PrintAsync(reports, DatasetFiles.Layouts([.. reports.Select(r => r.Path)]));
             if (parsed.GetValue(json) is { } jsonPath)
@@ -112,7 +116,8 @@ internal static class ValidateCommand
     /// Label QA over a folder's annotation files, against the images validated beside them (paired by relative path
     /// or by file name): one record per annotation file, each finding naming the image and annotation it concerns.
     /// </summary>
-    internal static List<FileReport> ValidateLabels(IReadOnlyList<(string FullPath, string RelativePath)> labels, IReadOnlyList<FileReport> images, LabelQaOptions options, GateObservations? seen = null)
+    internal static List<FileReport> ValidateLabels(
+        IReadOnlyList<(string FullPath, string RelativePath)> labels, IReadOnlyList<FileReport> images, LabelQaOptions options, GateObservations? seen = null, MaskKey? masks = null)
     {
         if (labels.Count == 0)
         {
@@ -134,6 +139,7 @@ internal static class ValidateCommand
         foreach (var source in LabelFiles.Read(files, [.. images.Select(i => i.Path)], options, notLabels))
         {
             tally.Add(source.Document, source.Source);
+            masks?.Add(source.Document);
             var findings = LabelChecks.Run(source.Document, images.Count > 0 ? real : null, options).Where(f => !LabelTally.DatasetWideCodes.Contains(f.Finding.Code)).ToList();
             if (seen is not null)
             {
@@ -194,6 +200,41 @@ internal static class ValidateCommand
     }
 
     /// <summary>
+    /// The dataset's own splits (<see cref="DatasetSplits"/>): each image placed gets its split; each split list's
+    /// findings (lines naming no image, images in two splits) go to its record, an error rejecting only that list.
+    /// </summary>
+    internal static void ApplySplits(List<FileReport> reports, IReadOnlyList<(string FullPath, string RelativePath)> files)
+    {
+        var lists = new List<SplitList>();
+        foreach (var (full, relative) in files.Where(f => DatasetSplits.SplitOf(f.RelativePath) is not null))
+        {
+            if (reports.Find(r => r.Path == relative) is { Kind: CatalogKinds.Layout } && new FileInfo(full).Length <= new LabelQaOptions().MaxFileBytes)
+            {
+                lists.Add(new SplitList(relative, File.ReadAllText(full)));
+            }
+        }
+
+        var images = reports.Where(r => r.Kind == "image").Select(r => r.Path).ToList();
+        var assignment = DatasetSplits.Assign(images, [.. reports.Select(r => r.Path)], lists);
+        for (var i = 0; i < reports.Count; i++)
+        {
+            var report = reports[i];
+            if (assignment.ByImage.TryGetValue(report.Path, out var split))
+            {
+                reports[i] = report with { Split = split };
+            }
+            else if (assignment.Findings.Where(f => f.Subject == report.Path).ToList() is { Count: > 0 } found)
+            {
+                reports[i] = report with
+                {
+                    Findings = [.. report.Findings, .. found],
+                    Status = found.Any(f => f.Severity == Severity.Error) ? "rejected" : report.Status,
+                };
+            }
+        }
+    }
+
+    /// <summary>
     /// The folder as the gate sees a promotion: every image is an added image (a rejected one carries its error
     /// findings), accepted images make the version, near duplicates split apart are leakage.
     /// </summary>
@@ -208,7 +249,9 @@ internal static class ValidateCommand
             {
                 if (shaOf.TryGetValue(image.Path, out var sha) && shaOf.TryGetValue(near.Subject!, out var other))
                 {
-                    seen.AddNearDuplicatePair(image.Path, gate.SplitRatios.Assign(sha), near.Subject!, gate.SplitRatios.Assign(other));
+                    // The dataset's own split where it gives one, as the promotion would keep it; otherwise the gate's ratios.
+                    var otherSplit = images.Find(r => r.Path == near.Subject)?.Split;
+                    seen.AddNearDuplicatePair(image.Path, image.Split ?? gate.SplitRatios.Assign(sha), near.Subject!, otherSplit ?? gate.SplitRatios.Assign(other));
                 }
             }
         }

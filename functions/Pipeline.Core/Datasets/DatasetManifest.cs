@@ -75,6 +75,9 @@ public sealed class ManifestTotals
     /// <summary>Images per split.</summary>
     public SortedDictionary<string, int> Splits { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>Images whose split the dataset's own lists or folders gave (the rest: the gate's ratios).</summary>
+    public int SplitByDataset { get; set; }
+
     /// <summary>Boxes per class.</summary>
     public SortedDictionary<string, int> BoxesPerLabel { get; init; } = new(StringComparer.Ordinal);
 
@@ -88,6 +91,7 @@ public sealed class ManifestTotals
         Bytes += entry.Size;
         Boxes += entry.Labels.Count;
         Splits[entry.Split] = Splits.GetValueOrDefault(entry.Split) + 1;
+        SplitByDataset += entry.SplitFrom is null ? 0 : 1;
         foreach (var box in entry.Labels)
         {
             BoxesPerLabel[box.Label] = BoxesPerLabel.GetValueOrDefault(box.Label) + 1;

@@ -32,9 +32,10 @@ public sealed record VersionLineage(
 /// <param name="LocationStripped">Images published with location metadata removed.</param>
 /// <param name="Splits">Images per split.</param>
 /// <param name="BoxesPerLabel">Boxes per class.</param>
+/// <param name="SplitByDataset">Images whose split the dataset's own lists or folders gave (VOC ImageSets, YOLO lists, split folders); the others' came from the gate's ratios.</param>
 public sealed record VersionCounts(
     int Images, long Bytes, int Boxes, int Added, int Removed, int Relabelled, int LocationStripped,
-    IReadOnlyDictionary<string, int> Splits, IReadOnlyDictionary<string, int> BoxesPerLabel);
+    IReadOnlyDictionary<string, int> Splits, IReadOnlyDictionary<string, int> BoxesPerLabel, int SplitByDataset = 0);
 
 /// <summary>
 /// <c>versions/{n}/dataset.json</c>: an immutable published version. Its <see cref="Id"/> is the SHA-256 of

@@ -25,6 +25,7 @@ public sealed record ManifestBox(string Label, double X, double Y, double Width,
 /// <param name="Labels">Its boxes (empty when it has none).</param>
 /// <param name="Source">The incoming blob it came from (batch first).</param>
 /// <param name="FileName">The file name its annotations know it by.</param>
+/// <param name="SplitFrom"><c>dataset</c> when the dataset's own lists or folders gave <paramref name="Split"/> (it is kept as given); absent when the gate's ratios did.</param>
 public sealed record ManifestEntry(
     string Sha256,
     string OriginalSha256,
@@ -36,8 +37,12 @@ public sealed record ManifestEntry(
     string Split,
     IReadOnlyList<ManifestBox> Labels,
     string Source,
-    string FileName)
+    string FileName,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SplitFrom = null)
 {
+    /// <summary>The <see cref="SplitFrom"/> of a split the dataset gave.</summary>
+    public const string SplitFromDataset = "dataset";
+
     /// <summary>Whether the published bytes differ from the ingested ones.</summary>
     [JsonIgnore]
     public bool Rewritten => Sha256 != OriginalSha256;

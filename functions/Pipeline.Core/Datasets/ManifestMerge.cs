@@ -19,8 +19,9 @@ public sealed record MergeCandidate(ManifestEntry Entry, bool Labelled)
 /// <summary>
 /// The next version's manifest, from the parent's manifest and the images read from the batches being promoted:
 /// a merge-join of two sequences in SHA-256 order, so the parent (which can hold millions of images) is read
-/// once as a stream and never held. Parent images stay (with their split recomputed from the gate's ratios, and
-/// their boxes replaced when a batch brought new ones) unless removed; candidates not in the parent are new.
+/// once as a stream and never held. Parent images stay (with their split recomputed from the gate's ratios unless
+/// the dataset gave it, and their boxes replaced when a batch brought new ones) unless removed; candidates not in the
+/// parent are new. A split the dataset gives (<see cref="ManifestEntry.SplitFrom"/>) is kept, never re-drawn.
 /// Counts are complete once the sequence has been read to its end.
 /// </summary>
 public sealed class ManifestMerge(SplitRatios ratios, IEnumerable<string> removals)
@@ -64,13 +65,15 @@ public sealed class ManifestMerge(SplitRatios ratios, IEnumerable<string> remova
             {
                 var entry = candidates[i++].Entry;
                 Added++;
-                yield return new PlanLine(entry with { Split = ratios.Assign(entry.OriginalSha256) }, true);
+                yield return new PlanLine(entry.SplitFrom is null ? entry with { Split = ratios.Assign(entry.OriginalSha256) } : entry, true);
                 continue;
             }
 
             ParentImages++;
-            var kept = p.Current with { Split = ratios.Assign(p.Current.OriginalSha256) };
             var candidate = order == 0 ? candidates[i++] : null;
+            var kept = candidate?.Entry is { SplitFrom: not null } given ? p.Current with { Split = given.Split, SplitFrom = given.SplitFrom }
+                : p.Current.SplitFrom is null ? p.Current with { Split = ratios.Assign(p.Current.OriginalSha256) }
+                : p.Current;
             if (removals.Remove(kept.OriginalSha256))
             {
                 Removed++;

@@ -19,7 +19,7 @@ public sealed class NearPairWatch
 {
     private readonly HashSet<NearPair> pairs = [];
     private readonly HashSet<string> watched = new(StringComparer.Ordinal);
-    private readonly HashSet<string> present = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> present = new(StringComparer.Ordinal);
 
     /// <summary>Watches <paramref name="pair"/> (a pair added twice counts once).</summary>
     public void Add(NearPair pair)
@@ -31,23 +31,26 @@ public sealed class NearPairWatch
         }
     }
 
-    /// <summary>Notes that the image with <paramref name="sha256"/> is in the version.</summary>
-    public void Observe(string sha256)
+    /// <summary>Notes that the image with <paramref name="sha256"/> is in the version, in <paramref name="split"/>.</summary>
+    public void Observe(string sha256, string split)
     {
         if (watched.Contains(sha256))
         {
-            present.Add(sha256);
+            present[sha256] = split;
         }
     }
 
+    /// <summary>The split of an observed image of a pair (so leakage is judged by the split the version gives it, the dataset's own or the gate's).</summary>
+    public string SplitOf(string sha256) => present[sha256];
+
     /// <summary>The pairs with both images in the version, in a stable order.</summary>
-    public IEnumerable<NearPair> InVersion => Ordered(pairs.Where(p => present.Contains(p.LaterSha256) && present.Contains(p.EarlierSha256)));
+    public IEnumerable<NearPair> InVersion => Ordered(pairs.Where(p => present.ContainsKey(p.LaterSha256) && present.ContainsKey(p.EarlierSha256)));
 
     /// <summary>The pairs whose later image is in the version and whose earlier one is not (yet).</summary>
-    public IEnumerable<NearPair> Pending => Ordered(pairs.Where(p => present.Contains(p.LaterSha256) && !present.Contains(p.EarlierSha256)));
+    public IEnumerable<NearPair> Pending => Ordered(pairs.Where(p => present.ContainsKey(p.LaterSha256) && !present.ContainsKey(p.EarlierSha256)));
 
     /// <summary>The pairs the next version must watch: every pair whose later image is in this one.</summary>
-    public IReadOnlyList<NearPair> Carried => [.. Ordered(pairs.Where(p => present.Contains(p.LaterSha256)))];
+    public IReadOnlyList<NearPair> Carried => [.. Ordered(pairs.Where(p => present.ContainsKey(p.LaterSha256)))];
 
     private static IEnumerable<NearPair> Ordered(IEnumerable<NearPair> pairs) =>
         pairs.OrderBy(p => p.LaterSha256, StringComparer.Ordinal).ThenBy(p => p.EarlierSha256, StringComparer.Ordinal);

@@ -29,9 +29,12 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
         /// <summary>When the upload whose annotations gave <see cref="Labels"/> was ingested: a later upload of the same bytes with boxes relabels it.</summary>
         public DateTimeOffset LabelledAt { get; set; }
 
+        /// <summary>The split its batch's own lists or folders give it (<see cref="DatasetSplits"/>), if any.</summary>
+        public string? Split { get; set; }
+
         public MergeCandidate ToMerge() => new(
             new ManifestEntry(string.Empty, Row.Sha256, string.Empty, 0, Path.GetExtension(Row.StagedPath!).TrimStart('.'), Row.Width!.Value, Row.Height!.Value,
-                string.Empty, Labels ?? [], Row.Name, FileName),
+                Split ?? string.Empty, Labels ?? [], Row.Name, FileName, Split is null ? null : ManifestEntry.SplitFromDataset),
             Labels is not null);
     }
 
@@ -52,6 +55,7 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
     {
         var rows = RowsRead[batch] = new Dictionary<string, string>(StringComparer.Ordinal);
         var labelFiles = new List<CatalogEntry>();
+        var splitLists = new List<CatalogEntry>();
         var images = new List<Candidate>();
         var again = new List<(Candidate First, Candidate Here)>();
         await foreach (var row in catalog.ListBatchAsync(batch, cancellationToken))
@@ -65,6 +69,10 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
             if (row.Kind == CatalogKinds.Labels)
             {
                 labelFiles.Add(row);
+            }
+            else if (row.Kind == CatalogKinds.Layout)
+            {
+                splitLists.Add(row); // a split list: only those are staged
             }
             else if (row is not { Width: not null, Height: not null })
             {
@@ -94,6 +102,12 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
             {
                 (first.Labels, first.LabelledAt) = (here.Labels, here.Row.IngestedAt);
             }
+        }
+
+        await AttachSplitsAsync(batch, rows.Keys, images, splitLists, cancellationToken);
+        foreach (var (first, here) in again.Where(a => a.Here.Split is not null))
+        {
+            first.Split ??= here.Split;
         }
 
         if (await LabelQaService.ReadCurrentAsync(reports, batch, labelRules, cancellationToken) is { } qa)
@@ -130,6 +144,32 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
 
     /// <summary>A blob's name within its batch.</summary>
     public static string Relative(string batch, string name) => name.StartsWith(batch + "/", StringComparison.Ordinal) ? name[(batch.Length + 1)..] : name;
+
+    /// <summary>
+    /// The split the batch's layout gives each of its images: its staged split lists (VOC ImageSets, YOLO list files)
+    /// and split folders, read as <see cref="DatasetSplits"/> reads a folder. Nothing is read for a batch with neither.
+    /// </summary>
+    private async Task AttachSplitsAsync(string batch, IEnumerable<string> names, List<Candidate> images, List<CatalogEntry> listRows, CancellationToken cancellationToken)
+    {
+        var paths = names.Select(n => Relative(batch, n)).ToList();
+        if (listRows.Count == 0 && !paths.Any(p => p.Split('/')[..^1].Any(f => DatasetSplits.Normalise(f) is not null)))
+        {
+            return;
+        }
+
+        var lists = new List<SplitList>();
+        foreach (var row in listRows)
+        {
+            var bytes = await blobs.ReadStagedAsync(row.StagedPath!, cancellationToken) ?? throw new InvalidOperationException($"staging/{row.StagedPath} is missing.");
+            lists.Add(new SplitList(Relative(batch, row.Name), System.Text.Encoding.UTF8.GetString(bytes)));
+        }
+
+        var assignment = DatasetSplits.Assign([.. images.Select(i => i.FileName)], paths, lists);
+        foreach (var image in images)
+        {
+            image.Split = assignment.ByImage.GetValueOrDefault(image.FileName);
+        }
+    }
 
     private async Task AttachLabelsAsync(string batch, List<Candidate> images, List<CatalogEntry> labelRows, CancellationToken cancellationToken)
     {

@@ -10,7 +10,8 @@ namespace Pipeline.Core.Datasets;
 /// Plans the next version of a dataset and evaluates its gate. Its reads grow with the batches it promotes, not
 /// with the dataset: a batch a version took whole, unchanged since (one probe of its catalog partition), is
 /// not read again; the parent's manifest is merged in as a stream (<see cref="ManifestMerge"/>); near-duplicate
-/// findings carry their partner's hash, so no look-up is needed to judge split leakage, and the parent's plan
+/// findings carry their partner's hash, so no look-up is needed to judge split leakage (by the split the version
+/// gives each image: the dataset's own where its lists or folders give one, else the gate's ratios), and the parent's plan
 /// hands on its pairs (<see cref="NearPairWatch"/>), so pairs in skipped batches are judged too.
 /// </summary>
 internal sealed class PromotionPlanner(
@@ -95,7 +96,7 @@ internal sealed class PromotionPlanner(
 
         foreach (var pair in pairs.InVersion)
         {
-            seen.AddNearDuplicatePair(pair.LaterFile, gate.SplitRatios.Assign(pair.LaterSha256), pair.EarlierFile, gate.SplitRatios.Assign(pair.EarlierSha256));
+            seen.AddNearDuplicatePair(pair.LaterFile, pairs.SplitOf(pair.LaterSha256), pair.EarlierFile, pairs.SplitOf(pair.EarlierSha256));
         }
 
         var totals = merged.Totals;
@@ -186,7 +187,7 @@ internal sealed class PromotionPlanner(
                     await JsonSerializer.SerializeAsync(planFile, line, PipelineJson.Options, cancellationToken);
                     planFile.WriteByte((byte)'\n');
                     totals.Add(line.Entry);
-                    pairs.Observe(line.Entry.OriginalSha256);
+                    pairs.Observe(line.Entry.OriginalSha256, line.Entry.Split);
                     if (line.New)
                     {
                         var c = candidates.BySha[line.Entry.OriginalSha256];

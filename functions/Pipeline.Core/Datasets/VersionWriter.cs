@@ -59,7 +59,7 @@ internal sealed class VersionWriter(IDatasetRegistry registry, IPromotionBlobs b
             };
             var version = new DatasetVersion(
                 totals.Id, plan.Dataset, plan.Version, plan.Parent, plan.ParentId, time.GetUtcNow(), gateResult.Passed, gateResult.Warnings, input.Approval,
-                new VersionCounts(totals.Images, totals.Bytes, totals.Boxes, plan.Added, plan.Removed, plan.Relabelled, stripped, totals.Splits, totals.BoxesPerLabel),
+                new VersionCounts(totals.Images, totals.Bytes, totals.Boxes, plan.Added, plan.Removed, plan.Relabelled, stripped, totals.Splits, totals.BoxesPerLabel, totals.SplitByDataset),
                 files,
                 new VersionLineage(plan.Batches, await QaReportsAsync(plan.Batches, cancellationToken), gateResult.GateFile, PromotionWork.GateResult(plan.WorkFolder), input.RunId, input.InstanceId),
                 DatasetVersion.CurrentCodeVersion);

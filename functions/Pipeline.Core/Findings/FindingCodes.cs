@@ -155,6 +155,24 @@ public static class FindingCodes
     /// <summary>Info: a file a dataset layout writes that holds no boxes (split list, config, label map, mask, README); recognised and left alone.</summary>
     public const string FileLayout = "file.layout";
 
+    /// <summary>A dataset's split list (VOC ImageSets, a YOLO list file) names images the dataset does not hold.</summary>
+    public const string SplitImageMissing = "split.image_missing";
+
+    /// <summary>Warning: the dataset's split lists put one image in two splits; the first (train, val, test) is kept.</summary>
+    public const string SplitConflict = "split.conflict";
+
+    /// <summary>A segmentation mask that cannot be read as one: not a PNG, damaged, over the caps.</summary>
+    public const string MaskUnreadable = "mask.unreadable";
+
+    /// <summary>A segmentation mask holds a value its key does not define: a class colour past the label map (or VOC's 21 classes), an instance past the image's objects.</summary>
+    public const string MaskUnknownId = "mask.unknown_id";
+
+    /// <summary>A segmentation mask's size differs from its image's.</summary>
+    public const string MaskSizeMismatch = "mask.size_mismatch";
+
+    /// <summary>A COCO panoptic PNG's segment ids differ from its annotation's <c>segments_info</c>.</summary>
+    public const string MaskSegmentsMismatch = "mask.segments_mismatch";
+
     /// <summary>Info: neither an image nor an annotation file nor part of a known layout; skipped.</summary>
     public const string FileUnrecognised = "file.unrecognised";
 

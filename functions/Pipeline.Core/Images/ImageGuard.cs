@@ -24,7 +24,7 @@ namespace Pipeline.Core.Images;
 /// read once into a small buffer that every statistic comes from. A malformed file yields findings;
 /// it never throws. Thread-safe; one instance serves the process.
 /// </summary>
-public sealed class ImageGuard : IDisposable
+public sealed partial class ImageGuard : IDisposable
 {
     private readonly ImageGuardOptions options;
     private readonly TimeProvider time;

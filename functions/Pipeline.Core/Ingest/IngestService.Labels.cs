@@ -47,7 +47,7 @@ public sealed partial class IngestService
             sha = hashing.Finish();
             if (document is null)
             {
-                return SideEntry(blob, side!);
+                return side!.Role == FileRole.Layout && DatasetSplits.SplitOf(name) is not null ? await StageSideAsync(blob, sha, side, cancellationToken) : SideEntry(blob, side!);
             }
         }
 
@@ -119,10 +119,55 @@ public sealed partial class IngestService
         }
     }
 
+    /// <summary>Where a dataset's split lists go in <c>staging</c>, by content hash: promotion reads them to keep the dataset's own split.</summary>
+    public static string StagedSplitListNameFor(string sha256) => $"splits/{sha256}.txt";
+
+    /// <summary>A split list known by its name (VOC's <c>ImageSets/Main/train.txt</c>): hashed and staged, never judged.</summary>
+    private async Task<CatalogEntry?> StageSplitListAsync(IncomingBlob blob, FileKind kind, CancellationToken cancellationToken)
+    {
+        if (blob.Length > labelOptions.Value.MaxFileBytes)
+        {
+            return SideEntry(blob, kind); // recorded as what it is; too large to keep as a split
+        }
+
+        string sha;
+        await using (var source = await store.OpenIncomingAsync(blob.Name, blob.ETag, labelOptions.Value.MaxFileBytes, cancellationToken))
+        {
+            if (source is null)
+            {
+                return null;
+            }
+
+            using var hashing = new HashingReadStream(source);
+            await hashing.CopyToAsync(Stream.Null, cancellationToken);
+            sha = hashing.Finish();
+        }
+
+        return await StageSideAsync(blob, sha, kind, cancellationToken);
+    }
+
+    /// <summary>A split list staged under its hash (<see cref="StagedSplitListNameFor"/>), its row a layout row that says where.</summary>
+    private async Task<CatalogEntry?> StageSideAsync(IncomingBlob blob, string sha, FileKind kind, CancellationToken cancellationToken)
+    {
+        var staged = StagedSplitListNameFor(sha);
+        var metadata = new Dictionary<string, string>
+        {
+            ["sha256"] = sha,
+            ["batch"] = Uri.EscapeDataString(BlobNames.BatchOf(blob.Name)),
+            ["source"] = Uri.EscapeDataString(blob.Name),
+        };
+        if (await store.StageCopyAsync(blob.Name, blob.ETag, staged, "text/plain", metadata, cancellationToken) is null)
+        {
+            return null; // overwritten since it was read: the new version is judged on its own event
+        }
+
+        return SideEntry(blob, kind) with { Sha256 = sha, StagedPath = staged };
+    }
+
     /// <summary>
     /// The row of a file that is neither judged as an image nor as labels: a layout file (split list, config, label
     /// map, mask, README) or one nothing recognises. Accepted with one info finding that says which; nothing is
-    /// staged or quarantined (the incoming blob stays where it is).
+    /// quarantined, and only split lists are staged (<see cref="StageSideAsync"/>).
     /// </summary>
     private CatalogEntry SideEntry(IncomingBlob blob, FileKind kind) =>
         new(blob.Name, BlobNames.BatchOf(blob.Name), DatasetOf(blob), blob.ETag, IngestStatus.Accepted, string.Empty, blob.Length,

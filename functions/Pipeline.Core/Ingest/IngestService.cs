@@ -118,6 +118,7 @@ public sealed partial class IngestService(
             var kind = DatasetFiles.ByName(name);
             var entry = kind.Role switch
             {
+                FileRole.Layout when DatasetSplits.SplitOf(name) is not null => await StageSplitListAsync(blob, kind, cancellationToken),
                 FileRole.Layout or FileRole.Unrecognised => SideEntry(blob, kind),
                 FileRole.Annotations => await JudgeLabelsAsync(blob, LabelFiles.FormatOf(name) ?? LabelFormat.Yolo, cancellationToken),
                 _ => await JudgeAsync(blob, cancellationToken),

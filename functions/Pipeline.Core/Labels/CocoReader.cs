@@ -96,6 +96,18 @@ public static class CocoReader
             return document;
         }
 
+        // Each annotation gives one triplet per keypoint its category names (the order of sections is free, so this waits for the end).
+        foreach (var (annotation, category, points) in document.KeypointAnnotations)
+        {
+            var named = document.KeypointsPerCategory.TryGetValue(category, out var n) ? n : 0;
+            if (points != named)
+            {
+                Report(FindingCodes.LabelValueInvalid, named == 0
+                    ? $"annotation {annotation}: {points} keypoints, but category {category} names no keypoints."
+                    : $"annotation {annotation}: {points} keypoints, but category {category} names {named}.");
+            }
+        }
+
         foreach (var (code, count) in counts.Where(c => c.Value > MaxExamples))
         {
             document.Findings.Add(new Finding(code, Severity.Error, count, null, $"{count - MaxExamples} more '{code}' problems in '{source}' are not listed one by one.", source));
@@ -223,9 +235,21 @@ public static class CocoReader
             return true;
         }
 
+        var ids = new List<long>();
+        if (e.TryGetProperty("file_name", out var png) && png.ValueKind == JsonValueKind.String && png.GetString() is { Length: > 0 } pngName)
+        {
+            document.PanopticPngs.Add(new PanopticPng(pngName, image, ids));
+        }
+
         foreach (var segment in segments.EnumerateArray())
         {
             var at = $"{where}, segment {(segment.ValueKind == JsonValueKind.Object && segment.TryGetProperty("id", out var sid) ? sid.GetRawText() : "?")}";
+            var listed = segment.ValueKind == JsonValueKind.Object ? Id(segment, "id", at, report, required: false) : null;
+            if (listed is { } segmentId)
+            {
+                ids.Add(segmentId); // the PNG holds this id wherever the segment is, whatever else is wrong with the segment
+            }
+
             if (segment.ValueKind != JsonValueKind.Object || Id(segment, "category_id", at, report, required: true) is not { } category)
             {
                 continue;
@@ -238,11 +262,52 @@ public static class CocoReader
                 continue;
             }
 
-            var segmentId = Id(segment, "id", at, report, required: false) ?? document.Boxes.Count + 1;
-            document.Boxes.Add(new LabelBox(segmentId, image, category, x, y, w, h));
+            document.Boxes.Add(new LabelBox(listed ?? document.Boxes.Count + 1, image, category, x, y, w, h));
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A person_keypoints category's <c>keypoints</c> (the names, whose count every annotation of the category must
+    /// give as triplets) and <c>skeleton</c> (edges between keypoints numbered from 1, each in range).
+    /// </summary>
+    private static void KeypointSchema(JsonElement e, long id, string name, LabelDocument document, Action<string, string> report)
+    {
+        if (!e.TryGetProperty("keypoints", out var names))
+        {
+            return;
+        }
+
+        if (names.ValueKind != JsonValueKind.Array || names.EnumerateArray().Any(n => n.ValueKind != JsonValueKind.String))
+        {
+            report(FindingCodes.LabelValueInvalid, $"category {id} ('{name}'): 'keypoints' is {Describe(names)}, not a list of keypoint names.");
+            return;
+        }
+
+        var count = document.KeypointsPerCategory[id] = names.GetArrayLength();
+        if (!e.TryGetProperty("skeleton", out var skeleton))
+        {
+            return;
+        }
+
+        if (skeleton.ValueKind != JsonValueKind.Array)
+        {
+            report(FindingCodes.LabelValueInvalid, $"category {id} ('{name}'): 'skeleton' is {Describe(skeleton)}, not a list of [from, to] edges.");
+            return;
+        }
+
+        var k = 0;
+        foreach (var edge in skeleton.EnumerateArray())
+        {
+            k++;
+            if (edge.ValueKind != JsonValueKind.Array || edge.GetArrayLength() != 2
+                || edge.EnumerateArray().Any(end => end.ValueKind != JsonValueKind.Number || !end.TryGetInt32(out var n) || n < 1 || n > count))
+            {
+                report(FindingCodes.LabelValueInvalid,
+                    $"category {id} ('{name}'): skeleton edge {k} is {edge.GetRawText()}; an edge joins two of its {count} keypoints, numbered 1 to {count}.");
+            }
+        }
     }
 
     /// <summary>The labelled keypoints of a <c>keypoints</c> array (x, y, visibility triplets; visibility 0, 1 or 2), or null when it is malformed (reported).</summary>
@@ -509,6 +574,7 @@ public static class CocoReader
                 if (Id(e, "id", where, report, required: true) is { } categoryId && Text(e, "name", where, report) is { } categoryName)
                 {
                     document.Categories.Add(new LabelCategory(categoryId, categoryName, e.TryGetProperty("supercategory", out var super) && super.ValueKind == JsonValueKind.String ? super.GetString() : null));
+                    KeypointSchema(e, categoryId, categoryName, document, report);
                 }
 
                 break;
@@ -543,6 +609,7 @@ public static class CocoReader
                 if (e.TryGetProperty("keypoints", out var keypoints) && Keypoints(keypoints, where, report) is { } labelled)
                 {
                     document.Keypoints += labelled;
+                    document.KeypointAnnotations.Add((id, category, keypoints.GetArrayLength() / 3));
                 }
 
                 if (bbox.ValueKind != JsonValueKind.Array || bbox.GetArrayLength() != 4)

@@ -158,7 +158,7 @@ public static class DatasetFiles
     /// upload may hold several: a VOC devkit (<c>Annotations/</c> beside <c>JPEGImages/</c> or <c>ImageSets/</c>; splits
     /// from <c>ImageSets/Main/{split}.txt</c>), Darknet YOLO (<c>obj.names</c> or <c>obj.data</c>; splits from
     /// <c>train.txt</c>, <c>valid.txt</c>, <c>test.txt</c>), Ultralytics YOLO (<c>data.yaml</c>; splits from
-    /// <c>images/{split}/</c>), YOLO (<c>classes.txt</c>) and Roboflow COCO (<c>{split}/_annotations.coco.json</c>).
+    /// <c>images/{split}/</c> or <c>{split}/images/</c>), YOLO (<c>classes.txt</c>) and Roboflow COCO (<c>{split}/_annotations.coco.json</c>).
     /// Annotation files outside these (a COCO file, a CVAT or Label Studio export) are told by their content, not here.
     /// </summary>
     public static List<DatasetLayout> Layouts(IReadOnlyCollection<string> paths)
@@ -194,9 +194,11 @@ public static class DatasetFiles
             }
             else if (direct.Contains("data.yaml") || direct.Contains("data.yml"))
             {
-                var images = Join(folder, "images") + "/";
-                layouts.Add(new(folder, "Ultralytics YOLO", Ordered(under.Where(p => p.StartsWith(images, StringComparison.Ordinal) && p[images.Length..].Contains('/'))
-                    .Select(p => p[images.Length..].Split('/')[0]))));
+                // images/{split}/ as Ultralytics lays it out, or {split}/images/ as Roboflow's YOLO exports do.
+                var relative = under.Select(p => p[(folder.Length == 0 ? 0 : folder.Length + 1)..].Split('/')).Where(s => s.Length >= 3).ToList();
+                layouts.Add(new(folder, "Ultralytics YOLO", Ordered(
+                    relative.Where(s => s[0] == "images").Select(s => s[1])
+                        .Concat(relative.Where(s => s[1] == "images" && DatasetSplits.Normalise(s[0]) is not null).Select(s => s[0])))));
             }
             else if (direct.Contains("classes.txt"))
             {

@@ -70,6 +70,12 @@ public sealed record LabelBox(
     private static readonly Dictionary<string, string> Empty = [];
 }
 
+/// <summary>A COCO panoptic annotation's PNG: each pixel's segment id is R + 256·G + 256²·B, 0 where no segment is.</summary>
+/// <param name="FileName">The PNG's file name as the annotation gives it.</param>
+/// <param name="ImageId">The image it segments.</param>
+/// <param name="SegmentIds">The ids <c>segments_info</c> lists.</param>
+public sealed record PanopticPng(string FileName, long ImageId, IReadOnlyList<long> SegmentIds);
+
 /// <summary>
 /// Annotations of one or more files in one model, whatever their format. Problems met while reading are
 /// <see cref="Findings"/>; a file that cannot be read at all leaves the model empty with an error finding.
@@ -102,6 +108,15 @@ public sealed class LabelDocument
 
     /// <summary>Labelled keypoints read (COCO person_keypoints: triplets with visibility above 0).</summary>
     public int Keypoints { get; set; }
+
+    /// <summary>COCO: the keypoints each category names (its <c>keypoints</c> list's length), for the categories that name any.</summary>
+    internal Dictionary<long, int> KeypointsPerCategory { get; } = [];
+
+    /// <summary>COCO: each annotation with keypoints, its category and how many triplets it gives (checked against its category once the file is read).</summary>
+    internal List<(long Annotation, long Category, int Points)> KeypointAnnotations { get; } = [];
+
+    /// <summary>COCO panoptic: each annotation's PNG of segment ids (its <c>file_name</c>), the image it belongs to and the segment ids it lists.</summary>
+    public List<PanopticPng> PanopticPngs { get; } = [];
 
     /// <summary>
     /// Whether the file read is not an annotation file at all: a JSON object with none of COCO's <c>images</c>,
