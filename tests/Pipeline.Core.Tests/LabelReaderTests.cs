@@ -471,6 +471,34 @@ public sealed class LabelReaderTests
     }
 
     [Fact]
+    public void An_ultralytics_pose_dataset_reads_its_lines_by_the_kpt_shape_of_its_data_yaml()
+    {
+        // tiger-pose.yaml's shape: 12 keypoints of x y (no visibility); an unlabelled keypoint is written 0 0. Each
+        // line is 5 + 12 x 2 = 29 values, an odd count that without kpt_shape would be taken for a polygon.
+        var points = string.Join(' ', Enumerable.Range(0, 12).Select(k => k < 10 ? $"0.{30 + k} 0.{40 + k}" : "0 0"));
+        LabelFile File(string path, string text) => new(path, Encoding.UTF8.GetByteCount(text), () => Stream(text));
+        var files = new[]
+        {
+            File("data.yaml", "path: ../datasets/tiger-pose\ntrain: images/train\nval: images/val\n\nkpt_shape: [12, 2]  # number of keypoints, number of dims\nflip_idx: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n\nnames:\n  0: tiger\n"),
+            File("labels/train/0001.txt", $"0 0.5 0.5 0.4 0.3 {points}\n"),
+        };
+
+        var pose = Assert.Single(LabelFiles.Read(files, ["images/train/0001.jpg"], new LabelQaOptions())).Document;
+
+        Assert.Empty(pose.Findings);
+        Assert.Equal(10, pose.Keypoints); // 12 keypoints, 2 of them 0 0
+        var box = Assert.Single(pose.Boxes);
+        Assert.Equal((0.3, 0.35, 0.4, 0.3), (Math.Round(box.X, 9), Math.Round(box.Y, 9), box.Width, box.Height)); // the box, not the bounds of all the values
+
+        // With kpt_shape [17, 3], a line of 12 keypoints of 2 values is the wrong shape, and says what the right one is.
+        files[0] = File("data.yaml", "kpt_shape: [17, 3]\nnames: [person]\n");
+        var wrong = Assert.Single(LabelFiles.Read(files, ["images/train/0001.jpg"], new LabelQaOptions())).Document;
+        var finding = Assert.Single(wrong.Findings);
+        Assert.Equal(FindingCodes.LabelValueInvalid, finding.Code);
+        Assert.Contains("29 values; this pose dataset's lines are class cx cy w h and 17 keypoints of 3 values each (kpt_shape [17, 3]): 56 values", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_file_claiming_a_gigabyte_is_refused_without_being_opened()
     {
         var opened = false;

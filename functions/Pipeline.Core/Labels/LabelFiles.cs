@@ -89,11 +89,15 @@ public static class LabelFiles
         {
             var classes = classFile is null ? null : YoloFormat.ReadClassList(classFile.Path, ReadText(classFile));
 
+            // A pose dataset's data.yaml gives its keypoint shape (kpt_shape), whichever file gives the class names.
+            var keypointShape = readable.Where(f => FormatOf(f.Path) == LabelFormat.Yolo && System.IO.Path.GetExtension(f.Path).ToLowerInvariant() is ".yaml" or ".yml")
+                .OrderBy(f => f.Path, StringComparer.Ordinal).Select(f => YoloFormat.ReadKeypointShape(ReadText(f))).FirstOrDefault(k => k is not null);
+
             // Dataset-level findings go to the class list, or to the first label file when there is none.
             var source = classFile?.Path ?? labelTexts[0].File.Path;
             var byStem = imageNames.GroupBy(StemOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             var pairs = labelTexts.Select(l => (byStem.GetValueOrDefault(StemOf(l.File.Path)) ?? System.IO.Path.ChangeExtension(l.File.Path, ".jpg"), l.Text, (string?)l.File.Path));
-            sources.Add(new LabelSource(source, YoloFormat.Read(classes, [.. pairs], source), [.. labelTexts.Select(l => l.File.Path).Prepend(classFile?.Path).OfType<string>()]));
+            sources.Add(new LabelSource(source, YoloFormat.Read(classes, [.. pairs], source, keypointShape), [.. labelTexts.Select(l => l.File.Path).Prepend(classFile?.Path).OfType<string>()]));
         }
 
         return sources;

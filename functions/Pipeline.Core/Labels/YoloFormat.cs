@@ -84,15 +84,43 @@ public static class YoloFormat
     }
 
     /// <summary>
+    /// The keypoint shape of an Ultralytics pose dataset from its <c>data.yaml</c> (<c>kpt_shape: [17, 3]</c>: keypoints per
+    /// object, and 2 values (x y) or 3 (x y visibility) each); null when the file has none or it is not two such numbers.
+    /// </summary>
+    public static (int Points, int Dims)? ReadKeypointShape(string text)
+    {
+        foreach (var raw in text.Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n'))
+        {
+            var line = StripComment(raw);
+            if (!line.StartsWith("kpt_shape:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var values = line["kpt_shape:".Length..].Trim().Trim('[', ']').Split(',')
+                .Select(v => int.TryParse(v.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1).ToList();
+            return values is [> 0 and var points, 2 or 3] ? (points, values[1]) : null;
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Reads label files (<paramref name="files"/>: image file name → the text of its label file) against the
     /// class list. Every line is checked: five numbers, an integer class within the list, values within 0–1.
     /// </summary>
     public static LabelDocument Read(IReadOnlyList<string>? classes, IEnumerable<(string ImageFileName, string Text)> files, string source) =>
         Read(classes, files.Select(f => (f.ImageFileName, f.Text, (string?)null)), source);
 
-    /// <summary>As <see cref="Read(IReadOnlyList{string}?, IEnumerable{ValueTuple{string, string}}, string)"/>, recording each label file's path.</summary>
-    public static LabelDocument Read(IReadOnlyList<string>? classes, IEnumerable<(string ImageFileName, string Text, string? LabelFile)> files, string source)
+    /// <summary>
+    /// As <see cref="Read(IReadOnlyList{string}?, IEnumerable{ValueTuple{string, string}}, string)"/>, recording each label
+    /// file's path. With <paramref name="keypointShape"/> (a pose dataset's <c>kpt_shape</c>) every line must be a box with
+    /// exactly that many keypoints; without it, a line's kind is told by its length.
+    /// </summary>
+    public static LabelDocument Read(
+        IReadOnlyList<string>? classes, IEnumerable<(string ImageFileName, string Text, string? LabelFile)> files, string source, (int Points, int Dims)? keypointShape = null)
     {
+        var dims = keypointShape?.Dims ?? 3;
         var document = new LabelDocument { Format = LabelFormat.Yolo, Normalized = true };
         var counts = new Dictionary<string, int>();
         void Report(string code, string message, string subject)
@@ -134,7 +162,18 @@ public static class YoloFormat
                 var where = $"{imageFileName} line {n + 1}";
                 var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
                 var kind = KindOf(tokens.Length);
-                if (kind is null)
+                if (keypointShape is { } shape)
+                {
+                    var expected = 5 + (shape.Points * shape.Dims);
+                    if (tokens.Length != expected)
+                    {
+                        Report(FindingCodes.LabelValueInvalid, $"{where}: {tokens.Length} values; this pose dataset's lines are class cx cy w h and {shape.Points} keypoints of {shape.Dims} values each (kpt_shape [{shape.Points}, {shape.Dims}]): {expected} values.", imageFileName);
+                        continue;
+                    }
+
+                    kind = LineKind.Keypoints;
+                }
+                else if (kind is null)
                 {
                     Report(FindingCodes.LabelValueInvalid, $"{where}: {tokens.Length} values; a YOLO line is a box (class cx cy w h), a polygon or oriented box (class and 3 or more x y points), or a box with keypoints (class cx cy w h and x y visibility per keypoint).", imageFileName);
                     continue;
@@ -163,19 +202,24 @@ public static class YoloFormat
                 }
 
                 // An odd count of 5 + 3 per keypoint whose visibility places hold a 2 (never a fraction of the image) is keypoints.
-                if (kind == LineKind.Polygon && (values.Length - 4) % 3 == 0 && values.Skip(4).Where((_, i) => i % 3 == 2).ToList() is var flags
+                if (keypointShape is null && kind == LineKind.Polygon && (values.Length - 4) % 3 == 0 && values.Skip(4).Where((_, i) => i % 3 == 2).ToList() is var flags
                     && flags.All(v => v is 0 or 1 or 2) && flags.Contains(2))
                 {
                     kind = LineKind.Keypoints;
                 }
 
-                var coordinates = kind == LineKind.Keypoints ? values.Where((_, i) => i < 4 || (i - 4) % 3 != 2).ToArray() : values;
+                var coordinates = kind == LineKind.Keypoints && dims == 3 ? values.Where((_, i) => i < 4 || (i - 4) % 3 != 2).ToArray() : values;
                 if (coordinates.Any(v => double.IsFinite(v) && (v < 0 || v > 1)))
                 {
                     Report(FindingCodes.LabelValueInvalid, $"{where}: values must be fractions of the image (0–1): {Truncate(string.Join(' ', tokens[1..]))}.", imageFileName);
                 }
 
-                if (kind == LineKind.Keypoints)
+                if (kind == LineKind.Keypoints && dims == 2)
+                {
+                    // x y only: a keypoint not labelled is written as 0 0.
+                    document.Keypoints += values.Skip(4).Chunk(2).Count(p => p[0] != 0 || p[1] != 0);
+                }
+                else if (kind == LineKind.Keypoints)
                 {
                     var visibility = values.Skip(4).Where((_, i) => i % 3 == 2).ToList();
                     if (visibility.Any(v => v is not (0 or 1 or 2)))
