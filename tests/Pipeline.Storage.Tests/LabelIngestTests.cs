@@ -1,6 +1,8 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Findings;
 using Pipeline.Core.Ingest;
+using Pipeline.Core.Reports;
 using Pipeline.Testing;
 
 namespace Pipeline.Storage.Tests;
@@ -58,6 +60,17 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
         // VOC: Main train, val, trainval; Segmentation train, val; Layout and Action train. Darknet: train.txt.
         Assert.Equal(layout == "ultralytics" ? 0 : layout == "voc" ? 7 : 1, rows.Count(r => r.StagedPath?.StartsWith("splits/", StringComparison.Ordinal) == true));
         Assert.Equal(dataset.Files.Count - dataset.AnnotationFiles - rows.Count(r => r.Kind == CatalogKinds.Layout), rows.Count(r => r.Kind == CatalogKinds.Image));
+
+        // The batch's report names the layout and its splits, as validate's summary does.
+        var report = await storage.Services.GetRequiredService<ReportService>().BatchAsync("b", Timeout);
+        var named = layout switch
+        {
+            "voc" => "Pascal VOC devkit (VOCdevkit/VOC2012), splits train, trainval, val",
+            "darknet" => "Darknet YOLO, splits train",
+            _ => "Ultralytics YOLO, splits train, val",
+        };
+        Assert.Contains($"<b>{System.Net.WebUtility.HtmlEncode(named)}</b>layouts", report, StringComparison.Ordinal);
+        Assert.Contains($"<b>{rows.Count(r => r.Kind == CatalogKinds.Layout)}</b>layout files (recognised, not judged)", report, StringComparison.Ordinal);
     }
 
     [Fact]

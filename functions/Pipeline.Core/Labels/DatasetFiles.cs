@@ -37,7 +37,12 @@ public sealed record FileKind(FileRole Role, string Kind = "")
 /// <param name="Folder">The folder it is rooted at ('/'-separated, relative; empty for the top).</param>
 /// <param name="Name">The layout: "Pascal VOC devkit", "Darknet YOLO", "Ultralytics YOLO", "YOLO", "Roboflow COCO".</param>
 /// <param name="Splits">The splits it names (from its split lists, list files or split folders), in order.</param>
-public sealed record DatasetLayout(string Folder, string Name, IReadOnlyList<string> Splits);
+public sealed record DatasetLayout(string Folder, string Name, IReadOnlyList<string> Splits)
+{
+    /// <summary>The layout in words: "Pascal VOC devkit (VOCdevkit/VOC2012), splits train, val".</summary>
+    public string Describe() =>
+        Name + (Folder.Length > 0 ? $" ({Folder})" : string.Empty) + (Splits.Count > 0 ? $", splits {string.Join(", ", Splits)}" : string.Empty);
+}
 
 /// <summary>
 /// Tells the files of a dataset apart as the tools that write them lay them out: Pascal VOC devkits (<c>Annotations/</c>,

@@ -56,6 +56,7 @@ public sealed class ReportService(
                 new("annotation files", rows.Count(r => r.Kind == CatalogKinds.Labels).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
                 new("boxes", (qa?.Boxes ?? 0).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
                 new("datasets", string.Join(", ", rows.Select(r => r.Dataset).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))),
+                .. Layouts(batch, rows),
             ],
             Codes = codes,
             FindingsPerLabel = qa?.FindingsPerLabel ?? new Dictionary<string, Dictionary<string, int>>(),
@@ -160,6 +161,18 @@ public sealed class ReportService(
             GeneratedAt = time.GetUtcNow(),
         };
         return QualityReportPage.Render(model);
+    }
+
+    /// <summary>The dataset layouts the batch's files make (<see cref="DatasetFiles.Layouts"/>) and how many layout files it holds; none when it has none.</summary>
+    private static List<KeyValuePair<string, string>> Layouts(string batch, IReadOnlyList<CatalogEntry> rows)
+    {
+        var layouts = DatasetFiles.Layouts([.. rows.Where(r => r.Name.StartsWith(batch + "/", StringComparison.Ordinal)).Select(r => r.Name[(batch.Length + 1)..])]);
+        var files = rows.Count(r => r.Kind == CatalogKinds.Layout);
+        return layouts.Count == 0 && files == 0 ? [] :
+        [
+            new("layouts", layouts.Count == 0 ? "none recognised" : string.Join("; ", layouts.Select(l => l.Describe()))),
+            new("layout files (recognised, not judged)", files.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)),
+        ];
     }
 
     private async Task<List<ReportImage>> ThumbnailsAsync(IEnumerable<CatalogEntry> rows, CancellationToken cancellationToken)
