@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Findings;
 using Pipeline.Core.Ingest;
+using Pipeline.Core.Labels;
 using Pipeline.Core.Reports;
 using Pipeline.Testing;
 
@@ -50,13 +51,17 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
         Assert.All(rows.Where(r => r.Kind == CatalogKinds.Layout), r =>
         {
             Assert.Equal(FindingCodes.FileLayout, Assert.Single(r.Findings).Code);
-            // Split lists are kept (promotion reads them to keep the dataset's split); other layout files are only recorded.
-            Assert.Equal(Core.Labels.DatasetSplits.SplitOf(r.Name) is null ? null : $"splits/{r.Sha256}.txt", r.StagedPath);
+            // Split lists are kept (promotion reads them to keep the dataset's split), label maps and masks' colours too
+            // (label QA checks the masks); other layout files are only recorded.
+            var expected = Core.Labels.DatasetSplits.SplitOf(r.Name) is not null ? $"splits/{r.Sha256}.txt"
+                : Core.Labels.SegmentationMasks.IsLabelMap(r.Name) ? $"layout/{r.Sha256}.txt"
+                : r.Format == Core.Labels.SegmentationMasks.MaskFileKind ? $"masks/{r.Sha256}.json" : null;
+            Assert.Equal(expected, r.StagedPath);
         });
         var staged = await storage.ListAsync(storage.Staging);
         Assert.Equal(
             rows.Where(r => r.Kind == CatalogKinds.Layout && r.StagedPath is not null).Select(r => r.StagedPath!).Distinct().Order(StringComparer.Ordinal),
-            staged.Where(s => s.StartsWith("splits/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+            staged.Where(s => s.Split('/')[0] is "splits" or "layout" or "masks").Order(StringComparer.Ordinal));
         // VOC: Main train, val, trainval; Segmentation train, val; Layout and Action train. Darknet: train.txt.
         Assert.Equal(layout == "ultralytics" ? 0 : layout == "voc" ? 7 : 1, rows.Count(r => r.StagedPath?.StartsWith("splits/", StringComparison.Ordinal) == true));
         Assert.Equal(dataset.Files.Count - dataset.AnnotationFiles - rows.Count(r => r.Kind == CatalogKinds.Layout), rows.Count(r => r.Kind == CatalogKinds.Image));
@@ -71,6 +76,63 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
         };
         Assert.Contains($"<b>{System.Net.WebUtility.HtmlEncode(named)}</b>layouts", report, StringComparison.Ordinal);
         Assert.Contains($"<b>{rows.Count(r => r.Kind == CatalogKinds.Layout)}</b>layout files (recognised, not judged)", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Label_qa_checks_a_batchs_masks_against_its_images_annotations_and_label_map_and_ingest_quarantines_an_unreadable_one()
+    {
+        await using var storage = azurite.CreateStorage();
+        const string voc = "voc/VOCdevkit/VOC2012/";
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (path, bytes) in NativeLayouts.VocDevkit().Files)
+        {
+            files["voc/" + path] = bytes;
+        }
+
+        foreach (var (path, bytes) in NativeLayouts.CocoPanoptic().Files)
+        {
+            files["coco/" + path] = bytes;
+        }
+
+        // As in validate's test: a class colour labelmap.txt lacks (bird), an object mask at half size with a second
+        // object, a panoptic PNG off its segments_info, and a JPEG where a mask should be.
+        files[voc + "SegmentationClass/2008_000001.png"] = NativeLayouts.MaskPng(320, 240, (10, 20, 80, 60, 0x400000), (200, 100, 40, 40, 0x808000));
+        files[voc + "SegmentationObject/2008_000003.png"] = NativeLayouts.MaskPng(160, 120, (30, 20, 40, 30, 0x800000), (100, 60, 20, 20, 0x008000));
+        files["coco/annotations/panoptic_val2017/000000000139.png"] = NativeLayouts.MaskPng(
+            320, 240, (10, 20, 80, 60, NativeLayouts.PanopticColour(6202563)), (200, 20, 50, 50, NativeLayouts.PanopticColour(7)));
+        files[voc + "SegmentationClass/2008_000002.png"] = TestFiles.Jpeg();
+        var rows = new Dictionary<string, CatalogEntry>(StringComparer.Ordinal);
+        foreach (var (path, bytes) in files)
+        {
+            await storage.UploadAsync("m/" + path, bytes, dataset: "pets");
+            rows[path] = (await storage.Ingest.IngestAsync("m/" + path, Timeout)).Entry!;
+        }
+
+        var jpeg = rows[voc + "SegmentationClass/2008_000002.png"];
+        Assert.Equal((IngestStatus.Rejected, FindingCodes.MaskUnreadable), (jpeg.Status, jpeg.Findings[^1].Code));
+        Assert.Equal(files[voc + "SegmentationClass/2008_000002.png"], (await storage.Quarantine.GetBlobClient(jpeg.QuarantinePath).DownloadContentAsync()).Value.Content.ToArray());
+        Assert.Single(rows.Values, r => r.Status == IngestStatus.Rejected);
+
+        var qa = storage.Services.GetRequiredService<LabelQaService>();
+        var plan = await qa.PlanAsync("m", Timeout);
+        Assert.Equal(plan.Units.Count - 1, plan.FirstMaskUnit); // one unit holds the batch's 6 readable masks and its label map
+        Assert.Equal(7, plan.Units[^1].Length);
+        for (var unit = 0; unit < plan.Units.Count; unit++)
+        {
+            await qa.CheckUnitAsync("m", unit, Timeout);
+        }
+
+        await qa.FinishAsync("m", plan.Units.Count, Timeout);
+        var result = (await LabelQaService.ReadCurrentAsync(storage.Services.GetRequiredService<ILabelQaStore>(), "m", qa.Rules, Timeout))!.Value.Result;
+        var masks = result.Codes.Where(c => c.Code.StartsWith("mask.", StringComparison.Ordinal)).ToDictionary(c => c.Code, c => c);
+        Assert.Equal(2, masks[FindingCodes.MaskUnknownId].Count);
+        Assert.Equal(
+            [voc + "SegmentationClass/2008_000001.png", voc + "SegmentationObject/2008_000003.png"],
+            masks[FindingCodes.MaskUnknownId].Examples.Select(e => e.Finding.Subject).Order(StringComparer.Ordinal));
+        Assert.Equal(voc + "SegmentationObject/2008_000003.png", Assert.Single(masks[FindingCodes.MaskSizeMismatch].Examples).Finding.Subject);
+        Assert.Equal(2, masks[FindingCodes.MaskSegmentsMismatch].Count);
+        Assert.Equal(3, masks.Count);
+        Assert.Equal(5, result.Codes.Where(c => c.Severity == Severity.Error).Sum(c => c.Count));
     }
 
     [Fact]

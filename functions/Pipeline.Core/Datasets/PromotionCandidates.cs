@@ -72,7 +72,10 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
             }
             else if (row.Kind == CatalogKinds.Layout)
             {
-                splitLists.Add(row); // a split list: only those are staged
+                if (row.StagedPath.StartsWith(IngestService.StagedSplitListFolder, StringComparison.Ordinal))
+                {
+                    splitLists.Add(row); // a split list (label maps and masks are staged too, for label QA)
+                }
             }
             else if (row is not { Width: not null, Height: not null })
             {

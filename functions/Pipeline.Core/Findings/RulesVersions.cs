@@ -20,7 +20,7 @@ public static class RulesVersions
     public const int ImageRevision = 1;
 
     /// <summary>The revision of the label checks' code (as <see cref="ImageRevision"/>).</summary>
-    public const int LabelRevision = 1;
+    public const int LabelRevision = 2; // 2: keypoint schemas, kpt_shape, segmentation masks, split lists
 
     /// <summary><c>r{revision}-{12 hex}</c>: the image rules in force.</summary>
     public static string Images(ImageGuardOptions o) => Version(

@@ -120,9 +120,12 @@ public sealed partial class IngestService
     }
 
     /// <summary>Where a dataset's split lists go in <c>staging</c>, by content hash: promotion reads them to keep the dataset's own split.</summary>
-    public static string StagedSplitListNameFor(string sha256) => $"splits/{sha256}.txt";
+    public static string StagedSplitListNameFor(string sha256) => $"{StagedSplitListFolder}{sha256}.txt";
 
-    /// <summary>A split list known by its name (VOC's <c>ImageSets/Main/train.txt</c>): hashed and staged, never judged.</summary>
+    /// <summary>The folder of <c>staging</c> that holds split lists (<see cref="StagedSplitListNameFor"/>).</summary>
+    public const string StagedSplitListFolder = "splits/";
+
+    /// <summary>A split list known by its name (VOC's <c>ImageSets/Main/train.txt</c>) or a label map: hashed and staged, never judged.</summary>
     private async Task<CatalogEntry?> StageSplitListAsync(IncomingBlob blob, FileKind kind, CancellationToken cancellationToken)
     {
         if (blob.Length > labelOptions.Value.MaxFileBytes)
@@ -146,10 +149,10 @@ public sealed partial class IngestService
         return await StageSideAsync(blob, sha, kind, cancellationToken);
     }
 
-    /// <summary>A split list staged under its hash (<see cref="StagedSplitListNameFor"/>), its row a layout row that says where.</summary>
+    /// <summary>A split list or label map staged under its hash (<see cref="StagedSplitListNameFor"/>, <see cref="StagedLabelMapNameFor"/>), its row a layout row that says where.</summary>
     private async Task<CatalogEntry?> StageSideAsync(IncomingBlob blob, string sha, FileKind kind, CancellationToken cancellationToken)
     {
-        var staged = StagedSplitListNameFor(sha);
+        var staged = SegmentationMasks.IsLabelMap(blob.Name) ? StagedLabelMapNameFor(sha) : StagedSplitListNameFor(sha);
         var metadata = new Dictionary<string, string>
         {
             ["sha256"] = sha,
@@ -167,7 +170,7 @@ public sealed partial class IngestService
     /// <summary>
     /// The row of a file that is neither judged as an image nor as labels: a layout file (split list, config, label
     /// map, mask, README) or one nothing recognises. Accepted with one info finding that says which; nothing is
-    /// quarantined, and only split lists are staged (<see cref="StageSideAsync"/>).
+    /// quarantined, and only split lists, label maps and masks are staged (<see cref="StageSideAsync"/>, <see cref="JudgeMaskAsync"/>).
     /// </summary>
     private CatalogEntry SideEntry(IncomingBlob blob, FileKind kind) =>
         new(blob.Name, BlobNames.BatchOf(blob.Name), DatasetOf(blob), blob.ETag, IngestStatus.Accepted, string.Empty, blob.Length,

@@ -118,7 +118,8 @@ public sealed partial class IngestService(
             var kind = DatasetFiles.ByName(name);
             var entry = kind.Role switch
             {
-                FileRole.Layout when DatasetSplits.SplitOf(name) is not null => await StageSplitListAsync(blob, kind, cancellationToken),
+                FileRole.Layout when SegmentationMasks.IsMask(kind) => await JudgeMaskAsync(blob, kind, cancellationToken),
+                FileRole.Layout when DatasetSplits.SplitOf(name) is not null || SegmentationMasks.IsLabelMap(name) => await StageSplitListAsync(blob, kind, cancellationToken),
                 FileRole.Layout or FileRole.Unrecognised => SideEntry(blob, kind),
                 FileRole.Annotations => await JudgeLabelsAsync(blob, LabelFiles.FormatOf(name) ?? LabelFormat.Yolo, cancellationToken),
                 _ => await JudgeAsync(blob, cancellationToken),

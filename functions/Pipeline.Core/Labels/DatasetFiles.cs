@@ -90,7 +90,7 @@ public static class DatasetFiles
         {
             // Masks: VOC's segmentation folders, and COCO panoptic's PNGs of segment ids (panoptic_val2017/ and the like).
             return extension == ".png" && folders.Any(f => MaskFolders.Contains(f) || f.StartsWith("panoptic", StringComparison.OrdinalIgnoreCase))
-                ? new(FileRole.Layout, "segmentation mask")
+                ? new(FileRole.Layout, SegmentationMasks.MaskFileKind)
                 : FileKind.Image;
         }
 

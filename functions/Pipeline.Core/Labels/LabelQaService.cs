@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pipeline.Core.Findings;
+using Pipeline.Core.Images;
 using Pipeline.Core.Ingest;
 
 namespace Pipeline.Core.Labels;
@@ -50,8 +51,12 @@ public sealed record PlannedLabelFile(string Name, string StagedPath, long Lengt
 /// <param name="Batch">The batch.</param>
 /// <param name="Images">Its accepted images.</param>
 /// <param name="Files">Its accepted annotation files.</param>
-/// <param name="Units">Per unit, indexes into <paramref name="Files"/>.</param>
-public sealed record LabelQaPlan(string Batch, IReadOnlyList<PlannedImage> Images, IReadOnlyList<PlannedLabelFile> Files, IReadOnlyList<int[]> Units);
+/// <param name="Units">Per unit, indexes into <paramref name="Files"/> (from <paramref name="FirstMaskUnit"/> on, into <paramref name="Masks"/>).</param>
+/// <param name="Masks">Its staged segmentation masks (their colours) and label maps, when it has any.</param>
+/// <param name="FirstMaskUnit">The first unit that reads masks; the units before it read annotation files.</param>
+public sealed record LabelQaPlan(
+    string Batch, IReadOnlyList<PlannedImage> Images, IReadOnlyList<PlannedLabelFile> Files, IReadOnlyList<int[]> Units,
+    IReadOnlyList<PlannedLabelFile>? Masks = null, int? FirstMaskUnit = null);
 
 /// <summary>What one unit found, written to <c>reports/{batch}/qa-units/{index}.json</c>.</summary>
 /// <param name="Index">The unit.</param>
@@ -63,10 +68,19 @@ public sealed record LabelQaPlan(string Batch, IReadOnlyList<PlannedImage> Image
 /// <param name="Annotators">Agreement per annotator.</param>
 /// <param name="Disputed">The images annotators disagree on most.</param>
 /// <param name="Defined">Each label its files define (files with boxes), with the first file defining it: finish judges unused labels over the whole batch.</param>
+/// <param name="MaskKey">What its annotation files say the batch's masks hold (VOC objects, panoptic segments); finish checks the masks against it.</param>
+/// <param name="Masks">A mask unit's masks (path within the batch, colours).</param>
+/// <param name="LabelMaps">A mask unit's label maps (path within the batch, entries).</param>
 public sealed record LabelQaUnitResult(
     int Index, IReadOnlyList<string> Files, int Boxes, IReadOnlyDictionary<string, int> BoxesPerLabel,
     IReadOnlyDictionary<string, Dictionary<string, int>> FindingsPerLabel, IReadOnlyList<CodeSummary> Codes, IReadOnlyList<AnnotatorScore> Annotators, IReadOnlyList<DisputedImage> Disputed,
-    IReadOnlyDictionary<string, string>? Defined = null);
+    IReadOnlyDictionary<string, string>? Defined = null, MaskKeyParts? MaskKey = null, IReadOnlyList<UnitMask>? Masks = null, IReadOnlyList<UnitLabelMap>? LabelMaps = null);
+
+/// <summary>A mask a unit read: its path within the batch and its colours.</summary>
+public sealed record UnitMask(string Path, MaskPixels Pixels);
+
+/// <summary>A label map a unit read: its path within the batch and its labels.</summary>
+public sealed record UnitLabelMap(string Path, IReadOnlyList<LabelMapEntry> Entries);
 
 /// <summary>
 /// The batch's label QA result, <c>reports/{batch}/qa.json</c> (a backfill's: <c>qa.{rules}.json</c>); <c>Rules</c>
@@ -93,6 +107,9 @@ public sealed class LabelQaService(
 {
     /// <summary>YOLO label files or VOC files read by one unit.</summary>
     public const int FilesPerUnit = 500;
+
+    /// <summary>Segmentation masks (their staged colours, a few hundred bytes each) read by one unit.</summary>
+    public const int MasksPerUnit = 2000;
 
     /// <summary>
     /// The report blob names of a batch's run. A backfill's run under rules <paramref name="rules"/> keeps its
@@ -133,6 +150,7 @@ public sealed class LabelQaService(
     {
         var images = new List<PlannedImage>();
         var files = new List<PlannedLabelFile>();
+        var masks = new List<PlannedLabelFile>();
         await foreach (var row in catalog.ListBatchAsync(batch, cancellationToken))
         {
             if (row.Status != IngestStatus.Accepted || row.StagedPath is null)
@@ -143,6 +161,13 @@ public sealed class LabelQaService(
             if (row.Kind == CatalogKinds.Labels)
             {
                 files.Add(new PlannedLabelFile(row.Name, row.StagedPath, row.Length));
+            }
+            else if (row.Kind == CatalogKinds.Layout)
+            {
+                if (row.StagedPath.StartsWith(IngestService.StagedMaskFolder, StringComparison.Ordinal) || SegmentationMasks.IsLabelMap(row.Name))
+                {
+                    masks.Add(new PlannedLabelFile(row.Name, row.StagedPath, row.Length));
+                }
             }
             else if (row is { Width: { } w, Height: { } h })
             {
@@ -170,7 +195,18 @@ public sealed class LabelQaService(
             units.Add([.. classLists, .. panel.Select(f => f.Index)]);
         }
 
-        var plan = new LabelQaPlan(batch, images, files, units);
+        // Masks in units of their own, each with the batch's label maps; finish checks them against what the annotation units found.
+        masks.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        int? firstMaskUnit = null;
+        var maps = masks.Select((m, i) => (m, i)).Where(p => SegmentationMasks.IsLabelMap(p.m.Name)).Select(p => p.i).ToArray();
+        var maskIndexes = Enumerable.Range(0, masks.Count).Except(maps).ToList();
+        if (maskIndexes.Count > 0)
+        {
+            firstMaskUnit = units.Count;
+            units.AddRange(maskIndexes.Chunk(MasksPerUnit).Select(c => maps.Concat(c).ToArray()));
+        }
+
+        var plan = new LabelQaPlan(batch, images, files, units, masks.Count > 0 ? masks : null, firstMaskUnit);
         await store.WriteJsonAsync(PlanName(batch, rules), plan, cancellationToken);
         return plan;
     }
@@ -182,6 +218,12 @@ public sealed class LabelQaService(
         using var span = Telemetry.PipelineTelemetry.StartLinked("labelqa.unit", plan.Images.Select(i => i.TraceParent), ("pipeline.batch", batch), ("pipeline.unit", index));
         var prefix = batch + "/";
         string Relative(string name) => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
+        if (plan.FirstMaskUnit is { } firstMask && index >= firstMask)
+        {
+            var read = await ReadMasksAsync(index, plan, Relative, cancellationToken);
+            await store.WriteJsonAsync(UnitName(batch, index, rules), read, cancellationToken);
+            return read;
+        }
 
         // Each staged file is opened as a stream the readers consume once (a COCO file is never held whole).
         var streams = new List<Stream>();
@@ -233,6 +275,7 @@ public sealed class LabelQaService(
         var disputed = new List<DisputedImage>();
         var boxes = 0;
         var tally = new LabelTally();
+        var maskKey = new MaskKey();
         var panel = new List<(string Annotator, LabelDocument Document)>();
         LabelDocument? truth = null;
         var agreementOptions = new AgreementOptions { Iou = options.Value.AgreementIou, Quorum = options.Value.AgreementQuorum };
@@ -272,6 +315,7 @@ public sealed class LabelQaService(
 
                 boxes += document.Boxes.Count;
                 tally.Add(document, source.Source);
+                maskKey.Add(document);
                 codes.AddRange(LabelChecks.Run(document, real, options.Value).Where(f => !LabelTally.DatasetWideCodes.Contains(f.Finding.Code)));
                 var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
                 foreach (var box in document.Boxes)
@@ -301,7 +345,58 @@ public sealed class LabelQaService(
         var report = LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, codes);
         var perLabel = codes.Where(f => f.Label is not null).GroupBy(f => f.Label!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.GroupBy(f => f.Finding.Code, StringComparer.Ordinal).ToDictionary(c => c.Key, c => c.Count(), StringComparer.Ordinal), StringComparer.Ordinal);
-        return new LabelQaUnitResult(index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, perLabel, report.Codes, annotators, disputed, tally.Defined);
+        return new LabelQaUnitResult(
+            index, [.. files.Select(f => f.Path)], boxes, boxesPerLabel, perLabel, report.Codes, annotators, disputed, tally.Defined, maskKey.IsEmpty ? null : maskKey.Parts);
+    }
+
+    /// <summary>A mask unit: its masks' staged colours and its label maps read (a label map's own problems found here); finish checks the masks.</summary>
+    private async Task<LabelQaUnitResult> ReadMasksAsync(int index, LabelQaPlan plan, Func<string, string> relative, CancellationToken cancellationToken)
+    {
+        var masks = new List<UnitMask>();
+        var maps = new List<UnitLabelMap>();
+        var findings = new List<LabelFinding>();
+        foreach (var file in plan.Units[index].Select(i => plan.Masks![i]))
+        {
+            await using var stream = await store.OpenStagedAsync(file.StagedPath, cancellationToken);
+            if (SegmentationMasks.IsLabelMap(file.Name))
+            {
+                using var reader = new StreamReader(stream);
+                var map = LabelMap.Parse(await reader.ReadToEndAsync(cancellationToken), relative(file.Name));
+                maps.Add(new UnitLabelMap(relative(file.Name), map.Entries));
+                findings.AddRange(map.Findings.Select(f => new LabelFinding(f)));
+            }
+            else
+            {
+                var pixels = await JsonSerializer.DeserializeAsync<MaskPixels>(stream, PipelineJson.Options, cancellationToken)
+                    ?? throw new InvalidOperationException($"staging/{file.StagedPath} holds no mask.");
+                masks.Add(new UnitMask(relative(file.Name), pixels));
+            }
+        }
+
+        // Label maps are in every mask unit; their problems are counted by the first only.
+        var codes = index == plan.FirstMaskUnit ? LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, findings).Codes : [];
+        return new LabelQaUnitResult(index, [.. plan.Units[index].Select(i => relative(plan.Masks![i].Name))], 0, new Dictionary<string, int>(), new Dictionary<string, Dictionary<string, int>>(), codes, [], [], Masks: masks, LabelMaps: maps);
+    }
+
+    /// <summary>The batch's masks checked against what its annotation files say, its images' sizes and its label maps (<see cref="SegmentationMasks.CheckAll"/>).</summary>
+    private static List<LabelFinding> CheckMasks(LabelQaPlan plan, IReadOnlyList<LabelQaUnitResult> results)
+    {
+        var masks = results.SelectMany(r => r.Masks ?? []).ToList();
+        if (masks.Count == 0)
+        {
+            return [];
+        }
+
+        var key = new MaskKey();
+        foreach (var parts in results.Select(r => r.MaskKey).OfType<MaskKeyParts>())
+        {
+            key.Add(parts);
+        }
+
+        var prefix = plan.Batch + "/";
+        var maps = results.SelectMany(r => r.LabelMaps ?? []).DistinctBy(m => m.Path).Select(m => (m.Path, new LabelMap(m.Entries, [])));
+        var images = plan.Images.Select(i => (i.Name.StartsWith(prefix, StringComparison.Ordinal) ? i.Name[prefix.Length..] : i.Name, i.Width, i.Height));
+        return [.. SegmentationMasks.CheckAll(masks.Select(m => (m.Path, m.Pixels)), key, maps, images).Select(f => new LabelFinding(f))];
     }
 
     /// <summary>
@@ -328,7 +423,7 @@ public sealed class LabelQaService(
 
         var statistics = tally.Findings(options.Value);
         var codes = results.SelectMany(r => r.Codes)
-            .Concat(LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, statistics).Codes)
+            .Concat(LabelReport.Build(new LabelDocument { Format = LabelFormat.Coco }, [.. statistics, .. CheckMasks(plan, results)]).Codes)
             .GroupBy(c => c.Code, StringComparer.Ordinal)
             .Select(g => new CodeSummary(
                 g.Key, g.Max(c => c.Severity), g.Sum(c => c.Count),

@@ -83,17 +83,37 @@ public sealed record LabelMap(IReadOnlyList<LabelMapEntry> Entries, IReadOnlyLis
     private static string Clip(string line) => line.Length <= 60 ? line : line[..60] + "…";
 }
 
+/// <summary>A COCO panoptic PNG as its annotation describes it, with its image's size as the JSON gives it.</summary>
+/// <param name="FileName">The PNG's file name.</param>
+/// <param name="ImageId">The image it segments.</param>
+/// <param name="SegmentIds">The ids its <c>segments_info</c> lists.</param>
+/// <param name="Width">The image's width, when the JSON gives it.</param>
+/// <param name="Height">The image's height, when the JSON gives it.</param>
+public sealed record PanopticKey(string FileName, long ImageId, IReadOnlyList<long> SegmentIds, int? Width, int? Height);
+
+/// <summary>What annotation files say about masks, in a form that travels (label QA's units write it; its finish merges it).</summary>
+/// <param name="ObjectsByStem">Each VOC annotation's object count, by its image's file stem.</param>
+/// <param name="Panoptic">Each COCO panoptic PNG's segments.</param>
+public sealed record MaskKeyParts(IReadOnlyDictionary<string, int> ObjectsByStem, IReadOnlyList<PanopticKey> Panoptic);
+
 /// <summary>
-/// What a dataset's annotations say its masks must hold: each VOC annotation's object count (by file stem), each COCO panoptic PNG's segment ids. Filled from the dataset's annotation
-/// files, then used by <see cref="SegmentationMasks.Check"/> for each mask.
+/// What a dataset's annotations say its masks must hold: each VOC annotation's object count (by file stem), each COCO
+/// panoptic PNG's segment ids. Filled from the dataset's annotation files (or from parts other readers made), then
+/// used by <see cref="SegmentationMasks.Check"/> for each mask.
 /// </summary>
 public sealed class MaskKey
 {
     private readonly Dictionary<string, int> objectsByStem = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (PanopticPng Png, int? Width, int? Height)> panoptic = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PanopticKey> panoptic = new(StringComparer.Ordinal);
 
     /// <summary>Whether any COCO panoptic annotation was read (without one a panoptic PNG has nothing to be compared with).</summary>
     public bool HasPanoptic => panoptic.Count > 0;
+
+    /// <summary>Whether the key holds nothing.</summary>
+    public bool IsEmpty => objectsByStem.Count == 0 && panoptic.Count == 0;
+
+    /// <summary>What the key holds, to be written and merged elsewhere (<see cref="Add(MaskKeyParts)"/>).</summary>
+    public MaskKeyParts Parts => new(new Dictionary<string, int>(objectsByStem, StringComparer.Ordinal), [.. panoptic.Values]);
 
     /// <summary>Takes what <paramref name="document"/> says about masks: VOC objects per image, panoptic PNGs.</summary>
     public void Add(LabelDocument document)
@@ -101,7 +121,7 @@ public sealed class MaskKey
         foreach (var png in document.PanopticPngs)
         {
             var image = document.Images.Find(i => i.Id == png.ImageId);
-            panoptic[Path.GetFileName(png.FileName)] = (png, image?.Width, image?.Height);
+            panoptic[Path.GetFileName(png.FileName)] = new PanopticKey(Path.GetFileName(png.FileName), png.ImageId, png.SegmentIds, image?.Width, image?.Height);
         }
 
         if (document.Format == LabelFormat.Voc)
@@ -114,11 +134,25 @@ public sealed class MaskKey
         }
     }
 
+    /// <summary>Takes parts another reader made.</summary>
+    public void Add(MaskKeyParts parts)
+    {
+        foreach (var (stem, count) in parts.ObjectsByStem)
+        {
+            objectsByStem[stem] = count;
+        }
+
+        foreach (var png in parts.Panoptic)
+        {
+            panoptic[png.FileName] = png;
+        }
+    }
+
     /// <summary>How many objects the VOC annotation of the image named <paramref name="stem"/> holds, when one was read.</summary>
     public int? ObjectsOf(string stem) => objectsByStem.TryGetValue(stem, out var n) ? n : null;
 
-    /// <summary>The panoptic annotation naming the PNG <paramref name="fileName"/>, with its image's size as the JSON gives it.</summary>
-    public (PanopticPng Png, int? Width, int? Height)? PanopticOf(string fileName) => panoptic.TryGetValue(fileName, out var p) ? p : null;
+    /// <summary>The panoptic annotation naming the PNG <paramref name="fileName"/>.</summary>
+    public PanopticKey? PanopticOf(string fileName) => panoptic.GetValueOrDefault(fileName);
 
     /// <summary>A file name without folders or extension.</summary>
     public static string Stem(string path) => Path.GetFileNameWithoutExtension(path.Replace('\\', '/').Split('/')[^1]);
@@ -141,6 +175,15 @@ public static class SegmentationMasks
 
     private static readonly int[] Palette = [.. Enumerable.Range(0, 256).Select(VocColour)];
     private static readonly Dictionary<int, int> IndexOfColour = Palette.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+
+    /// <summary>The kind <see cref="DatasetFiles.ByName"/> gives a segmentation mask.</summary>
+    public const string MaskFileKind = "segmentation mask";
+
+    /// <summary>Whether a file of this kind is a segmentation mask.</summary>
+    public static bool IsMask(FileKind kind) => kind.Role == FileRole.Layout && kind.Kind == MaskFileKind;
+
+    /// <summary>Whether the file is CVAT's <c>labelmap.txt</c>.</summary>
+    public static bool IsLabelMap(string path) => Path.GetFileName(path).Equals("labelmap.txt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The kind of mask a path holds, by its folder.</summary>
     public static MaskKind KindOf(string path)
@@ -206,11 +249,46 @@ public static class SegmentationMasks
                 Objects(pixels, key.ObjectsOf(stem), findings);
                 break;
             case MaskKind.Panoptic when key.HasPanoptic:
-                Segments(pixels, panoptic?.Png, findings);
+                Segments(pixels, panoptic, findings);
                 break;
         }
 
         return [.. findings.Select(f => f with { Subject = path })];
+    }
+
+    /// <summary>
+    /// Checks each of a dataset's masks (<see cref="Check"/>) against the image of the same name nearest it (a devkit's
+    /// <c>JPEGImages/</c> beside its <c>SegmentationClass/</c>) and the label map of the nearest folder above it.
+    /// </summary>
+    /// <param name="masks">Each mask's path and colours.</param>
+    /// <param name="key">What the annotations say.</param>
+    /// <param name="labelMaps">Each <c>labelmap.txt</c>'s path and content.</param>
+    /// <param name="images">Each accepted image's path and size.</param>
+    public static List<Finding> CheckAll(
+        IEnumerable<(string Path, MaskPixels Pixels)> masks, MaskKey key, IEnumerable<(string Path, LabelMap Map)> labelMaps, IEnumerable<(string Path, int Width, int Height)> images)
+    {
+        var maps = labelMaps.Select(m => (Folder: m.Path.LastIndexOf('/') is var slash and >= 0 ? m.Path[..(slash + 1)] : string.Empty, m.Map)).ToList();
+        var byStem = images.ToLookup(i => MaskKey.Stem(i.Path), StringComparer.Ordinal);
+        var findings = new List<Finding>();
+        foreach (var (path, pixels) in masks)
+        {
+            var image = byStem[MaskKey.Stem(path)].OrderByDescending(i => Shared(i.Path, path)).Select(i => ((int, int)?)(i.Width, i.Height)).FirstOrDefault();
+            var map = maps.Where(m => path.StartsWith(m.Folder, StringComparison.Ordinal)).OrderBy(m => m.Folder.Length).Select(m => (LabelMap?)m.Map).LastOrDefault();
+            findings.AddRange(Check(path, pixels, key, map, image));
+        }
+
+        return findings;
+    }
+
+    private static int Shared(string a, string b)
+    {
+        var n = 0;
+        while (n < a.Length && n < b.Length && a[n] == b[n])
+        {
+            n++;
+        }
+
+        return n;
     }
 
     private static void ClassColours(MaskPixels pixels, LabelMap? map, List<Finding> findings)
@@ -242,7 +320,7 @@ public static class SegmentationMasks
         }
     }
 
-    private static void Segments(MaskPixels pixels, PanopticPng? png, List<Finding> findings)
+    private static void Segments(MaskPixels pixels, PanopticKey? png, List<Finding> findings)
     {
         if (png is null)
         {
