@@ -521,6 +521,23 @@ public static class CocoReader
                     break;
 
                 case Phase.Array:
+                    if (section == Section.Annotations)
+                    {
+                        var attempt = reader;
+                        var plain = TryPlainAnnotation(ref attempt, buffer, document, keepSegmentation);
+                        if (plain == Plain.NeedMore)
+                        {
+                            return progressed;
+                        }
+
+                        if (plain == Plain.Read)
+                        {
+                            reader = attempt;
+                            progressed = true;
+                            continue;
+                        }
+                    }
+
                     if (!reader.Read())
                     {
                         return progressed;
@@ -540,9 +557,8 @@ public static class CocoReader
                     }
 
                     var element = buffer.AsMemory(start, (int)reader.BytesConsumed - start);
-                    if (section != Section.Annotations || !TryPlainAnnotation(element.Span, document, keepSegmentation))
+                    using (var json = JsonDocument.Parse(element, new JsonDocumentOptions { MaxDepth = MaxDepth }))
                     {
-                        using var json = JsonDocument.Parse(element, new JsonDocumentOptions { MaxDepth = MaxDepth });
                         Element(section, json.RootElement, document, report, keepSegmentation);
                     }
 
@@ -659,94 +675,219 @@ public static class CocoReader
         }
     }
 
-    /// <summary>
-    /// The fast path for the common annotation: integer ids, four plain numbers in <c>bbox</c>, <c>iscrowd</c> 0,
-    /// nothing else that needs keeping but the segmentation. Anything else returns false and is read by the
-    /// general path, which also words the findings.
-    /// </summary>
-    private static bool TryPlainAnnotation(ReadOnlySpan<byte> element, LabelDocument document, bool keepSegmentation)
+    private enum Plain
     {
-        var reader = new Utf8JsonReader(element, Deep);
-        reader.Read(); // StartObject
+        Read,
+        NotPlain,
+        NeedMore,
+    }
+
+    /// <summary>An annotation's properties as the fast path sees them: the ones it reads, the ones it skips (any other), and <see cref="Other"/> (attributes, annotator, keypoints, …) that send it to the general path.</summary>
+    private enum Property
+    {
+        Skipped,
+        Id,
+        ImageId,
+        CategoryId,
+        Bbox,
+        IsCrowd,
+        Segmentation,
+        Other,
+    }
+
+    private static Property PropertyOf(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        2 when name.SequenceEqual("id"u8) => Property.Id,
+        4 when name.SequenceEqual("bbox"u8) => Property.Bbox,
+        4 when name.SequenceEqual("area"u8) => Property.Skipped,
+        7 when name.SequenceEqual("iscrowd"u8) => Property.IsCrowd,
+        8 when name.SequenceEqual("image_id"u8) => Property.ImageId,
+        11 when name.SequenceEqual("category_id"u8) => Property.CategoryId,
+        12 when name.SequenceEqual("segmentation"u8) => Property.Segmentation,
+        _ when name.SequenceEqual("attributes"u8) || name.SequenceEqual("annotator"u8) || name.SequenceEqual("keypoints"u8)
+            || name.SequenceEqual("segments_info"u8) || name.SequenceEqual("caption"u8) => Property.Other,
+        _ => Property.Skipped,
+    };
+
+    /// <summary>A number token: an integer the quick way, anything else as a double.</summary>
+    private static bool TryNumber(ref Utf8JsonReader reader, out double value)
+    {
+        if (reader.TryGetInt32(out var whole))
+        {
+            value = whole;
+            return true;
+        }
+
+        return reader.TryGetDouble(out value);
+    }
+
+    /// <summary>
+    /// The fast path for the common annotation, read straight from the walk's reader (no second pass over its text):
+    /// integer ids, four plain numbers in <c>bbox</c>, <c>iscrowd</c> 0, nothing else that needs keeping but the
+    /// segmentation. Anything else is <see cref="Plain.NotPlain"/> and read by the general path, which also words the
+    /// findings; an element the buffer does not hold whole is <see cref="Plain.NeedMore"/>. Only a
+    /// <see cref="Plain.Read"/> changes the document.
+    /// </summary>
+    private static Plain TryPlainAnnotation(ref Utf8JsonReader reader, byte[] buffer, LabelDocument document, bool keepSegmentation)
+    {
+        if (!reader.Read())
+        {
+            return Plain.NeedMore;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Plain.NotPlain;
+        }
+
         long? id = null, image = null, category = null;
-        Span<double> box = stackalloc double[4];
+        double x = 0, y = 0, w = 0, h = 0;
         var boxRead = false;
         string? segmentation = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        while (true)
         {
-            if (reader.ValueTextEquals("bbox"u8))
+            if (!reader.Read())
             {
-                if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                return Plain.NeedMore;
+            }
+
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            if (reader.ValueIsEscaped)
+            {
+                return Plain.NotPlain;
+            }
+
+            var property = PropertyOf(reader.ValueSpan);
+            if (property == Property.Bbox)
+            {
+                if (!reader.Read())
                 {
-                    return false;
+                    return Plain.NeedMore;
+                }
+
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return Plain.NotPlain;
                 }
 
                 for (var i = 0; i < 4; i++)
                 {
-                    if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out box[i]))
+                    if (!reader.Read())
                     {
-                        return false;
+                        return Plain.NeedMore;
                     }
+
+                    if (reader.TokenType != JsonTokenType.Number || !TryNumber(ref reader, out var value))
+                    {
+                        return Plain.NotPlain;
+                    }
+
+                    _ = i switch { 0 => x = value, 1 => y = value, 2 => w = value, _ => h = value };
                 }
 
-                if (!reader.Read() || reader.TokenType != JsonTokenType.EndArray)
+                if (!reader.Read())
                 {
-                    return false;
+                    return Plain.NeedMore;
+                }
+
+                if (reader.TokenType != JsonTokenType.EndArray)
+                {
+                    return Plain.NotPlain;
                 }
 
                 boxRead = true;
             }
-            else if (reader.ValueTextEquals("id"u8) || reader.ValueTextEquals("image_id"u8) || reader.ValueTextEquals("category_id"u8))
+            else if (property is Property.Id or Property.ImageId or Property.CategoryId)
             {
-                var which = reader.ValueTextEquals("id"u8) ? 0 : reader.ValueTextEquals("image_id"u8) ? 1 : 2;
-                if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value) || value < 0)
+                if (!reader.Read())
                 {
-                    return false;
+                    return Plain.NeedMore;
                 }
 
-                _ = which switch { 0 => id = value, 1 => image = value, _ => category = value };
-            }
-            else if (reader.ValueTextEquals("iscrowd"u8))
-            {
-                if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.ValueSpan.SequenceEqual("0"u8))
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value) || value < 0)
                 {
-                    return false;
+                    return Plain.NotPlain;
+                }
+
+                _ = property switch { Property.Id => id = value, Property.ImageId => image = value, _ => category = value };
+            }
+            else if (property == Property.IsCrowd)
+            {
+                if (!reader.Read())
+                {
+                    return Plain.NeedMore;
+                }
+
+                if (reader.TokenType != JsonTokenType.Number || !reader.ValueSpan.SequenceEqual("0"u8))
+                {
+                    return Plain.NotPlain;
                 }
             }
-            else if (reader.ValueTextEquals("attributes"u8) || reader.ValueTextEquals("annotator"u8) || reader.ValueTextEquals("keypoints"u8))
+            else if (property == Property.Other)
             {
-                return false;
+                return Plain.NotPlain;
             }
-            else if (reader.ValueTextEquals("segmentation"u8))
+            else if (property == Property.Segmentation)
             {
-                reader.Read();
+                if (!reader.Read())
+                {
+                    return Plain.NeedMore;
+                }
+
                 var start = (int)reader.TokenStartIndex;
                 var kind = reader.TokenType;
-                reader.Skip();
-                if (kind == JsonTokenType.StartArray && SegmentationProblem(element[start..(int)reader.BytesConsumed]) is not null)
+                if (kind == JsonTokenType.StartArray)
                 {
-                    return false; // the general path words the problem
+                    // Polygons: a list of lists of numbers, walked once; anything else goes to the general path, which words the problem.
+                    var outer = reader.CurrentDepth;
+                    while (true)
+                    {
+                        if (!reader.Read())
+                        {
+                            return Plain.NeedMore;
+                        }
+
+                        var token = reader.TokenType;
+                        if (token == JsonTokenType.EndArray && reader.CurrentDepth == outer)
+                        {
+                            break;
+                        }
+
+                        if (token is not (JsonTokenType.Number or JsonTokenType.EndArray) && (token != JsonTokenType.StartArray || reader.CurrentDepth > outer + 1))
+                        {
+                            return Plain.NotPlain;
+                        }
+                    }
                 }
+                else if (!reader.TrySkip())
+                {
+                    return Plain.NeedMore;
+                }
+
+                var text = buffer.AsSpan(start, (int)reader.BytesConsumed - start);
 
                 if (keepSegmentation && kind is JsonTokenType.StartArray or JsonTokenType.StartObject)
                 {
-                    segmentation = System.Text.Encoding.UTF8.GetString(element[start..(int)reader.BytesConsumed]);
+                    segmentation = System.Text.Encoding.UTF8.GetString(text);
                 }
             }
-            else
+            else if (!reader.Read() || !reader.TrySkip())
             {
-                reader.Read();
-                reader.Skip();
+                return Plain.NeedMore;
             }
         }
 
         if (!boxRead || image is null || category is null)
         {
-            return false;
+            return Plain.NotPlain;
         }
 
-        document.Boxes.Add(new LabelBox(id ?? document.Boxes.Count + 1, image.Value, category.Value, box[0], box[1], box[2], box[3], null, segmentation));
-        return true;
+        document.Boxes.Add(new LabelBox(id ?? document.Boxes.Count + 1, image.Value, category.Value, x, y, w, h, null, segmentation));
+        return Plain.Read;
     }
 
     private static long? Id(JsonElement e, string property, string where, Action<string, string> report, bool required)

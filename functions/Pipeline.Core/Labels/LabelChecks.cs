@@ -128,8 +128,13 @@ public static class LabelChecks
             }
         }
 
-        var boxesPerImage = document.Boxes.GroupBy(b => b.ImageId).ToDictionary(g => g.Key, g => g.ToList());
-        foreach (var image in images.Values.Where(i => !boxesPerImage.ContainsKey(i.Id)))
+        var withBoxes = new HashSet<long>();
+        foreach (var box in document.Boxes)
+        {
+            withBoxes.Add(box.ImageId);
+        }
+
+        foreach (var image in images.Values.Where(i => !withBoxes.Contains(i.Id)))
         {
             Add(FindingCodes.LabelImageWithoutAnnotations, Severity.Info, $"'{image.FileName}' has no annotations.", image.FileName, null, null);
         }
@@ -204,7 +209,7 @@ public static class LabelChecks
             Add(FindingCodes.LabelUnused, Severity.Warning, $"Label '{category.Name}' is defined but no annotation uses it.", null, category.Name, null);
         }
 
-        Consistency(valid.Select(v => v.Box), options, LabelOf, s => images.TryGetValue(s, out var i) ? i.FileName : $"image #{s}", findings);
+        Consistency(valid, options, LabelOf, s => images.TryGetValue(s, out var i) ? i.FileName : $"image #{s}", findings);
         Statistics(valid, counts, categories, options, LabelOf, s => images.TryGetValue(s, out var i) ? i.FileName : $"image #{s}", findings);
         return findings;
     }
@@ -221,21 +226,54 @@ public static class LabelChecks
         return size is { } p ? (p.Width, p.Height, options.BoundsTolerancePixels) : (null, null, 0);
     }
 
-    private static void Consistency(IEnumerable<LabelBox> boxes, LabelQaOptions options, Func<long, string> labelOf, Func<long, string> imageOf, List<LabelFinding> findings)
+    private static void Consistency(List<(LabelBox Box, double Width, double Height)> valid, LabelQaOptions options, Func<long, string> labelOf, Func<long, string> imageOf, List<LabelFinding> findings)
     {
-        foreach (var group in boxes.GroupBy(b => (b.ImageId, b.Annotator)))
+        // The boxes of each image (and annotator) side by side in one array, by a counting sort (no grouping objects
+        // for a million boxes), then each image's few boxes sorted by left edge for the sweep.
+        var groupOf = new Dictionary<(long ImageId, string? Annotator), int>();
+        var group = new int[valid.Count];
+        var sizes = new List<int>();
+        for (var i = 0; i < valid.Count; i++)
         {
-            var list = group.OrderBy(b => b.X).ToList();
-            if (list.Count > options.MaxBoxesPairedPerImage)
+            var key = (valid[i].Box.ImageId, valid[i].Box.Annotator);
+            if (!groupOf.TryGetValue(key, out var g))
             {
-                findings.Add(new(Finding.Info(FindingCodes.LabelDuplicateBox, $"'{imageOf(group.Key.ImageId)}' has {list.Count} boxes; only the first {options.MaxBoxesPairedPerImage} were compared pairwise.") with { Subject = imageOf(group.Key.ImageId) }));
+                g = groupOf[key] = sizes.Count;
+                sizes.Add(0);
+            }
+
+            group[i] = g;
+            sizes[g]++;
+        }
+
+        var starts = new int[sizes.Count + 1];
+        for (var g = 0; g < sizes.Count; g++)
+        {
+            starts[g + 1] = starts[g] + sizes[g];
+        }
+
+        var next = starts[..^1];
+        var ordered = new LabelBox[valid.Count];
+        for (var i = 0; i < valid.Count; i++)
+        {
+            ordered[next[group[i]]++] = valid[i].Box;
+        }
+
+        for (var g = 0; g < sizes.Count; g++)
+        {
+            var list = ordered.AsSpan(starts[g], sizes[g]);
+            list.Sort(static (a, b) => a.X.CompareTo(b.X));
+            if (list.Length > options.MaxBoxesPairedPerImage)
+            {
+                var image = imageOf(list[0].ImageId);
+                findings.Add(new(Finding.Info(FindingCodes.LabelDuplicateBox, $"'{image}' has {list.Length} boxes; only the first {options.MaxBoxesPairedPerImage} were compared pairwise.") with { Subject = image }));
                 list = list[..options.MaxBoxesPairedPerImage];
             }
 
-            for (var i = 0; i < list.Count; i++)
+            for (var i = 0; i < list.Length; i++)
             {
                 var a = list[i];
-                for (var j = i + 1; j < list.Count && list[j].X <= a.X + a.Width; j++)
+                for (var j = i + 1; j < list.Length && list[j].X <= a.X + a.Width; j++)
                 {
                     var b = list[j];
                     var iou = Iou(a, b);
@@ -273,30 +311,42 @@ public static class LabelChecks
     {
         findings.AddRange(CountStatistics(counts.GroupBy(c => labelOf(c.Key), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Value), StringComparer.Ordinal), options));
 
-        // Far from the mean: area and aspect ratio per label, in log space (sizes are log-normal, not normal).
-        foreach (var group in valid.Where(v => v.Width > 0 && v.Height > 0 && categories.ContainsKey(v.Box.CategoryId)).GroupBy(v => v.Box.CategoryId))
+        // Far from the mean: area and aspect ratio per label, in log space (sizes are log-normal, not normal); one
+        // pass for each label's sums, one to judge each box, no grouping objects.
+        var logArea = new double[valid.Count];
+        var logAspect = new double[valid.Count];
+        var sums = new Dictionary<long, (int N, double Area, double Area2, double Aspect, double Aspect2)>();
+        for (var i = 0; i < valid.Count; i++)
         {
-            var items = group.ToList();
-            if (items.Count < options.FarFromMeanMinimumBoxes)
+            var (box, width, height) = valid[i];
+            if (width > 0 && height > 0 && categories.ContainsKey(box.CategoryId))
+            {
+                var (area, aspect) = (logArea[i], logAspect[i]) = (Math.Log(width * height), Math.Log(width / height));
+                var s = sums.GetValueOrDefault(box.CategoryId);
+                sums[box.CategoryId] = (s.N + 1, s.Area + area, s.Area2 + (area * area), s.Aspect + aspect, s.Aspect2 + (aspect * aspect));
+            }
+            else
+            {
+                logArea[i] = double.NaN;
+            }
+        }
+
+        var moments = sums.Where(s => s.Value.N >= options.FarFromMeanMinimumBoxes).ToDictionary(s => s.Key, s => (Area: MeanSd(s.Value.N, s.Value.Area, s.Value.Area2), Aspect: MeanSd(s.Value.N, s.Value.Aspect, s.Value.Aspect2)));
+        for (var i = 0; i < valid.Count; i++)
+        {
+            var box = valid[i].Box;
+            if (double.IsNaN(logArea[i]) || !moments.TryGetValue(box.CategoryId, out var m))
             {
                 continue;
             }
 
-            var area = items.Select(v => Math.Log(v.Width * v.Height)).ToArray();
-            var aspect = items.Select(v => Math.Log(v.Width / v.Height)).ToArray();
-            var (areaMean, areaSd) = MeanSd(area);
-            var (aspectMean, aspectSd) = MeanSd(aspect);
-            for (var i = 0; i < items.Count; i++)
+            var za = m.Area.Sd > 0 ? Math.Abs(logArea[i] - m.Area.Mean) / m.Area.Sd : 0;
+            var zr = m.Aspect.Sd > 0 ? Math.Abs(logAspect[i] - m.Aspect.Mean) / m.Aspect.Sd : 0;
+            var z = Math.Max(za, zr);
+            if (z > options.FarFromMeanSigma)
             {
-                var za = areaSd > 0 ? Math.Abs(area[i] - areaMean) / areaSd : 0;
-                var zr = aspectSd > 0 ? Math.Abs(aspect[i] - aspectMean) / aspectSd : 0;
-                var z = Math.Max(za, zr);
-                if (z > options.FarFromMeanSigma)
-                {
-                    var box = items[i].Box;
-                    var subject = imageOf(box.ImageId);
-                    findings.Add(new(new Finding(FindingCodes.LabelFarFromMean, Severity.Warning, z, options.FarFromMeanSigma, $"Annotation {box.Id} on '{subject}': its {(za >= zr ? "area" : "aspect ratio")} is {z:0.0} σ from the mean of '{labelOf(box.CategoryId)}'.", subject), labelOf(box.CategoryId), box.Id));
-                }
+                var subject = imageOf(box.ImageId);
+                findings.Add(new(new Finding(FindingCodes.LabelFarFromMean, Severity.Warning, z, options.FarFromMeanSigma, $"Annotation {box.Id} on '{subject}': its {(za >= zr ? "area" : "aspect ratio")} is {z:0.0} σ from the mean of '{labelOf(box.CategoryId)}'.", subject), labelOf(box.CategoryId), box.Id));
             }
         }
     }
@@ -334,10 +384,11 @@ public static class LabelChecks
         return findings;
     }
 
-    private static (double Mean, double Sd) MeanSd(double[] values)
+    /// <summary>Mean and population standard deviation from a count, a sum and a sum of squares.</summary>
+    private static (double Mean, double Sd) MeanSd(int n, double sum, double sumOfSquares)
     {
-        var mean = values.Average();
-        var variance = values.Sum(v => (v - mean) * (v - mean)) / values.Length;
-        return (mean, Math.Sqrt(variance));
+        var mean = sum / n;
+        var variance = (sumOfSquares / n) - (mean * mean);
+        return (mean, variance > 1e-12 * Math.Max(1, mean * mean) ? Math.Sqrt(variance) : 0); // below that, rounding: all equal
     }
 }

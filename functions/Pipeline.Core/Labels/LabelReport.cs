@@ -45,8 +45,21 @@ public sealed record LabelReport(
 
         var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
         var byLabel = findings.Where(f => f.Label is not null).GroupBy(f => f.Label!).ToDictionary(g => g.Key, g => g.GroupBy(f => f.Finding.Code).ToDictionary(c => c.Key, c => c.Count()));
-        var used = document.Boxes.GroupBy(b => names.TryGetValue(b.CategoryId, out var n) ? n : $"#{b.CategoryId}")
-            .Select(g => (Name: g.Key, Boxes: g.Count(), Images: g.Select(b => b.ImageId).Distinct().Count()))
+        // Boxes and distinct images per label in one pass (per category id, then by name), no grouping of the boxes.
+        var perCategory = new Dictionary<long, (int Boxes, HashSet<long> Images)>();
+        foreach (var box in document.Boxes)
+        {
+            if (!perCategory.TryGetValue(box.CategoryId, out var tally))
+            {
+                tally = perCategory[box.CategoryId] = (0, []);
+            }
+
+            tally.Images.Add(box.ImageId);
+            perCategory[box.CategoryId] = (tally.Boxes + 1, tally.Images);
+        }
+
+        var used = perCategory.GroupBy(p => names.TryGetValue(p.Key, out var n) ? n : $"#{p.Key}")
+            .Select(g => (Name: g.Key, Boxes: g.Sum(p => p.Value.Boxes), Images: g.Count() == 1 ? g.First().Value.Images.Count : g.SelectMany(p => p.Value.Images).Distinct().Count()))
             .ToList();
         var usedNames = used.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
         var labels = used

@@ -17,6 +17,12 @@ internal sealed class PythonLiteralStream(Stream inner) : Stream
     private bool inLiteral;
     private bool minus;
 
+    /// <summary>The bytes outside a string that may start something to rewrite (or a string).</summary>
+    private static readonly System.Buffers.SearchValues<byte> OutsideSpecial = System.Buffers.SearchValues.Create("\"-NI"u8);
+
+    /// <summary>The bytes that make a chunk need the byte-by-byte path: a literal's first letter, an escape.</summary>
+    private static readonly System.Buffers.SearchValues<byte> ChunkSpecial = System.Buffers.SearchValues.Create("NI\\"u8);
+
     /// <summary>Whether <paramref name="text"/> is one of the literals this stream quotes.</summary>
     public static bool IsLiteral(string text) => text is "NaN" or "Infinity" or "-Infinity";
 
@@ -34,26 +40,55 @@ internal sealed class PythonLiteralStream(Stream inner) : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        while (start == end)
+        while (start == end && buffer.Length > 0)
         {
-            (start, end) = (0, 0);
-            var read = inner.Read(input);
+            // Read straight into the caller's buffer: the usual chunk, with no literal's first letter and no escape
+            // anywhere, needs no rewriting and no copy; only whether it ends inside a string matters, which its count
+            // of quotes says. Any other chunk is rewritten byte by byte through this stream's own buffers.
+            var read = inner.Read(buffer[..Math.Min(buffer.Length, input.Length)]);
             if (read == 0)
             {
+                (start, end) = (0, 0);
                 Finish();
                 break;
             }
 
-            foreach (var b in input.AsSpan(0, read))
+            var chunk = buffer[..read];
+            if (!inLiteral && !minus && !escaped && chunk[^1] != (byte)'-' && chunk.IndexOfAny(ChunkSpecial) < 0)
             {
-                Pass(b);
+                inString ^= (chunk.Count((byte)'"') & 1) == 1;
+                return read;
             }
+
+            chunk.CopyTo(input);
+            (start, end) = (0, 0);
+            Rewrite(input.AsSpan(0, read));
         }
 
         var n = Math.Min(buffer.Length, end - start);
         output.AsSpan(start, n).CopyTo(buffer);
         start += n;
         return n;
+    }
+
+    private void Rewrite(ReadOnlySpan<byte> span)
+    {
+        var i = 0;
+        while (i < span.Length)
+        {
+            // Runs that need no rewriting are copied whole: outside strings up to a quote, a minus or a literal's
+            // first letter; inside a string up to its closing quote or an escape. Only those bytes go one by one.
+            var plain = inString && !escaped ? span[i..].IndexOfAny((byte)'"', (byte)'\\')
+                : !inString && !inLiteral && !minus ? span[i..].IndexOfAny(OutsideSpecial)
+                : 0;
+            var run = plain < 0 ? span.Length - i : plain;
+            span.Slice(i, run).CopyTo(output.AsSpan(end));
+            (end, i) = (end + run, i + run);
+            if (i < span.Length)
+            {
+                Pass(span[i++]);
+            }
+        }
     }
 
     private void Pass(byte b)
