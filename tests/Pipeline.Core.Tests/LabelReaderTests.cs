@@ -340,6 +340,33 @@ public sealed class LabelReaderTests
     }
 
     [Fact]
+    public void Python_literals_escapes_and_strings_read_the_same_however_the_stream_splits_them()
+    {
+        // Every split point of a file whose strings hold quotes, backslashes and literal-looking text, with literals
+        // and a minus beside them: the literal filter passes plain chunks through and rewrites the rest, never otherwise.
+        const string json = """
+            {"images": [{"id": 1, "file_name": "say \"NaN\" \\ -Infinity.jpg", "width": 10, "height": 10}],
+             "categories": [{"id": 1, "name": "I\\"}, {"id": 2, "name": "-N"}],
+             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [NaN, -2, Infinity, -Infinity]},
+                             {"id": 2, "image_id": 1, "category_id": 2, "bbox": [1, 2, 3, 4], "segmentation": [[1, 2, 3, 4, 5, -6]]}]}
+            """;
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var whole = CocoReader.Read(new MemoryStream(bytes), "whole.json");
+        Assert.Empty(whole.Findings);
+        Assert.Equal("say \"NaN\" \\ -Infinity.jpg", whole.Images[0].FileName);
+        Assert.Equal(["I\\", "-N"], whole.Categories.Select(c => c.Name));
+        Assert.Equal((double.NaN, -2.0, double.PositiveInfinity, double.NegativeInfinity), (whole.Boxes[0].X, whole.Boxes[0].Y, whole.Boxes[0].Width, whole.Boxes[0].Height));
+        Assert.Equal("[[1, 2, 3, 4, 5, -6]]", whole.Boxes[1].Segmentation);
+
+        for (var chunk = 1; chunk <= bytes.Length; chunk++)
+        {
+            var split = CocoReader.Read(new TrickleStream(bytes, chunk), "split.json");
+            Assert.True(split.SameAs(whole), $"split every {chunk} bytes");
+            Assert.Empty(split.Findings);
+        }
+    }
+
+    [Fact]
     public void Unbounded_repetition_of_findings_is_summarised()
     {
         var annotations = string.Join(',', Enumerable.Range(1, 500).Select(i => $"{{\"id\": {i}, \"image_id\": 1, \"category_id\": 1, \"bbox\": \"x\"}}"));

@@ -95,9 +95,11 @@ internal sealed class PythonLiteralStream(Stream inner) : Stream
     {
         if (inString)
         {
+            // A quote ends the string unless the byte before it escaped it.
             Emit(b);
-            escaped = !escaped && b == (byte)'\\';
-            inString = escaped || b != (byte)'"';
+            var wasEscaped = escaped;
+            escaped = !wasEscaped && b == (byte)'\\';
+            inString = wasEscaped || b != (byte)'"';
             return;
         }
 
