@@ -256,6 +256,57 @@ public sealed class LabelReaderTests
     }
 
     [Fact]
+    public void Voc_person_layout_parts_actions_and_cvat_attributes_are_read_checked_and_written_back()
+    {
+        // As VOC2012's action and layout annotations are written: elements in alphabetical order, actions as 0/1
+        // elements, a point, parts with their own boxes; and a CVAT-style custom attribute.
+        const string xml = """
+            <annotation>
+            	<filename>2010_000001.jpg</filename>
+            	<folder>VOC2012</folder>
+            	<object>
+            		<actions><jumping>0</jumping><other>0</other><phoning>1</phoning><walking>0</walking></actions>
+            		<attributes><attribute><name>glasses</name><value>true</value></attribute></attributes>
+            		<bndbox><xmax>218</xmax><xmin>101</xmin><ymax>500</ymax><ymin>55</ymin></bndbox>
+            		<difficult>0</difficult>
+            		<name>person</name>
+            		<part><bndbox><xmax>190</xmax><xmin>133</xmin><ymax>131</ymax><ymin>61</ymin></bndbox><name>head</name></part>
+            		<part><bndbox><xmax>120</xmax><xmin>102</xmin><ymax>300</ymax><ymin>280</ymin></bndbox><name>hand</name></part>
+            		<point><x>165</x><y>129</y></point>
+            		<pose>Unspecified</pose>
+            	</object>
+            	<segmented>0</segmented>
+            	<size><depth>3</depth><height>500</height><width>375</width></size>
+            </annotation>
+            """;
+        var document = VocReader.Read([("2010_000001.xml", Stream(xml))]);
+
+        Assert.Empty(document.Findings);
+        Assert.Equal(2, document.Parts);
+        var person = Assert.Single(document.Boxes);
+        Assert.Equal((101.0, 55.0, 117.0, 445.0), (person.X, person.Y, person.Width, person.Height));
+        Assert.Equal("head 133 61 190 131;hand 102 280 120 300", person.Attributes!["parts"]);
+        Assert.Equal(("1", "0", "true"), (person.Attributes["action:phoning"], person.Attributes["action:walking"], person.Attributes["glasses"]));
+
+        var written = VocWriter.Write(document);
+        var again = VocReader.Read([("2010_000001.xml", Stream(written["2010_000001.xml"]))]);
+        Assert.True(again.SameAs(document));
+        Assert.Equal(2, again.Parts);
+
+        // A part with no box, a part outside its person, an action that is neither 0 nor 1.
+        var bad = VocReader.Read([("bad.xml", Stream(xml
+            .Replace("<xmax>120</xmax><xmin>102</xmin>", "<xmax>120</xmax><xmin>2</xmin>", StringComparison.Ordinal)
+            .Replace("<phoning>1</phoning>", "<phoning>yes</phoning>", StringComparison.Ordinal)
+            .Replace("<part><bndbox><xmax>190", "<part><name>foot</name></part><part><bndbox><xmax>190", StringComparison.Ordinal)))]);
+        Assert.Collection(
+            bad.Findings,
+            f => Assert.Equal((FindingCodes.LabelValueInvalid, "bad.xml object 1 part 1 ('foot'): <xmin> is missing or not a number."), (f.Code, f.Message)),
+            f => Assert.Equal((FindingCodes.LabelAttributeInvalid, "bad.xml object 1 part 3 ('hand') reaches outside its object's box."), (f.Code, f.Message)),
+            f => Assert.Equal((FindingCodes.LabelAttributeInvalid, "bad.xml object 1: action <phoning> is 'yes'; VOC allows 0 or 1."), (f.Code, f.Message)));
+        Assert.Single(bad.Boxes); // the person is still read
+    }
+
+    [Fact]
     public void Voc_round_trips_through_the_writer_from_the_devkit_and_from_yolo()
     {
         // read → write → read gives the same boxes: a devkit's XML, and a YOLO file (fractions) with its images' sizes.

@@ -109,6 +109,9 @@ public sealed class LabelDocument
     /// <summary>Labelled keypoints read (COCO person_keypoints: triplets with visibility above 0).</summary>
     public int Keypoints { get; set; }
 
+    /// <summary>Object parts read (Pascal VOC's person layout: head, hands, feet, each with its own box).</summary>
+    public int Parts { get; set; }
+
     /// <summary>COCO: the keypoints each category names (its <c>keypoints</c> list's length), for the categories that name any.</summary>
     internal Dictionary<long, int> KeypointsPerCategory { get; } = [];
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml;
+using System.Xml.Linq;
 using Pipeline.Core.Findings;
 
 namespace Pipeline.Core.Labels;
@@ -82,7 +83,7 @@ public static class VocReader
                         break;
                     case "object":
                         objectNumber++;
-                        var o = Children(xml);
+                        var o = XElement.Load(xml.ReadSubtree());
                         if (Object(o, objectNumber, name, document.Images.Count, document, findings) is { } box)
                         {
                             boxes.Add(box);
@@ -148,32 +149,32 @@ public static class VocReader
         return values;
     }
 
-    private static LabelBox? Object(Dictionary<string, string> o, int number, string file, long imageId, LabelDocument document, List<Finding> findings)
+    /// <summary>
+    /// One <c>&lt;object&gt;</c>: its name and <c>bndbox</c>, the flags (<c>truncated</c>, <c>difficult</c>,
+    /// <c>occluded</c>, 0 or 1) and <c>pose</c>; its parts (<c>&lt;part&gt;</c>, each a name and a box, as VOC's person
+    /// layout writes them: kept as the attribute <c>parts</c>, "head 10 20 40 50;hand …", and counted); its actions
+    /// (<c>&lt;actions&gt;</c>, one 0/1 element per action: kept as <c>action:{name}</c>); and the custom attributes CVAT
+    /// writes (<c>&lt;attributes&gt;&lt;attribute&gt;&lt;name/&gt;&lt;value/&gt;</c>: kept by name).
+    /// </summary>
+    private static LabelBox? Object(XElement o, int number, string file, long imageId, LabelDocument document, List<Finding> findings)
     {
         var where = $"{file} object {number}";
-        if (!o.TryGetValue("name", out var label) || label.Length == 0)
+        if (o.Element("name")?.Value.Trim() is not { Length: > 0 } label)
         {
             findings.Add(new Finding(FindingCodes.LabelValueInvalid, Severity.Error, null, null, $"{where} has no <name>.", file));
             return null;
         }
 
-        var corners = new double[4];
-        string[] keys = ["xmin", "ymin", "xmax", "ymax"];
-        for (var i = 0; i < 4; i++)
+        if (Corners(o.Element("bndbox"), where, file, findings) is not { } corners)
         {
-            if (!o.TryGetValue(keys[i], out var text) || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out corners[i]))
-            {
-                findings.Add(new Finding(FindingCodes.LabelValueInvalid, Severity.Error, null, null, $"{where}: <{keys[i]}> is missing or not a number.", file));
-                return null;
-            }
+            return null;
         }
 
         var categoryId = document.CategoryNamed(label);
-
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in FlagAttributes.Append("pose"))
         {
-            if (o.TryGetValue(key, out var value))
+            if (o.Element(key)?.Value.Trim() is { } value)
             {
                 attributes[key] = value;
                 if (key != "pose" && value is not ("0" or "1"))
@@ -183,9 +184,77 @@ public static class VocReader
             }
         }
 
-        return new LabelBox(number, imageId, categoryId, corners[0], corners[1], corners[2] - corners[0], corners[3] - corners[1],
-            o.GetValueOrDefault("annotator"), null, attributes.Count == 0 ? null : attributes);
+        var parts = new List<string>();
+        var index = 0;
+        foreach (var part in o.Elements("part"))
+        {
+            var partName = part.Element("name")?.Value.Trim();
+            var at = $"{where} part {++index}{(partName is { Length: > 0 } ? $" ('{partName}')" : string.Empty)}";
+            if (partName is not { Length: > 0 })
+            {
+                findings.Add(new Finding(FindingCodes.LabelValueInvalid, Severity.Error, null, null, $"{at} has no <name>.", file));
+                continue;
+            }
+
+            if (Corners(part.Element("bndbox"), at, file, findings) is { } p)
+            {
+                if (p.XMin < corners.XMin - 1 || p.YMin < corners.YMin - 1 || p.XMax > corners.XMax + 1 || p.YMax > corners.YMax + 1)
+                {
+                    findings.Add(new Finding(FindingCodes.LabelAttributeInvalid, Severity.Warning, null, null, $"{at} reaches outside its object's box.", file));
+                }
+
+                parts.Add(string.Join(' ', new[] { partName, Number(p.XMin), Number(p.YMin), Number(p.XMax), Number(p.YMax) }));
+            }
+        }
+
+        if (parts.Count > 0)
+        {
+            attributes["parts"] = string.Join(';', parts);
+            document.Parts += parts.Count;
+        }
+
+        foreach (var action in o.Element("actions")?.Elements() ?? [])
+        {
+            var value = action.Value.Trim();
+            attributes[ActionPrefix + action.Name.LocalName] = value;
+            if (value is not ("0" or "1"))
+            {
+                findings.Add(new Finding(FindingCodes.LabelAttributeInvalid, Severity.Warning, null, null, $"{where}: action <{action.Name.LocalName}> is '{value}'; VOC allows 0 or 1.", file));
+            }
+        }
+
+        foreach (var attribute in o.Element("attributes")?.Elements("attribute") ?? [])
+        {
+            if (attribute.Element("name")?.Value.Trim() is { Length: > 0 } key && !attributes.ContainsKey(key))
+            {
+                attributes[key] = attribute.Element("value")?.Value.Trim() ?? string.Empty;
+            }
+        }
+
+        return new LabelBox(number, imageId, categoryId, corners.XMin, corners.YMin, corners.XMax - corners.XMin, corners.YMax - corners.YMin,
+            o.Element("annotator")?.Value.Trim(), null, attributes.Count == 0 ? null : attributes);
     }
+
+    /// <summary>The prefix of an action's attribute: <c>action:jumping</c> is 1 when the person jumps.</summary>
+    public const string ActionPrefix = "action:";
+
+    private static (double XMin, double YMin, double XMax, double YMax)? Corners(XElement? box, string where, string file, List<Finding> findings)
+    {
+        var corners = new double[4];
+        string[] keys = ["xmin", "ymin", "xmax", "ymax"];
+        for (var i = 0; i < 4; i++)
+        {
+            if (box?.Element(keys[i])?.Value.Trim() is not { } text || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out corners[i]))
+            {
+                findings.Add(new Finding(FindingCodes.LabelValueInvalid, Severity.Error, null, null, $"{where}: <{keys[i]}> is missing or not a number.", file));
+                return null;
+            }
+        }
+
+        return (corners[0], corners[1], corners[2], corners[3]);
+    }
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static int? Positive(Dictionary<string, string> values, string key, string file, List<Finding> findings)
     {

@@ -6,7 +6,8 @@ namespace Pipeline.Core.Labels;
 /// <summary>
 /// Writes the model as Pascal VOC: one <c>Annotations/{stem}.xml</c> per image, laid out as the devkit's files are
 /// (<c>folder</c>, <c>filename</c>, <c>size</c>, <c>segmented</c>, then one <c>object</c> per box with <c>name</c>,
-/// <c>pose</c>, <c>truncated</c>, <c>difficult</c>, <c>occluded</c> when known, and <c>bndbox</c> corners in pixels). A
+/// <c>pose</c>, <c>truncated</c>, <c>difficult</c>, <c>occluded</c> when known, <c>bndbox</c> corners in pixels, then its
+/// parts, actions and custom attributes as <see cref="VocReader"/> keeps them). A
 /// normalised model (YOLO, Label Studio) is converted with its images' sizes; an image without a size cannot be.
 /// </summary>
 public static class VocWriter
@@ -63,12 +64,40 @@ public static class VocWriter
                     }
                 }
 
-                xml.WriteStartElement("bndbox");
-                xml.WriteElementString("xmin", Number(box.XMin));
-                xml.WriteElementString("ymin", Number(box.YMin));
-                xml.WriteElementString("xmax", Number(box.XMax));
-                xml.WriteElementString("ymax", Number(box.YMax));
-                xml.WriteEndElement();
+                BoundingBox(xml, box.XMin, box.YMin, box.XMax, box.YMax);
+                foreach (var part in (box.Attributes?.GetValueOrDefault("parts") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var values = part.Split(' ');
+                    xml.WriteStartElement("part");
+                    xml.WriteElementString("name", values[0]);
+                    BoundingBox(xml, values[1], values[2], values[3], values[4]);
+                    xml.WriteEndElement();
+                }
+
+                var actions = box.Attributes?.Where(a => a.Key.StartsWith(VocReader.ActionPrefix, StringComparison.Ordinal)).ToList() ?? [];
+                if (actions.Count > 0)
+                {
+                    xml.WriteStartElement("actions");
+                    actions.ForEach(a => xml.WriteElementString(a.Key[VocReader.ActionPrefix.Length..], a.Value));
+                    xml.WriteEndElement();
+                }
+
+                var custom = box.Attributes?.Where(a => !Known.Contains(a.Key) && !a.Key.StartsWith(VocReader.ActionPrefix, StringComparison.Ordinal)).ToList() ?? [];
+                if (custom.Count > 0)
+                {
+                    // As CVAT's VOC export writes an object's own attributes.
+                    xml.WriteStartElement("attributes");
+                    foreach (var (key, value) in custom)
+                    {
+                        xml.WriteStartElement("attribute");
+                        xml.WriteElementString("name", key);
+                        xml.WriteElementString("value", value);
+                        xml.WriteEndElement();
+                    }
+
+                    xml.WriteEndElement();
+                }
+
                 xml.WriteEndElement();
             }
 
@@ -79,6 +108,22 @@ public static class VocWriter
     }
 
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The attributes written as VOC's own elements, not as custom attributes.</summary>
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal) { "pose", "truncated", "difficult", "occluded", "parts" };
+
+    private static void BoundingBox(XmlWriter xml, double xMin, double yMin, double xMax, double yMax) =>
+        BoundingBox(xml, Number(xMin), Number(yMin), Number(xMax), Number(yMax));
+
+    private static void BoundingBox(XmlWriter xml, string xMin, string yMin, string xMax, string yMax)
+    {
+        xml.WriteStartElement("bndbox");
+        xml.WriteElementString("xmin", xMin);
+        xml.WriteElementString("ymin", yMin);
+        xml.WriteElementString("xmax", xMax);
+        xml.WriteElementString("ymax", yMax);
+        xml.WriteEndElement();
+    }
 }
 
 /// <summary>One object of a VOC annotation: its label, its corners in pixels and the attributes VOC knows (pose, truncated, difficult, occluded).</summary>
