@@ -16,7 +16,7 @@ public sealed class NativeLayoutTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    public static TheoryData<string> Layouts { get; } = ["voc", "darknet", "ultralytics", "cvat", "labelstudio", "roboflow-coco", "roboflow-yolo", "coco-panoptic"];
+    public static TheoryData<string> Layouts { get; } = ["voc", "darknet", "ultralytics", "cvat", "labelstudio", "roboflow-coco", "roboflow-yolo", "coco-panoptic", "ultralytics-lists"];
 
     private static NativeLayouts.Dataset Make(string layout) => layout switch
     {
@@ -27,6 +27,7 @@ public sealed class NativeLayoutTests : IDisposable
         "roboflow-coco" => NativeLayouts.RoboflowCoco(),
         "roboflow-yolo" => NativeLayouts.RoboflowYolo(),
         "coco-panoptic" => NativeLayouts.CocoPanoptic(),
+        "ultralytics-lists" => NativeLayouts.UltralyticsLists(),
         _ => NativeLayouts.UltralyticsYolo(),
     };
 
@@ -39,6 +40,7 @@ public sealed class NativeLayoutTests : IDisposable
         "roboflow-coco" => "Roboflow COCO: 2 annotation files, 3 boxes, splits train, valid",
         "roboflow-yolo" => "Ultralytics YOLO: 5 annotation files, 5 boxes, splits train, valid, test",
         "coco-panoptic" => "COCO: 1 annotation files, 2 boxes",
+        "ultralytics-lists" => "Ultralytics YOLO: 4 annotation files, 4 boxes, splits train2017, val2017",
         _ => "Ultralytics YOLO: 4 annotation files, 4 boxes, splits train, val",
     };
 

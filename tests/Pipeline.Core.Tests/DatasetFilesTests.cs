@@ -56,4 +56,25 @@ public sealed class DatasetFilesTests
             [("VOCdevkit/VOC2012", "Pascal VOC devkit", "train, val"), ("rf", "Roboflow COCO", "train, valid, test"), ("u", "Ultralytics YOLO", "train, val"), ("yolo", "Darknet YOLO", "train, valid")],
             layouts.Select(l => (l.Folder, l.Name, string.Join(", ", l.Splits))).OrderBy(l => l.Folder, StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void A_data_yaml_names_its_split_lists_beside_it_or_by_a_unique_name_never_folders_or_missing_files()
+    {
+        const string yaml = """
+            path: /home/me/datasets/parts  # the training machine's folder
+            train: ./lists/train_a.txt
+            val: [val_1.txt, 'val_2.txt']  # a list of lists
+            test: images/test  # a folder, not a list
+            names: {0: part}
+            """;
+        string[] paths = ["d/data.yaml", "d/lists/train_a.txt", "d/val_1.txt", "other/val_2.txt", "d/images/test/1.jpg", "x/val_1.txt"];
+
+        var named = DatasetSplits.NamedByConfig("d/data.yaml", yaml, paths);
+
+        // val_1.txt beside the YAML file wins over another of that name; val_2.txt is the only one anywhere.
+        Assert.Equal(
+            [("d/lists/train_a.txt", "train"), ("d/val_1.txt", "val"), ("other/val_2.txt", "val")],
+            named.Select(n => (n.Key, n.Value)).OrderBy(n => n.Key, StringComparer.Ordinal));
+        Assert.Empty(DatasetSplits.NamedByConfig("d/data.yaml", "train: missing.txt\nval: x.txt\n", ["d/data.yaml", "a/x.txt", "b/x.txt"])); // absent, or two of that name
+    }
 }

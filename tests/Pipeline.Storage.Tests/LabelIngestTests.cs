@@ -27,10 +27,14 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
     [InlineData("voc")]
     [InlineData("darknet")]
     [InlineData("ultralytics")]
+    [InlineData("ultralytics-lists")]
     public async Task A_dataset_uploaded_in_its_tools_layout_has_no_rejected_file(string layout)
     {
         await using var storage = azurite.CreateStorage();
-        var dataset = layout switch { "voc" => NativeLayouts.VocDevkit(), "darknet" => NativeLayouts.DarknetYolo(), _ => NativeLayouts.UltralyticsYolo() };
+        var dataset = layout switch
+        {
+            "voc" => NativeLayouts.VocDevkit(), "darknet" => NativeLayouts.DarknetYolo(), "ultralytics-lists" => NativeLayouts.UltralyticsLists(), _ => NativeLayouts.UltralyticsYolo(),
+        };
         var rows = new List<CatalogEntry>();
         var card = Encoding.UTF8.GetBytes("""{"description": "Pets", "license": "CC-BY-4.0", "splits": {"train": {"num_examples": 2}}}""");
         var others = new Dictionary<string, byte[]> { ["notes.docx"] = [0x50, 0x4b, 0x03, 0x04, 9, 9], ["dataset_info.json"] = card };
@@ -53,7 +57,7 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
             Assert.Equal(FindingCodes.FileLayout, Assert.Single(r.Findings).Code);
             // Split lists are kept (promotion reads them to keep the dataset's split), label maps and masks' colours too
             // (label QA checks the masks); other layout files are only recorded.
-            var expected = Core.Labels.DatasetSplits.SplitOf(r.Name) is not null ? $"splits/{r.Sha256}.txt"
+            var expected = Core.Labels.DatasetSplits.SplitOf(r.Name) is not null || r.Format == Core.Labels.DatasetFiles.ImageListKind ? $"splits/{r.Sha256}.txt"
                 : Core.Labels.SegmentationMasks.IsLabelMap(r.Name) ? $"layout/{r.Sha256}.txt"
                 : r.Format == Core.Labels.SegmentationMasks.MaskFileKind ? $"masks/{r.Sha256}.json" : null;
             Assert.Equal(expected, r.StagedPath);
@@ -62,8 +66,9 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
         Assert.Equal(
             rows.Where(r => r.Kind == CatalogKinds.Layout && r.StagedPath is not null).Select(r => r.StagedPath!).Distinct().Order(StringComparer.Ordinal),
             staged.Where(s => s.Split('/')[0] is "splits" or "layout" or "masks").Order(StringComparer.Ordinal));
-        // VOC: Main train, val, trainval; Segmentation train, val; Layout and Action train. Darknet: train.txt.
-        Assert.Equal(layout == "ultralytics" ? 0 : layout == "voc" ? 7 : 1, rows.Count(r => r.StagedPath?.StartsWith("splits/", StringComparison.Ordinal) == true));
+        // VOC: Main train, val, trainval; Segmentation train, val; Layout and Action train. Darknet: train.txt. Ultralytics'
+        // list files, whatever their names (data.yaml says which split each is).
+        Assert.Equal(layout switch { "ultralytics" => 0, "voc" => 7, "ultralytics-lists" => 2, _ => 1 }, rows.Count(r => r.StagedPath?.StartsWith("splits/", StringComparison.Ordinal) == true));
         Assert.Equal(dataset.Files.Count - dataset.AnnotationFiles - rows.Count(r => r.Kind == CatalogKinds.Layout), rows.Count(r => r.Kind == CatalogKinds.Image));
 
         // The batch's report names the layout and its splits, as validate's summary does.
@@ -72,6 +77,7 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
         {
             "voc" => "Pascal VOC devkit (VOCdevkit/VOC2012), splits train, trainval, val",
             "darknet" => "Darknet YOLO, splits train",
+            "ultralytics-lists" => "Ultralytics YOLO, splits train2017, val2017",
             _ => "Ultralytics YOLO, splits train, val",
         };
         Assert.Contains($"<b>{System.Net.WebUtility.HtmlEncode(named)}</b>layouts", report, StringComparison.Ordinal);

@@ -218,6 +218,32 @@ public static class NativeLayouts
         return new Dataset(files, 4, 4, ["train", "val"], new Dictionary<string, string> { ["images/train/a.jpg"] = "train", ["images/train/b.jpg"] = "train", ["images/val/c.jpg"] = "val" });
     }
 
+    /// <summary>
+    /// Ultralytics with list files, as <c>coco.yaml</c> lays COCO out: <c>data.yaml</c> with <c>path</c> (a folder on the
+    /// machine that trained), <c>train: train2017.txt</c> and <c>val: val2017.txt</c> (lists of <c>./images/…</c> paths,
+    /// named for no split) and <c>names</c> as a map; images under <c>images/train2017/</c>, labels under
+    /// <c>labels/train2017/</c>. Only the YAML file says which list is which split.
+    /// </summary>
+    public static Dataset UltralyticsLists()
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["data.yaml"] = Text("# COCO 2017 subset\npath: ../datasets/coco  # dataset root dir\ntrain: train2017.txt  # train images (relative to 'path') 2 images\nval: val2017.txt  # val images (relative to 'path') 1 images\ntest: test-dev2017.txt\n\nnames:\n  0: person\n  1: bicycle\n"),
+            ["train2017.txt"] = Text("./images/train2017/000000000009.jpg\n./images/train2017/000000000025.jpg\n"),
+            ["val2017.txt"] = Text("./images/val2017/000000000139.jpg\n"),
+            ["labels/train2017/000000000009.txt"] = Text("0 0.5 0.5 0.2 0.2\n"),
+            ["labels/train2017/000000000025.txt"] = Text("1 0.4 0.4 0.3 0.3\n"),
+            ["labels/val2017/000000000139.txt"] = Text("0 0.5 0.5 0.5 0.5\n1 0.2 0.2 0.1 0.1\n"),
+        };
+        files["images/train2017/000000000009.jpg"] = TestFiles.Jpeg(320, 240, seed: 80);
+        files["images/train2017/000000000025.jpg"] = TestFiles.Jpeg(320, 240, seed: 81);
+        files["images/val2017/000000000139.jpg"] = TestFiles.Jpeg(320, 240, seed: 82);
+        return new Dataset(files, 4, 4, ["train2017", "val2017"], new Dictionary<string, string>
+        {
+            ["images/train2017/000000000009.jpg"] = "train", ["images/train2017/000000000025.jpg"] = "train", ["images/val2017/000000000139.jpg"] = "val",
+        });
+    }
+
     private const string RoboflowReadme = """
         Pets - v1 2026-11-30 10:00am
         ==============================

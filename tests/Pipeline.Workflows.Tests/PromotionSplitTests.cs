@@ -15,11 +15,15 @@ public sealed class PromotionSplitTests(AzuriteFixture azurite)
     [InlineData("voc")]
     [InlineData("darknet")]
     [InlineData("roboflow-yolo")]
+    [InlineData("ultralytics-lists")]
     public async Task A_dataset_that_gives_its_own_splits_is_published_with_them_and_a_later_batch_without_lists_does_not_redraw_them(string layout)
     {
         await using var storage = azurite.CreateStorage();
         await PromotionTestData.UseGateWithoutLeakageAsync(storage);
-        var dataset = layout switch { "voc" => NativeLayouts.VocDevkit(), "darknet" => NativeLayouts.DarknetYolo(), _ => NativeLayouts.RoboflowYolo() };
+        var dataset = layout switch
+        {
+            "voc" => NativeLayouts.VocDevkit(), "darknet" => NativeLayouts.DarknetYolo(), "ultralytics-lists" => NativeLayouts.UltralyticsLists(), _ => NativeLayouts.RoboflowYolo(),
+        };
         foreach (var (path, bytes) in dataset.Files)
         {
             await storage.UploadAsync("b1/" + path, bytes, Dataset);

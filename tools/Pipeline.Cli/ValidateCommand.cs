@@ -205,12 +205,23 @@ internal static class ValidateCommand
     /// </summary>
     internal static void ApplySplits(List<FileReport> reports, IReadOnlyList<(string FullPath, string RelativePath)> files)
     {
-        var lists = new List<SplitList>();
-        foreach (var (full, relative) in files.Where(f => DatasetSplits.SplitOf(f.RelativePath) is not null))
+        var cap = new LabelQaOptions().MaxFileBytes;
+        var paths = files.Select(f => f.RelativePath).ToList();
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (full, relative) in files.Where(f => DatasetSplits.IsConfig(f.RelativePath) && new FileInfo(f.FullPath).Length <= cap))
         {
-            if (reports.Find(r => r.Path == relative) is { Kind: CatalogKinds.Layout } && new FileInfo(full).Length <= new LabelQaOptions().MaxFileBytes)
+            foreach (var (list, split) in DatasetSplits.NamedByConfig(relative, File.ReadAllText(full), paths))
             {
-                lists.Add(new SplitList(relative, File.ReadAllText(full)));
+                named.TryAdd(list, split);
+            }
+        }
+
+        var lists = new List<SplitList>();
+        foreach (var (full, relative) in files.Where(f => DatasetSplits.SplitOf(f.RelativePath) is not null || named.ContainsKey(f.RelativePath)))
+        {
+            if (reports.Find(r => r.Path == relative) is { Kind: CatalogKinds.Layout } && new FileInfo(full).Length <= cap)
+            {
+                lists.Add(new SplitList(relative, File.ReadAllText(full), named.GetValueOrDefault(relative)));
             }
         }
 

@@ -107,7 +107,7 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
             }
         }
 
-        await AttachSplitsAsync(batch, rows.Keys, images, splitLists, cancellationToken);
+        await AttachSplitsAsync(batch, rows.Keys, images, splitLists, labelFiles, cancellationToken);
         foreach (var (first, here) in again.Where(a => a.Here.Split is not null))
         {
             first.Split ??= here.Split;
@@ -152,7 +152,8 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
     /// The split the batch's layout gives each of its images: its staged split lists (VOC ImageSets, YOLO list files)
     /// and split folders, read as <see cref="DatasetSplits"/> reads a folder. Nothing is read for a batch with neither.
     /// </summary>
-    private async Task AttachSplitsAsync(string batch, IEnumerable<string> names, List<Candidate> images, List<CatalogEntry> listRows, CancellationToken cancellationToken)
+    private async Task AttachSplitsAsync(
+        string batch, IEnumerable<string> names, List<Candidate> images, List<CatalogEntry> listRows, List<CatalogEntry> labelRows, CancellationToken cancellationToken)
     {
         var paths = names.Select(n => Relative(batch, n)).ToList();
         if (listRows.Count == 0 && !paths.Any(p => p.Split('/')[..^1].Any(f => DatasetSplits.Normalise(f) is not null)))
@@ -160,11 +161,22 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
             return;
         }
 
+        // Lists a data.yaml names for its splits (train: train2017.txt), then every list its name or its config places.
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var config in labelRows.Where(r => DatasetSplits.IsConfig(r.Name)))
+        {
+            var text = await blobs.ReadStagedAsync(config.StagedPath!, cancellationToken) ?? throw new InvalidOperationException($"staging/{config.StagedPath} is missing.");
+            foreach (var (list, split) in DatasetSplits.NamedByConfig(Relative(batch, config.Name), System.Text.Encoding.UTF8.GetString(text), paths))
+            {
+                named.TryAdd(list, split);
+            }
+        }
+
         var lists = new List<SplitList>();
-        foreach (var row in listRows)
+        foreach (var row in listRows.Where(r => DatasetSplits.SplitOf(r.Name) is not null || named.ContainsKey(Relative(batch, r.Name))))
         {
             var bytes = await blobs.ReadStagedAsync(row.StagedPath!, cancellationToken) ?? throw new InvalidOperationException($"staging/{row.StagedPath} is missing.");
-            lists.Add(new SplitList(Relative(batch, row.Name), System.Text.Encoding.UTF8.GetString(bytes)));
+            lists.Add(new SplitList(Relative(batch, row.Name), System.Text.Encoding.UTF8.GetString(bytes), named.GetValueOrDefault(Relative(batch, row.Name))));
         }
 
         var assignment = DatasetSplits.Assign([.. images.Select(i => i.FileName)], paths, lists);

@@ -47,7 +47,10 @@ public sealed partial class IngestService
             sha = hashing.Finish();
             if (document is null)
             {
-                return side!.Role == FileRole.Layout && DatasetSplits.SplitOf(name) is not null ? await StageSideAsync(blob, sha, side, cancellationToken) : SideEntry(blob, side!);
+                // A list of images is kept whatever its name: a data.yaml may name it as a split (train: train2017.txt).
+                return side!.Role == FileRole.Layout && (DatasetSplits.SplitOf(name) is not null || side.Kind == DatasetFiles.ImageListKind)
+                    ? await StageSideAsync(blob, sha, side, cancellationToken)
+                    : SideEntry(blob, side!);
             }
         }
 

@@ -61,6 +61,9 @@ public static class DatasetFiles
         ".jp2", ".j2k", ".ico", ".pbm", ".pgm", ".ppm", ".pnm", ".tga", ".dds", ".psd", ".exr", ".hdr", ".qoi", ".dng", ".cr2", ".nef", ".arw",
     };
 
+    /// <summary>The kind of a text file that lists image paths (Darknet's <c>train.txt</c>, an Ultralytics list file).</summary>
+    public const string ImageListKind = "image list";
+
     /// <summary>Folders whose PNG files are segmentation masks (class or instance ids per pixel), not photographs.</summary>
     private static readonly HashSet<string> MaskFolders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -151,7 +154,7 @@ public static class DatasetFiles
 
         if (lines.All(IsListLine))
         {
-            return new(FileRole.Layout, lines.Any(l => l[0].Contains('/') || l[0].Contains('.')) ? "image list" : "split list");
+            return new(FileRole.Layout, lines.Any(l => l[0].Contains('/') || l[0].Contains('.')) ? ImageListKind : "split list");
         }
 
         // Mostly label lines with a few bad ones: a label file with errors, for the checks to report.

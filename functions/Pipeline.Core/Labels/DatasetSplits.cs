@@ -5,7 +5,8 @@ namespace Pipeline.Core.Labels;
 /// <summary>A split list's path (relative, '/'-separated) and its text.</summary>
 /// <param name="Path">Where it is in the dataset.</param>
 /// <param name="Text">Its lines.</param>
-public sealed record SplitList(string Path, string Text);
+/// <param name="Split">The split a dataset config gives it (<c>data.yaml</c>'s <c>train: train2017.txt</c>); otherwise its name decides (<see cref="DatasetSplits.SplitOf"/>).</param>
+public sealed record SplitList(string Path, string Text, string? Split = null);
 
 /// <summary>The dataset's own split of its images, and what is wrong with the lists that gave it.</summary>
 /// <param name="ByImage">Image path → train, val or test, for the images the dataset places.</param>
@@ -69,14 +70,15 @@ public static class DatasetSplits
         var layouts = DatasetFiles.Layouts(allPaths);
         var byImage = new Dictionary<string, string>(StringComparer.Ordinal);
         var findings = new List<Finding>();
-        var listed = lists.Where(l => SplitOf(l.Path) is not null).OrderBy(l => Rank(SplitOf(l.Path)!)).ThenBy(l => l.Path, StringComparer.Ordinal).ToList();
+        string? SplitOf(SplitList list) => list.Split ?? DatasetSplits.SplitOf(list.Path);
+        var listed = lists.Where(l => SplitOf(l) is not null).OrderBy(l => Rank(SplitOf(l)!)).ThenBy(l => l.Path, StringComparer.Ordinal).ToList();
         var listedBy = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var layout in layouts)
         {
             var images = imagePaths.Where(p => Inside(p, layout.Folder)).ToList();
-            var mine = listed.Where(l => BelongsTo(l.Path, layout)).ToList();
-            var (plain, trainval) = (mine.Where(l => SplitOf(l.Path) != "trainval").ToList(), mine.Where(l => SplitOf(l.Path) == "trainval").ToList());
-            if (!plain.Any(l => SplitOf(l.Path) is "train" or "val"))
+            var mine = listed.Where(l => (l.Split is not null && Inside(l.Path, layout.Folder) && layout.Name != "Pascal VOC devkit") || BelongsTo(l.Path, layout)).ToList();
+            var (plain, trainval) = (mine.Where(l => SplitOf(l) != "trainval").ToList(), mine.Where(l => SplitOf(l) == "trainval").ToList());
+            if (!plain.Any(l => SplitOf(l) is "train" or "val"))
             {
                 plain.AddRange(trainval); // only a trainval list: its images are for training
             }
@@ -85,7 +87,7 @@ public static class DatasetSplits
             // VOC: Main's lists first; the other task folders place only what Main does not.
             foreach (var list in plain.OrderBy(l => IsVocMain(l.Path) ? 0 : 1))
             {
-                var split = SplitOf(list.Path) == "trainval" ? "train" : SplitOf(list.Path)!;
+                var split = SplitOf(list) == "trainval" ? "train" : SplitOf(list)!;
                 var main = layout.Name != "Pascal VOC devkit" || IsVocMain(list.Path);
                 var missing = new List<string>();
                 foreach (var entry in Entries(list.Text))
@@ -132,6 +134,50 @@ public static class DatasetSplits
 
         return new SplitAssignment(byImage, findings);
     }
+
+    /// <summary>
+    /// The list files an Ultralytics <c>data.yaml</c> names for its splits (<c>train: train2017.txt</c>, <c>val:
+    /// [val.txt]</c>; folders are not lists), as paths among <paramref name="paths"/>: the value beside the YAML file
+    /// (as the training machine resolved it against <c>path</c>, which names a folder there, not here), or else the
+    /// only file of that name in the dataset.
+    /// </summary>
+    public static Dictionary<string, string> NamedByConfig(string yamlPath, string yamlText, IReadOnlyCollection<string> paths)
+    {
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        var folder = yamlPath.Contains('/') ? yamlPath[..(yamlPath.LastIndexOf('/') + 1)] : string.Empty;
+        foreach (var raw in yamlText.Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n'))
+        {
+            var line = (raw.IndexOf('#', StringComparison.Ordinal) is var hash and >= 0 ? raw[..hash] : raw).TrimEnd();
+            if (line.Length == 0 || char.IsWhiteSpace(line[0]) || line.IndexOf(':', StringComparison.Ordinal) is not (> 0 and var colon)
+                || Normalise(line[..colon].Trim()) is not { } split)
+            {
+                continue;
+            }
+
+            foreach (var value in line[(colon + 1)..].Trim().Trim('[', ']').Split(',').Select(v => v.Trim().Trim('\'', '"').Replace('\\', '/')))
+            {
+                if (!value.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                var relative = value.StartsWith("./", StringComparison.Ordinal) ? value[2..] : value;
+                var beside = folder + relative;
+                var found = paths.Contains(beside) ? beside
+                    : paths.Where(p => p == relative || p.EndsWith("/" + System.IO.Path.GetFileName(relative), StringComparison.Ordinal) || p == System.IO.Path.GetFileName(relative)).ToList() is [var only] ? only
+                    : null;
+                if (found is not null)
+                {
+                    named.TryAdd(found, split);
+                }
+            }
+        }
+
+        return named;
+    }
+
+    /// <summary>Whether a path is a dataset config that may name split lists (an Ultralytics YAML file).</summary>
+    public static bool IsConfig(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml";
 
     /// <summary>The images per split, in train, val, test order.</summary>
     public static IEnumerable<(string Split, int Images)> Counts(SplitAssignment assignment) =>
