@@ -112,25 +112,8 @@ public sealed class NativeLayoutTests : IDisposable
     [Fact]
     public async Task A_mask_with_an_unknown_class_or_the_wrong_size_and_a_panoptic_png_off_its_segments_are_rejected_alone()
     {
-        const string voc = "voc/VOCdevkit/VOC2012/";
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var (path, bytes) in NativeLayouts.VocDevkit().Files)
-        {
-            files["voc/" + path] = bytes;
-        }
-
-        foreach (var (path, bytes) in NativeLayouts.CocoPanoptic().Files)
-        {
-            files["coco/" + path] = bytes;
-        }
-
-        // VOC's bird (palette index 3, (128, 128, 0)) in a class mask whose labelmap.txt names background, cat and dog.
-        files[voc + "SegmentationClass/2008_000001.png"] = NativeLayouts.MaskPng(320, 240, (10, 20, 80, 60, 0x400000), (200, 100, 40, 40, 0x808000));
-        // 2008_000003 has one object: an object mask at half size, holding a second object (palette index 2, (0, 128, 0)).
-        files[voc + "SegmentationObject/2008_000003.png"] = NativeLayouts.MaskPng(160, 120, (30, 20, 40, 30, 0x800000), (100, 60, 20, 20, 0x008000));
-        // The panoptic PNG holds segment 7, which segments_info does not list, and lacks the wall segment it lists.
-        files["coco/annotations/panoptic_val2017/000000000139.png"] = NativeLayouts.MaskPng(
-            320, 240, (10, 20, 80, 60, NativeLayouts.PanopticColour(6202563)), (200, 20, 50, 50, NativeLayouts.PanopticColour(7)));
+        const string voc = NativeLayouts.BadMasksVoc;
+        var files = NativeLayouts.BadMasks();
 
         var (exit, _, records) = await ValidateAsync(new NativeLayouts.Dataset(files, 0, 0, []));
 

@@ -88,24 +88,9 @@ public sealed class LabelIngestTests(AzuriteFixture azurite)
     public async Task Label_qa_checks_a_batchs_masks_against_its_images_annotations_and_label_map_and_ingest_quarantines_an_unreadable_one()
     {
         await using var storage = azurite.CreateStorage();
-        const string voc = "voc/VOCdevkit/VOC2012/";
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var (path, bytes) in NativeLayouts.VocDevkit().Files)
-        {
-            files["voc/" + path] = bytes;
-        }
-
-        foreach (var (path, bytes) in NativeLayouts.CocoPanoptic().Files)
-        {
-            files["coco/" + path] = bytes;
-        }
-
-        // As in validate's test: a class colour labelmap.txt lacks (bird), an object mask at half size with a second
-        // object, a panoptic PNG off its segments_info, and a JPEG where a mask should be.
-        files[voc + "SegmentationClass/2008_000001.png"] = NativeLayouts.MaskPng(320, 240, (10, 20, 80, 60, 0x400000), (200, 100, 40, 40, 0x808000));
-        files[voc + "SegmentationObject/2008_000003.png"] = NativeLayouts.MaskPng(160, 120, (30, 20, 40, 30, 0x800000), (100, 60, 20, 20, 0x008000));
-        files["coco/annotations/panoptic_val2017/000000000139.png"] = NativeLayouts.MaskPng(
-            320, 240, (10, 20, 80, 60, NativeLayouts.PanopticColour(6202563)), (200, 20, 50, 50, NativeLayouts.PanopticColour(7)));
+        // NativeLayouts.BadMasks's three bad masks, as validate's test has them, and a JPEG where a mask should be.
+        const string voc = NativeLayouts.BadMasksVoc;
+        var files = NativeLayouts.BadMasks();
         files[voc + "SegmentationClass/2008_000002.png"] = TestFiles.Jpeg();
         var rows = new Dictionary<string, CatalogEntry>(StringComparer.Ordinal);
         foreach (var (path, bytes) in files)

@@ -121,6 +121,34 @@ public static class NativeLayouts
         return new Dataset(files, boxes, ids.Length, ["train", "trainval", "val"], splits);
     }
 
+    /// <summary>The folder of the VOC devkit inside <see cref="BadMasks"/>.</summary>
+    public const string BadMasksVoc = "voc/VOCdevkit/VOC2012/";
+
+    /// <summary>
+    /// A VOC devkit (under <c>voc/</c>) and COCO panoptic (under <c>coco/</c>) with three bad masks: VOC's bird (palette
+    /// index 3, (128, 128, 0)) in a class mask whose <c>labelmap.txt</c> names background, cat and dog; an object mask of
+    /// 2008_000003 (one object) at half size holding a second object (palette index 2); a panoptic PNG holding segment 7,
+    /// which <c>segments_info</c> does not list, and lacking the wall segment it lists.
+    /// </summary>
+    public static Dictionary<string, byte[]> BadMasks()
+    {
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (path, bytes) in VocDevkit().Files)
+        {
+            files["voc/" + path] = bytes;
+        }
+
+        foreach (var (path, bytes) in CocoPanoptic().Files)
+        {
+            files["coco/" + path] = bytes;
+        }
+
+        files[BadMasksVoc + "SegmentationClass/2008_000001.png"] = MaskPng(320, 240, (10, 20, 80, 60, 0x400000), (200, 100, 40, 40, 0x808000));
+        files[BadMasksVoc + "SegmentationObject/2008_000003.png"] = MaskPng(160, 120, (30, 20, 40, 30, 0x800000), (100, 60, 20, 20, 0x008000));
+        files["coco/annotations/panoptic_val2017/000000000139.png"] = MaskPng(320, 240, (10, 20, 80, 60, PanopticColour(6202563)), (200, 20, 50, 50, PanopticColour(7)));
+        return files;
+    }
+
     /// <summary>An RGB PNG mask, black (0) outside the regions, each region filled with its colour (packed <c>0xRRGGBB</c>).</summary>
     public static byte[] MaskPng(int width, int height, params (int X, int Y, int W, int H, int Rgb)[] regions)
     {

@@ -23,6 +23,7 @@ public static class PipelineCli
             UploadCommand.Create(output, error),
             IngestCommand.Create(output, error),
             EvaluateCommand.Create(output, error),
+            ModelCommand.Create(output, error),
         };
         foreach (var command in ApiCommands.Create(output, error))
         {

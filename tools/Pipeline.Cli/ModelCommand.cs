@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Pipeline.Core.Labels;
+using Pipeline.Core.Models;
+
+namespace Pipeline.Cli;
+
+/// <summary><c>pipeline model evaluate LABELS --predictions FILE [--json OUT]</c>: a model's predictions against labels, by the COCO metrics.</summary>
+internal static class ModelCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var labels = new Argument<string>("labels") { Description = "A label file or a dataset folder the pipeline reads (COCO, Pascal VOC; boxes in pixels)." };
+        var predictions = new Option<string>("--predictions") { Description = "The model's predictions as COCO results JSON ([{image_id or file_name, category_id, bbox, score}]).", Required = true };
+        var json = new Option<string?>("--json") { Description = "Write the metrics as one JSON document to this file." };
+        var evaluate = new Command("evaluate", "Score a model's predictions against labels: AP@[.50:.95], AP50, AP75, AP by size, AR@1/10/100, per class, as COCO's evaluation defines them.")
+        {
+            labels, predictions, json,
+        };
+        evaluate.SetAction(async (parsed, cancellationToken) =>
+        {
+            var (truth, problem) = ReadLabels(parsed.GetValue(labels)!);
+            if (truth is null)
+            {
+                await error.WriteLineAsync(problem);
+                return PipelineCli.UsageError;
+            }
+
+            var predictionsPath = parsed.GetValue(predictions)!;
+            if (!File.Exists(predictionsPath))
+            {
+                await error.WriteLineAsync($"--predictions: no such file: {predictionsPath}");
+                return PipelineCli.UsageError;
+            }
+
+            PredictionsRead read;
+            await using (var stream = File.OpenRead(predictionsPath))
+            {
+                read = await PredictionsReader.ReadCocoResultsAsync(stream, truth, cancellationToken);
+            }
+
+            foreach (var line in read.Problems)
+            {
+                await error.WriteLineAsync($"Left out: {line}");
+            }
+
+            var metrics = CocoEvaluation.Evaluate(truth, read.Detections);
+            await PrintAsync(output, metrics, read.Detections.Count, truth);
+            if (parsed.GetValue(json) is { } jsonPath)
+            {
+                var document = new
+                {
+                    metrics = new
+                    {
+                        mAP = metrics.MAP, metrics.AP50, metrics.AP75, metrics.APs, metrics.APm, metrics.APl, metrics.AR1, metrics.AR10, metrics.AR100,
+                        perClass = metrics.PerClass.Select(c => new { label = c.Label, c.AP, c.AP50, c.AP75 }),
+                    },
+                };
+                // The names as the contract spells them (mAP, AP50, APs, …): no naming policy.
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(document, ContractJson), cancellationToken);
+            }
+
+            return PipelineCli.Accepted;
+        });
+        return new Command("model", "A model's predictions against the labels.") { evaluate };
+    }
+
+    private static readonly JsonSerializerOptions ContractJson = new() { WriteIndented = true };
+
+    /// <summary>The labels as one model in pixels, or why they cannot be evaluated against.</summary>
+    private static (LabelDocument? Truth, string Problem) ReadLabels(string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            return (null, $"No such file or folder: {path}");
+        }
+
+        var collected = FileSet.Collect(path);
+        var files = collected.Labels.Select(l => new LabelFile(l.RelativePath, new FileInfo(l.FullPath).Length, () => File.OpenRead(l.FullPath))).ToList();
+        var sources = LabelFiles.Read(files, [.. collected.Images.Select(i => i.RelativePath)], new LabelQaOptions())
+            .Where(s => !s.Document.NotAnnotations && s.Document.Boxes.Count > 0).ToList();
+        return sources switch
+        {
+            [] => (null, $"No annotation file with boxes under {path}."),
+            [_, _, ..] => (null, $"{path} holds {sources.Count} annotation sources ({string.Join(", ", sources.Select(s => s.Source))}); give the one the predictions are for."),
+            [{ Document.Normalized: true } only] => (null, $"{only.Source}: the boxes are fractions of the image ({only.Document.Format}); evaluate against labels in pixels (COCO or Pascal VOC), e.g. after 'pipeline pull --format coco'."),
+            [var only] => (only.Document, string.Empty),
+        };
+    }
+
+    private static async Task PrintAsync(TextWriter output, EvaluationMetrics m, int detections, LabelDocument truth)
+    {
+        static string F(double value) => value < 0 ? "   –  " : value.ToString("0.000", CultureInfo.InvariantCulture).PadLeft(6);
+        await output.WriteLineAsync($"{detections:N0} predictions on {truth.Images.Count:N0} images with {truth.Boxes.Count:N0} labelled boxes (COCO evaluation, bbox).");
+        await output.WriteLineAsync($"AP@[.50:.95] {F(m.MAP)}   AP50 {F(m.AP50)}   AP75 {F(m.AP75)}");
+        await output.WriteLineAsync($"AP small     {F(m.APs)}   medium {F(m.APm)}   large {F(m.APl)}");
+        await output.WriteLineAsync($"AR@1         {F(m.AR1)}   AR@10 {F(m.AR10)}   AR@100 {F(m.AR100)}");
+        if (m.PerClass.Count > 0)
+        {
+            await output.WriteLineAsync();
+            await output.WriteLineAsync("  label                      AP    AP50    AP75");
+            foreach (var c in m.PerClass.OrderBy(c => c.AP))
+            {
+                await output.WriteLineAsync($"  {(c.Label.Length > 24 ? c.Label[..23] + "…" : c.Label),-24} {F(c.AP)}  {F(c.AP50)}  {F(c.AP75)}");
+            }
+        }
+    }
+}
