@@ -42,6 +42,13 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(1, perClass["cat"], 9);
         Assert.Equal(dog, perClass["dog"], 9);
         Assert.Contains("4 predictions on 3 images with 4 labelled boxes", output, StringComparison.Ordinal);
+
+        // The dog drawn 40 px off is the one label issue: the same class at IoU 1/3, a poor box, 0.95 · (1 − (1/3) / 0.5).
+        var issue = Assert.Single(JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("labelIssues").EnumerateArray());
+        Assert.Equal(("2008_000003.jpg", "poor_box", 1L, "dog", "dog"), (issue.GetProperty("image").GetString(), issue.GetProperty("kind").GetString(), issue.GetProperty("annotationId").GetInt64(), issue.GetProperty("label").GetString(), issue.GetProperty("predictedLabel").GetString()));
+        Assert.Equal(0.95 / 3, issue.GetProperty("score").GetDouble(), 9);
+        Assert.Equal([60.0, 40, 80, 60], issue.GetProperty("bbox").EnumerateArray().Select(v => v.GetDouble()));
+        Assert.Contains("0.32  poor_box     2008_000003.jpg: 'dog' (annotation 1) whose box the model draws elsewhere at [60, 40, 80, 60]", output, StringComparison.Ordinal);
         Assert.Contains("AP@[.50:.95]  " + ((1 + dog) / 2).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture), output, StringComparison.Ordinal);
     }
 

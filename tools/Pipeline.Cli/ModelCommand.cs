@@ -6,7 +6,7 @@ using Pipeline.Core.Models;
 
 namespace Pipeline.Cli;
 
-/// <summary><c>pipeline model evaluate LABELS --predictions FILE [--json OUT]</c>: a model's predictions against labels, by the COCO metrics.</summary>
+/// <summary><c>pipeline model evaluate LABELS --predictions FILE [--json OUT]</c>: a model's predictions against labels, by the COCO metrics, and the label issues they point at.</summary>
 internal static class ModelCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -46,7 +46,9 @@ internal static class ModelCommand
             }
 
             var metrics = CocoEvaluation.Evaluate(truth, read.Detections);
+            var (issues, _) = LabelIssues.Find(truth, read.Detections);
             await PrintAsync(output, metrics, read.Detections.Count, truth);
+            await PrintIssuesAsync(output, issues);
             if (parsed.GetValue(json) is { } jsonPath)
             {
                 var document = new
@@ -56,6 +58,7 @@ internal static class ModelCommand
                         mAP = metrics.MAP, metrics.AP50, metrics.AP75, metrics.APs, metrics.APm, metrics.APl, metrics.AR1, metrics.AR10, metrics.AR100,
                         perClass = metrics.PerClass.Select(c => new { label = c.Label, c.AP, c.AP50, c.AP75 }),
                     },
+                    labelIssues = issues.Select(i => new { image = i.Image, kind = i.Kind, score = i.Score, annotationId = i.AnnotationId, label = i.Label, predictedLabel = i.PredictedLabel, bbox = i.Bbox }),
                 };
                 // The names as the contract spells them (mAP, AP50, APs, …): no naming policy.
                 await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(document, ContractJson), cancellationToken);
@@ -87,6 +90,25 @@ internal static class ModelCommand
             [{ Document.Normalized: true } only] => (null, $"{only.Source}: the boxes are fractions of the image ({only.Document.Format}); evaluate against labels in pixels (COCO or Pascal VOC), e.g. after 'pipeline pull --format coco'."),
             [var only] => (only.Document, string.Empty),
         };
+    }
+
+    private static async Task PrintIssuesAsync(TextWriter output, IReadOnlyList<LabelIssue> issues)
+    {
+        await output.WriteLineAsync();
+        await output.WriteLineAsync(issues.Count == 0
+            ? "No label issue: every label agrees with a confident prediction and every confident prediction with a label."
+            : $"{issues.Count:N0} likely label issue(s), most likely first{(issues.Count > 10 ? " (the first 10; all of them with --json)" : string.Empty)}:");
+        foreach (var i in issues.Take(10))
+        {
+            var what = i.Kind switch
+            {
+                "missing" => $"no label where the model sees a {i.PredictedLabel}",
+                "spurious" => $"'{i.Label}' (annotation {i.AnnotationId}) that no prediction supports",
+                "wrong_class" => $"'{i.Label}' (annotation {i.AnnotationId}) that the model calls {i.PredictedLabel}",
+                _ => $"'{i.Label}' (annotation {i.AnnotationId}) whose box the model draws elsewhere",
+            };
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {i.Score:0.00}  {i.Kind,-11}  {i.Image}: {what} at [{string.Join(", ", i.Bbox.Select(v => v.ToString("0.#", CultureInfo.InvariantCulture)))}]"));
+        }
     }
 
     private static async Task PrintAsync(TextWriter output, EvaluationMetrics m, int detections, LabelDocument truth)
