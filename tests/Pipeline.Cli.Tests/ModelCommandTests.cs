@@ -43,6 +43,13 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(dog, perClass["dog"], 9);
         Assert.Contains("4 predictions on 3 images with 4 labelled boxes", output, StringComparison.Ordinal);
 
+        // Confusion at confidence and IoU 0.5: both cats, one dog; the dog drawn off is a miss (dog row, background
+        // column) and a false detection (background row, dog column).
+        var confusion = metrics.GetProperty("confusionMatrix");
+        Assert.Equal(["cat", "dog", "background"], confusion.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal([[2, 0, 0], [0, 1, 1], [0, 1, 0]], confusion.GetProperty("counts").EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetInt32()).ToArray()));
+        Assert.Equal(101, metrics.GetProperty("perClass")[0].GetProperty("precisionAt50").GetArrayLength());
+
         // The dog drawn 40 px off is the one label issue: the same class at IoU 1/3, a poor box, 0.95 · (1 − (1/3) / 0.5).
         var issue = Assert.Single(JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("labelIssues").EnumerateArray());
         Assert.Equal(("2008_000003.jpg", "poor_box", 1L, "dog", "dog"), (issue.GetProperty("image").GetString(), issue.GetProperty("kind").GetString(), issue.GetProperty("annotationId").GetInt64(), issue.GetProperty("label").GetString(), issue.GetProperty("predictedLabel").GetString()));

@@ -79,6 +79,12 @@ public sealed class CocoEvaluationTests
         Assert.Equal(expected, metrics.APs, Tolerance); // both boxes are small (100 < 32²)
         Assert.Equal(0.5, metrics.AR1, Tolerance); // one detection an image: only A
         Assert.Equal(1, metrics.AR10, Tolerance);
+
+        // The curve at IoU 0.50 is those 101 points: 1 up to recall 0.50, 2/3 after.
+        var curve = Assert.Single(metrics.PerClass).PrecisionAt50;
+        Assert.Equal(101, curve.Count);
+        Assert.All(curve.Take(51), p => Assert.Equal(1, p, Tolerance));
+        Assert.All(curve.Skip(51), p => Assert.Equal(2.0 / 3, p, Tolerance));
     }
 
     [Fact]
@@ -119,6 +125,20 @@ public sealed class CocoEvaluationTests
 
         Assert.Equal((0.0, 1.0), (metrics.AR1, Math.Round(metrics.AR10, 9)));
         Assert.Equal(0.5, metrics.MAP, Tolerance);
+    }
+
+    [Fact]
+    public void The_confusion_matrix_counts_labels_against_confident_predictions_with_a_background_row_and_column()
+    {
+        // cat found as cat; dog called cat; a dog nobody found (missed: background column); a confident dog on nothing
+        // (background row); a weak dog (0.3) below the confidence: not counted anywhere.
+        var truth = Truth((1, 1, 0, 0, 40, 40, false), (1, 2, 100, 0, 40, 40, false), (1, 2, 200, 0, 40, 40, false));
+        Detection[] detections = [new(1, 1, 0, 0, 40, 40, 0.9), new(1, 1, 100, 0, 40, 40, 0.8), new(1, 2, 400, 400, 40, 40, 0.7), new(1, 2, 200, 0, 40, 40, 0.3)];
+
+        var matrix = ConfusionMatrix.Build(truth, detections);
+
+        Assert.Equal(["cat", "dog", "background"], matrix.Labels);
+        Assert.Equal([[1, 0, 0], [1, 0, 1], [0, 1, 0]], matrix.Counts.Select(r => r.ToArray()));
     }
 
     [Fact]

@@ -47,7 +47,9 @@ internal static class ModelCommand
 
             var metrics = CocoEvaluation.Evaluate(truth, read.Detections);
             var (issues, _) = LabelIssues.Find(truth, read.Detections);
+            var confusion = ConfusionMatrix.Build(truth, read.Detections);
             await PrintAsync(output, metrics, read.Detections.Count, truth);
+            await PrintConfusionAsync(output, confusion);
             await PrintIssuesAsync(output, issues);
             if (parsed.GetValue(json) is { } jsonPath)
             {
@@ -56,7 +58,8 @@ internal static class ModelCommand
                     metrics = new
                     {
                         mAP = metrics.MAP, metrics.AP50, metrics.AP75, metrics.APs, metrics.APm, metrics.APl, metrics.AR1, metrics.AR10, metrics.AR100,
-                        perClass = metrics.PerClass.Select(c => new { label = c.Label, c.AP, c.AP50, c.AP75 }),
+                        perClass = metrics.PerClass.Select(c => new { label = c.Label, c.AP, c.AP50, c.AP75, precisionAt50 = c.PrecisionAt50 }),
+                        confusionMatrix = new { labels = confusion.Labels, counts = confusion.Counts },
                     },
                     labelIssues = issues.Select(i => new { image = i.Image, kind = i.Kind, score = i.Score, annotationId = i.AnnotationId, label = i.Label, predictedLabel = i.PredictedLabel, bbox = i.Bbox }),
                 };
@@ -90,6 +93,20 @@ internal static class ModelCommand
             [{ Document.Normalized: true } only] => (null, $"{only.Source}: the boxes are fractions of the image ({only.Document.Format}); evaluate against labels in pixels (COCO or Pascal VOC), e.g. after 'pipeline pull --format coco'."),
             [var only] => (only.Document, string.Empty),
         };
+    }
+
+    private static async Task PrintConfusionAsync(TextWriter output, ConfusionMatrix confusion)
+    {
+        // Rows: what the label says; columns: what the model says (confidence 0.5, IoU 0.5).
+        var width = Math.Max(6, confusion.Labels.Max(l => Math.Min(l.Length, 12)) + 1);
+        string Cell(string text) => (text.Length > 12 ? text[..11] + "…" : text).PadLeft(width);
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("Confusion (rows: labels, columns: predictions at confidence 0.5 and IoU 0.5):");
+        await output.WriteLineAsync(Cell(string.Empty) + string.Concat(confusion.Labels.Select(Cell)));
+        for (var row = 0; row < confusion.Labels.Count; row++)
+        {
+            await output.WriteLineAsync(Cell(confusion.Labels[row]) + string.Concat(confusion.Counts[row].Select(c => Cell(c.ToString(CultureInfo.InvariantCulture)))));
+        }
     }
 
     private static async Task PrintIssuesAsync(TextWriter output, IReadOnlyList<LabelIssue> issues)

@@ -18,7 +18,8 @@ public sealed record Detection(long ImageId, long CategoryId, double X, double Y
 /// <param name="AP">AP averaged over IoU 0.50:0.95 (all areas, 100 detections an image); -1 when the label has no box to find.</param>
 /// <param name="AP50">AP at IoU 0.50.</param>
 /// <param name="AP75">AP at IoU 0.75.</param>
-public sealed record ClassMetrics(long CategoryId, string Label, double AP, double AP50, double AP75);
+/// <param name="PrecisionAt50">The precision-recall curve at IoU 0.50: interpolated precision at the 101 recall points 0, 0.01, …, 1 (all areas, 100 detections an image).</param>
+public sealed record ClassMetrics(long CategoryId, string Label, double AP, double AP50, double AP75, IReadOnlyList<double> PrecisionAt50);
 
 /// <summary>The COCO detection metrics (each -1 when nothing could be measured, as COCO reports it).</summary>
 /// <param name="MAP">AP@[.50:.95], all areas, 100 detections an image.</param>
@@ -116,7 +117,8 @@ public static class CocoEvaluation
             select precision[ti, ri, ci, area, m - 1]);
         double Ar(int maxDets) => Mean(from ti in Enumerable.Range(0, t) from ci in Enumerable.Range(0, k) select recall[ti, ci, 0, maxDets]);
 
-        var perClass = categories.Select((c, ci) => new ClassMetrics(c.Id, c.Name, Ap(null, 0, ci), Ap(0, 0, ci), Ap(5, 0, ci))).Where(c => c.AP >= 0).ToList();
+        var perClass = categories.Select((c, ci) => new ClassMetrics(
+            c.Id, c.Name, Ap(null, 0, ci), Ap(0, 0, ci), Ap(5, 0, ci), [.. Enumerable.Range(0, r).Select(ri => precision[0, ri, ci, 0, m - 1])])).Where(c => c.AP >= 0).ToList();
         return new EvaluationMetrics(Ap(null, 0), Ap(0, 0), Ap(5, 0), Ap(null, 1), Ap(null, 2), Ap(null, 3), Ar(0), Ar(1), Ar(2), perClass);
     }
 
@@ -163,7 +165,7 @@ public static class CocoEvaluation
                         break; // a box that counts was found; the ignored ones come after
                     }
 
-                    var iou = Iou(dt[di], gt[gi], crowd[gi]);
+                    var iou = Overlap.Iou(dt[di], gt[gi], crowd[gi]);
                     if (iou < best)
                     {
                         continue;
@@ -246,21 +248,6 @@ public static class CocoEvaluation
                 precision[ti, ri, ki, ai, mi] = at >= 0 ? pr[at] : 0;
             }
         }
-    }
-
-    /// <summary>IoU of a detection and a box; against a crowd box, the intersection over the detection's own area.</summary>
-    private static double Iou(Detection d, LabelBox g, bool crowd)
-    {
-        var w = Math.Min(d.X + d.Width, g.X + g.Width) - Math.Max(d.X, g.X);
-        var h = Math.Min(d.Y + d.Height, g.Y + g.Height) - Math.Max(d.Y, g.Y);
-        if (w <= 0 || h <= 0)
-        {
-            return 0;
-        }
-
-        var intersection = w * h;
-        var union = crowd ? d.Width * d.Height : (d.Width * d.Height) + (g.Width * g.Height) - intersection;
-        return union > 0 ? intersection / union : 0;
     }
 
     private static double Mean(IEnumerable<double> values)

@@ -73,7 +73,7 @@ public static class LabelIssues
         // Agreement first: each confident prediction, most confident first, takes the best same-class label it matches.
         foreach (var p in confident)
         {
-            var best = labels.Where(l => l.CategoryId == p.CategoryId && !agreed.Contains(l)).Select(l => (Label: l, Iou: Iou(p, l))).Where(x => x.Iou >= options.MatchIou)
+            var best = labels.Where(l => l.CategoryId == p.CategoryId && !agreed.Contains(l)).Select(l => (Label: l, Iou: Overlap.Iou(p, l))).Where(x => x.Iou >= options.MatchIou)
                 .OrderByDescending(x => x.Iou).FirstOrDefault();
             if (best.Label is not null)
             {
@@ -87,7 +87,7 @@ public static class LabelIssues
         {
             var box = new[] { label.X, label.Y, label.Width, label.Height };
             var poor = confident.Where(p => !used.Contains(p) && p.CategoryId == label.CategoryId)
-                .Select(p => (Prediction: p, Iou: Iou(p, label))).Where(x => x.Iou >= options.PoorBoxIou)
+                .Select(p => (Prediction: p, Iou: Overlap.Iou(p, label))).Where(x => x.Iou >= options.PoorBoxIou)
                 .OrderByDescending(x => x.Prediction.Score * (1 - (x.Iou / options.MatchIou))).FirstOrDefault();
             if (poor.Prediction is not null)
             {
@@ -96,7 +96,7 @@ public static class LabelIssues
                 continue;
             }
 
-            var other = confident.Where(p => p.CategoryId != label.CategoryId && Iou(p, label) >= options.MatchIou).MaxBy(p => p.Score);
+            var other = confident.Where(p => p.CategoryId != label.CategoryId && Overlap.Iou(p, label) >= options.MatchIou).MaxBy(p => p.Score);
             if (other is not null)
             {
                 used.Add(other);
@@ -104,15 +104,15 @@ public static class LabelIssues
                 continue;
             }
 
-            var support = predictions.Where(p => p.CategoryId == label.CategoryId && Iou(p, label) >= options.PoorBoxIou).Select(p => p.Score).DefaultIfEmpty(0).Max();
+            var support = predictions.Where(p => p.CategoryId == label.CategoryId && Overlap.Iou(p, label) >= options.PoorBoxIou).Select(p => p.Score).DefaultIfEmpty(0).Max();
             issues.Add(new LabelIssue(image, "spurious", 1 - support, label.Id, nameOf(label.CategoryId), null, box));
         }
 
         // Confident predictions no label explains, each overlapping group once (its most confident).
         var kept = new List<Detection>();
-        foreach (var p in confident.Where(p => !used.Contains(p) && labels.All(l => Iou(p, l) < options.MatchIou)))
+        foreach (var p in confident.Where(p => !used.Contains(p) && labels.All(l => Overlap.Iou(p, l) < options.MatchIou)))
         {
-            if (kept.All(k => Iou(p, k) < options.MatchIou))
+            if (kept.All(k => Overlap.Iou(p, k) < options.MatchIou))
             {
                 kept.Add(p);
                 issues.Add(new LabelIssue(image, "missing", p.Score, null, null, nameOf(p.CategoryId), [p.X, p.Y, p.Width, p.Height]));
@@ -120,23 +120,5 @@ public static class LabelIssues
         }
 
         return issues;
-    }
-
-    private static double Iou(Detection d, LabelBox l) => Iou(d.X, d.Y, d.Width, d.Height, l.X, l.Y, l.Width, l.Height);
-
-    private static double Iou(Detection a, Detection b) => Iou(a.X, a.Y, a.Width, a.Height, b.X, b.Y, b.Width, b.Height);
-
-    private static double Iou(double ax, double ay, double aw, double ah, double bx, double by, double bw, double bh)
-    {
-        var w = Math.Min(ax + aw, bx + bw) - Math.Max(ax, bx);
-        var h = Math.Min(ay + ah, by + bh) - Math.Max(ay, by);
-        if (w <= 0 || h <= 0)
-        {
-            return 0;
-        }
-
-        var intersection = w * h;
-        var union = (aw * ah) + (bw * bh) - intersection;
-        return union > 0 ? intersection / union : 0;
     }
 }
