@@ -60,6 +60,28 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Ultralytics_text_predictions_with_a_confidence_column_are_read_in_fractions_of_each_image()
+    {
+        // The same four predictions as the COCO test, as 'yolo predict save_txt=True save_conf=True' writes them for a
+        // model whose classes are [dog, cat] (so --names maps class 0 to dog): centre and size in fractions of 320×240.
+        NativeLayouts.VocDevkit().WriteTo(Path.Combine(folder, "data"));
+        var labels = Directory.CreateDirectory(Path.Combine(folder, "runs", "detect", "predict", "labels")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(labels, "2008_000001.txt"), "1 0.15625 0.20833333333333334 0.25 0.25 0.8\n");
+        await File.WriteAllTextAsync(Path.Combine(labels, "2008_000002.txt"), "0 0.25 0.25 0.25 0.25 0.9\n1 0.59375 0.375 0.25 0.25 0.7\n");
+        await File.WriteAllTextAsync(Path.Combine(labels, "2008_000003.txt"), "0 0.4375 0.2916666666666667 0.25 0.25 0.95\n0 0.5 0.5 0.1 0.1\n");
+        var names = Path.Combine(folder, "model.yaml");
+        await File.WriteAllTextAsync(names, "names:\n  0: dog\n  1: cat\n");
+        var json = Path.Combine(folder, "metrics.json");
+
+        var (exit, _, error) = await Cli.RunAsync("model", "evaluate", Path.Combine(folder, "data"), "--predictions", labels, "--names", names, "--json", json);
+
+        Assert.Equal(PipelineCli.Accepted, exit);
+        Assert.Contains("Left out: 1 prediction(s) with no confidence column (save with save_conf=True), e.g. 2008_000003.txt line 2", error, StringComparison.Ordinal);
+        var dog = 51 * 0.5 / 101; // as in the COCO results test: the same boxes, the same scores
+        Assert.Equal((1 + dog) / 2, JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("metrics").GetProperty("mAP").GetDouble(), 9);
+    }
+
+    [Fact]
     public async Task Labels_in_fractions_or_a_missing_predictions_file_are_refused_with_what_to_do()
     {
         NativeLayouts.UltralyticsYolo().WriteTo(Path.Combine(folder, "yolo"));
@@ -72,6 +94,6 @@ public sealed class ModelCommandTests : IDisposable
         NativeLayouts.VocDevkit().WriteTo(Path.Combine(folder, "voc"));
         (exit, _, error) = await Cli.RunAsync("model", "evaluate", Path.Combine(folder, "voc"), "--predictions", Path.Combine(folder, "none.json"));
         Assert.Equal(PipelineCli.UsageError, exit);
-        Assert.Contains("--predictions: no such file", error, StringComparison.Ordinal);
+        Assert.Contains("--predictions: no such file or folder", error, StringComparison.Ordinal);
     }
 }

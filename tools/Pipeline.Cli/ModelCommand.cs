@@ -12,11 +12,16 @@ internal static class ModelCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var labels = new Argument<string>("labels") { Description = "A label file or a dataset folder the pipeline reads (COCO, Pascal VOC; boxes in pixels)." };
-        var predictions = new Option<string>("--predictions") { Description = "The model's predictions as COCO results JSON ([{image_id or file_name, category_id, bbox, score}]).", Required = true };
+        var predictions = new Option<string>("--predictions")
+        {
+            Description = "The model's predictions: COCO results JSON ([{image_id or file_name, category_id, bbox, score}]), or a folder of Ultralytics text files (class cx cy w h confidence).",
+            Required = true,
+        };
+        var names = new Option<string?>("--names") { Description = "For text predictions: the model's class list (data.yaml or classes.txt); class i is the labels' class of that name. Default: the labels' classes in id order." };
         var json = new Option<string?>("--json") { Description = "Write the metrics as one JSON document to this file." };
         var evaluate = new Command("evaluate", "Score a model's predictions against labels: AP@[.50:.95], AP50, AP75, AP by size, AR@1/10/100, per class, as COCO's evaluation defines them.")
         {
-            labels, predictions, json,
+            labels, predictions, names, json,
         };
         evaluate.SetAction(async (parsed, cancellationToken) =>
         {
@@ -28,16 +33,32 @@ internal static class ModelCommand
             }
 
             var predictionsPath = parsed.GetValue(predictions)!;
-            if (!File.Exists(predictionsPath))
-            {
-                await error.WriteLineAsync($"--predictions: no such file: {predictionsPath}");
-                return PipelineCli.UsageError;
-            }
-
             PredictionsRead read;
-            await using (var stream = File.OpenRead(predictionsPath))
+            if (Directory.Exists(predictionsPath))
             {
+                List<string>? classes = null;
+                if (parsed.GetValue(names) is { } namesPath)
+                {
+                    if (!File.Exists(namesPath) || YoloFormat.ReadClassList(namesPath, await File.ReadAllTextAsync(namesPath, cancellationToken)) is not { Count: > 0 } list)
+                    {
+                        await error.WriteLineAsync($"--names: {namesPath} is not a class list (data.yaml with names, or classes.txt).");
+                        return PipelineCli.UsageError;
+                    }
+
+                    classes = list;
+                }
+
+                read = PredictionsReader.ReadYoloFolder(predictionsPath, truth, classes);
+            }
+            else if (File.Exists(predictionsPath))
+            {
+                await using var stream = File.OpenRead(predictionsPath);
                 read = await PredictionsReader.ReadCocoResultsAsync(stream, truth, cancellationToken);
+            }
+            else
+            {
+                await error.WriteLineAsync($"--predictions: no such file or folder: {predictionsPath}");
+                return PipelineCli.UsageError;
             }
 
             foreach (var line in read.Problems)

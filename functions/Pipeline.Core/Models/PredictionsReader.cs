@@ -10,10 +10,11 @@ namespace Pipeline.Core.Models;
 public sealed record PredictionsRead(IReadOnlyList<Detection> Detections, IReadOnlyList<string> Problems);
 
 /// <summary>
-/// Reads a model's predictions as the COCO results format writes them (<c>[{"image_id", "category_id", "bbox": [x, y, w,
+/// Reads a model's predictions: as the COCO results format writes them (<c>[{"image_id", "category_id", "bbox": [x, y, w,
 /// h], "score"}]</c>, the file <c>pycocotools.loadRes</c> and detectors' <c>--save-json</c> write), with
 /// <c>file_name</c> accepted in place of <c>image_id</c>. Read as a stream, element by element. Images and labels
 /// are the ground truth's: a prediction on an image or with a label the labels do not have is left out and counted.
+/// Or as Ultralytics writes them, a text file per image with a confidence column (<see cref="ReadYoloFolder"/>).
 /// </summary>
 public static class PredictionsReader
 {
@@ -72,6 +73,80 @@ public static class PredictionsReader
         catch (JsonException ex)
         {
             Problem("not a COCO results array", $"{ex.Message}");
+        }
+
+        return new PredictionsRead(detections, [.. problems.Select(p => $"{p.Value.Count:N0} prediction(s) with {p.Key}, e.g. {p.Value.Example}")]);
+    }
+
+    /// <summary>
+    /// Reads predictions as Ultralytics writes them with <c>save_txt=True save_conf=True</c>: one <c>{stem}.txt</c> per
+    /// image in <paramref name="folder"/>, a line <c>class cx cy w h confidence</c> per box in fractions of the image,
+    /// converted to pixels with the labels' image sizes. Class <c>i</c> is the model's <paramref name="names"/>[i]
+    /// matched to the labels' class of that name; without names, the labels' i-th class in id order (COCO's 80
+    /// classes in Ultralytics' order are COCO's ids in order).
+    /// </summary>
+    public static PredictionsRead ReadYoloFolder(string folder, LabelDocument truth, IReadOnlyList<string>? names)
+    {
+        var problems = new Dictionary<string, (int Count, string Example)>(StringComparer.Ordinal);
+        void Problem(string kind, string example) =>
+            problems[kind] = problems.TryGetValue(kind, out var p) ? (p.Count + 1, p.Example) : (1, example);
+
+        var categories = truth.Categories.GroupBy(c => c.Id).Select(g => g.First()).OrderBy(c => c.Id).ToList();
+        var byName = categories.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        long? CategoryOf(long index) => names is null
+            ? (index < categories.Count ? categories[(int)index].Id : null)
+            : index < names.Count && byName.TryGetValue(names[(int)index], out var id) ? id : null;
+        var byStem = truth.Images.GroupBy(i => Path.GetFileNameWithoutExtension(i.FileName), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count() == 1 ? g.First() : null, StringComparer.Ordinal);
+        var detections = new List<Detection>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*.txt").Order(StringComparer.Ordinal))
+        {
+            var stem = Path.GetFileNameWithoutExtension(file);
+            if (byStem.GetValueOrDefault(stem) is not { } image)
+            {
+                Problem("an image the labels do not have", Path.GetFileName(file));
+                continue;
+            }
+
+            if (image is not { Width: { } width, Height: { } height })
+            {
+                Problem("an image whose size the labels do not give (needed to turn fractions into pixels)", Path.GetFileName(file));
+                continue;
+            }
+
+            var number = 0;
+            foreach (var line in File.ReadLines(file))
+            {
+                number++;
+                var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (tokens.Length == 0)
+                {
+                    continue;
+                }
+
+                var values = tokens.Select(t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray();
+                var where = $"{Path.GetFileName(file)} line {number}";
+                if (tokens.Length != 6 || values.Any(v => !double.IsFinite(v)) || values[0] < 0 || values[0] != Math.Floor(values[0]))
+                {
+                    Problem(tokens.Length == 5 ? "no confidence column (save with save_conf=True)" : "a line that is not 'class cx cy w h confidence'", where);
+                    continue;
+                }
+
+                if (CategoryOf((long)values[0]) is not { } category)
+                {
+                    Problem("a class the labels do not define", $"{where} (class {values[0]})");
+                    continue;
+                }
+
+                if (values[5] is < 0 or > 1 || values[3] < 0 || values[4] < 0)
+                {
+                    Problem("no score in [0, 1] or a negative size", where);
+                    continue;
+                }
+
+                var (w, h) = (values[3] * width, values[4] * height);
+                detections.Add(new Detection(image.Id, category, (values[1] * width) - (w / 2), (values[2] * height) - (h / 2), w, h, values[5]));
+            }
         }
 
         return new PredictionsRead(detections, [.. problems.Select(p => $"{p.Value.Count:N0} prediction(s) with {p.Key}, e.g. {p.Value.Example}")]);
