@@ -90,7 +90,7 @@ internal static class ModelCommand
 
             return PipelineCli.Accepted;
         });
-        return new Command("model", "A model's predictions against the labels.") { evaluate };
+        return new Command("model", "A model's predictions: against the labels, and to pick what to label next.") { evaluate, ModelSampleCommand.Create(output, error) };
     }
 
     private static readonly JsonSerializerOptions ContractJson = new() { WriteIndented = true };

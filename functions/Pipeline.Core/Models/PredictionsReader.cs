@@ -18,8 +18,8 @@ public sealed record PredictionsRead(IReadOnlyList<Detection> Detections, IReadO
 /// </summary>
 public static class PredictionsReader
 {
-    /// <summary>Reads <paramref name="stream"/> against the labels it predicts.</summary>
-    public static async Task<PredictionsRead> ReadCocoResultsAsync(Stream stream, LabelDocument truth, CancellationToken cancellationToken)
+    /// <summary>Reads <paramref name="stream"/> against the labels it predicts (<paramref name="truth"/>'s images; its labels unless <paramref name="anyLabel"/>, for predictions on images nobody labelled yet).</summary>
+    public static async Task<PredictionsRead> ReadCocoResultsAsync(Stream stream, LabelDocument truth, CancellationToken cancellationToken, bool anyLabel = false)
     {
         var images = truth.Images.Select(i => i.Id).ToHashSet();
         var byName = truth.Images.GroupBy(i => Path.GetFileName(i.FileName), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count() == 1 ? g.First().Id : (long?)null, StringComparer.Ordinal);
@@ -49,7 +49,7 @@ public static class PredictionsReader
                     continue;
                 }
 
-                if (raw.CategoryId is not { } category || !categories.Contains(category))
+                if (raw.CategoryId is not { } category || (!anyLabel && !categories.Contains(category)))
                 {
                     Problem("a label the labels do not define", $"element {index} (category_id {raw.CategoryId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"})");
                     continue;
@@ -85,7 +85,7 @@ public static class PredictionsReader
     /// matched to the labels' class of that name; without names, the labels' i-th class in id order (COCO's 80
     /// classes in Ultralytics' order are COCO's ids in order).
     /// </summary>
-    public static PredictionsRead ReadYoloFolder(string folder, LabelDocument truth, IReadOnlyList<string>? names)
+    public static PredictionsRead ReadYoloFolder(string folder, LabelDocument truth, IReadOnlyList<string>? names, bool anyLabel = false)
     {
         var problems = new Dictionary<string, (int Count, string Example)>(StringComparer.Ordinal);
         void Problem(string kind, string example) =>
@@ -94,7 +94,7 @@ public static class PredictionsReader
         var categories = truth.Categories.GroupBy(c => c.Id).Select(g => g.First()).OrderBy(c => c.Id).ToList();
         var byName = categories.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
         long? CategoryOf(long index) => names is null
-            ? (index < categories.Count ? categories[(int)index].Id : null)
+            ? (index < categories.Count ? categories[(int)index].Id : anyLabel ? index : null)
             : index < names.Count && byName.TryGetValue(names[(int)index], out var id) ? id : null;
         var byStem = truth.Images.GroupBy(i => Path.GetFileNameWithoutExtension(i.FileName), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count() == 1 ? g.First() : null, StringComparer.Ordinal);
