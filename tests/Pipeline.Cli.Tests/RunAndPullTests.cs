@@ -155,7 +155,7 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("*    1", versions.Output, StringComparison.Ordinal);
         var badDiff = await Run("diff", "--dataset", "cats", "--from", "1", "--to", "9", "--api", runner.Url);
         Assert.Equal(PipelineCli.UsageError, badDiff.Exit);
-        Assert.Contains("no published version", badDiff.Error, StringComparison.Ordinal);
+        Assert.Contains("'cats' has no published version 9.", badDiff.Error, StringComparison.Ordinal); // 1 exists: only 9 is named
         var unreachable = await Run("versions", "--dataset", "cats", "--api", "http://127.0.0.1:9");
         Assert.Equal(PipelineCli.ServiceError, unreachable.Exit);
     }

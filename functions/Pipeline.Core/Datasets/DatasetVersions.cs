@@ -80,7 +80,8 @@ public sealed class DatasetVersions(IDatasetRegistry registry, IPromotionBlobs b
         return new RollbackResult(dataset, pointer.Current, version);
     }
 
-    private async Task<bool> IsPublishedAsync(string dataset, int version, CancellationToken cancellationToken) =>
+    /// <summary>Whether <paramref name="version"/> of <paramref name="dataset"/> was published (the registry has its row).</summary>
+    public async Task<bool> IsPublishedAsync(string dataset, int version, CancellationToken cancellationToken) =>
         await registry.GetVersionAsync(dataset, version, cancellationToken) is not null;
 }
 

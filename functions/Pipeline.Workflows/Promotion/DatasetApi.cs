@@ -212,9 +212,27 @@ public sealed partial class DatasetApi(DatasetVersions versions, IPromotionBlobs
             return problem;
         }
 
-        return await versions.DiffAsync(dataset, a, b, cancellationToken) is { } diff
-            ? new ApiResult(200, diff)
-            : ApiResult.NotFound($"'{dataset}' has no published version {a} or {b}.");
+        if (await versions.DiffAsync(dataset, a, b, cancellationToken) is { } diff)
+        {
+            return new ApiResult(200, diff);
+        }
+
+        // Name the version that is missing, not both.
+        var missing = new List<int>();
+        foreach (var version in new[] { a, b }.Distinct())
+        {
+            if (!await versions.IsPublishedAsync(dataset, version, cancellationToken))
+            {
+                missing.Add(version);
+            }
+        }
+
+        return ApiResult.NotFound(missing.Count switch
+        {
+            1 => $"'{dataset}' has no published version {missing[0]}.",
+            2 => $"'{dataset}' has no published version {missing[0]} nor {missing[1]}.",
+            _ => $"'{dataset}' has no published version {a} or {b}.",
+        });
     }
 
     /// <summary>POST datasets/{dataset}/rollback.</summary>
