@@ -6,7 +6,7 @@ using Pipeline.Core.Models;
 
 namespace Pipeline.Cli;
 
-/// <summary><c>pipeline model evaluate LABELS --predictions FILE [--json OUT]</c>: a model's predictions against labels, by the COCO metrics, and the label issues they point at.</summary>
+/// <summary><c>pipeline model evaluate LABELS --predictions FILE|DIR [--names FILE] [--json OUT]</c>: a model's predictions against labels, by the COCO metrics, and the label issues they point at; and <c>model sample</c> (<see cref="ModelSampleCommand"/>).</summary>
 internal static class ModelCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -18,8 +18,8 @@ internal static class ModelCommand
             Required = true,
         };
         var names = new Option<string?>("--names") { Description = "For text predictions: the model's class list (data.yaml or classes.txt); class i is the labels' class of that name. Default: the labels' classes in id order." };
-        var json = new Option<string?>("--json") { Description = "Write the metrics as one JSON document to this file." };
-        var evaluate = new Command("evaluate", "Score a model's predictions against labels: AP@[.50:.95], AP50, AP75, AP by size, AR@1/10/100, per class, as COCO's evaluation defines them.")
+        var json = new Option<string?>("--json") { Description = "Write the metrics and the label issues as one JSON document to this file." };
+        var evaluate = new Command("evaluate", "Score a model's predictions against labels (AP@[.50:.95], AP50, AP75, AP by size, AR@1/10/100, per class, as COCO's evaluation defines them) and list the likely label errors they point at.")
         {
             labels, predictions, names, json,
         };
