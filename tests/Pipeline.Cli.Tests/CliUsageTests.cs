@@ -52,6 +52,20 @@ public sealed class CliUsageTests
         Assert.Matches(new System.Text.RegularExpressions.Regex("--(dataset|batch): .* is not a (dataset|batch) name", System.Text.RegularExpressions.RegexOptions.Singleline), error);
     }
 
+    [Theory]
+    [InlineData("diff", "--dataset", "cats", "--from", "0", "--to", "2")]
+    [InlineData("diff", "--dataset", "cats", "--from", "1", "--to", "-3")]
+    [InlineData("rollback", "--dataset", "cats", "--to", "0")]
+    [InlineData("report", "--dataset", "cats", "--version", "0")]
+    [InlineData("pull", "--dataset", "cats", "--version", "-1", "--to", "out")]
+    public async Task Every_version_is_checked_with_the_api_rule_before_any_request(params string[] args)
+    {
+        var (exit, error) = await Run([.. args, "--api", "http://127.0.0.1:9"]);
+
+        Assert.Equal(PipelineCli.UsageError, exit);
+        Assert.Matches(new System.Text.RegularExpressions.Regex("--(from|to|version): '-?[0-9]+' is not a version number \\(a whole number from 1\\)"), error);
+    }
+
     [Fact]
     public async Task Run_with_a_missing_gate_file_or_an_empty_folder_is_a_usage_error_not_a_crash()
     {

@@ -45,6 +45,20 @@ internal static class ApiCommands
     internal static Option<string> BatchOption(string description, bool required = false) =>
         NameOption("--batch", description, required, BlobNames.BatchProblem);
 
+    /// <summary>A version (--from, --to, --version), held to the API's rule before any request: a whole number from 1 (exit 2 names the argument).</summary>
+    internal static Option<T> VersionOption<T>(string name, string description, bool required)
+    {
+        var option = new Option<T>(name) { Description = description, Required = required };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T>() is int version && version < 1)
+            {
+                result.AddError($"{name}: '{version}' is not a version number (a whole number from 1).");
+            }
+        });
+        return option;
+    }
+
     private static Option<string> NameOption(string name, string description, bool required, Func<string, string?> problemOf)
     {
         var option = new Option<string>(name) { Description = description, Required = required };
@@ -152,8 +166,8 @@ internal static class ApiCommands
     {
         var endpoint = new Endpoint();
         var dataset = DatasetOption();
-        var from = new Option<int>("--from") { Description = "The earlier version.", Required = true };
-        var to = new Option<int>("--to") { Description = "The later version.", Required = true };
+        var from = VersionOption<int>("--from", "The earlier version.", required: true);
+        var to = VersionOption<int>("--to", "The later version.", required: true);
         var command = new Command("diff", "What changed between two versions: added, removed and relabelled images, class counts.") { dataset, from, to };
         endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
@@ -178,7 +192,7 @@ internal static class ApiCommands
     {
         var endpoint = new Endpoint();
         var dataset = DatasetOption();
-        var to = new Option<int>("--to") { Description = "The published version the dataset's pointer should name.", Required = true };
+        var to = VersionOption<int>("--to", "The published version the dataset's pointer should name.", required: true);
         var command = new Command("rollback", "Point the dataset at an earlier published version (no version is edited).") { dataset, to };
         endpoint.SetAction(command, output, error, async (parsed, api, terminal, ct) =>
         {
@@ -194,7 +208,7 @@ internal static class ApiCommands
         var endpoint = new Endpoint();
         var dataset = DatasetOption(required: false);
         var batch = BatchOption("A batch's report.");
-        var version = new Option<int?>("--version") { Description = "The version (default: the current one)." };
+        var version = VersionOption<int?>("--version", "The version (default: the current one).", required: false);
         var file = new Option<string?>("--out") { Description = "Where to write the HTML file (default: out/<name>.report.html)." };
         var command = new Command("report", "Write the self-contained HTML quality report of a batch or a dataset version.") { dataset, batch, version, file };
         RequireOneOf(command, dataset, batch);
@@ -237,7 +251,7 @@ internal static class ApiCommands
     {
         var endpoint = new Endpoint();
         var dataset = DatasetOption();
-        var version = new Option<int?>("--version") { Description = "The version (default: the current one)." };
+        var version = VersionOption<int?>("--version", "The version (default: the current one).", required: false);
         var to = new Option<string>("--to") { Description = "The folder to fill: the images, manifest.jsonl, dataset.json and the annotations in the chosen format.", Required = true };
         var format = new Option<string?>("--format")
         {
