@@ -30,6 +30,13 @@ public sealed record FileReport(
         name, entry.Kind == CatalogKinds.Other ? Skipped : entry.Status.Name(), entry.Sha256, entry.Width, entry.Height, entry.Format, entry.Findings,
         entry.Kind == CatalogKinds.Labels ? "annotations" : entry.Kind, entry.Annotations);
 
+    /// <summary>This record with <paramref name="more"/> findings added; rejected when any of them is an error.</summary>
+    public FileReport WithFindings(IReadOnlyCollection<Finding> more) => more.Count == 0 ? this : this with
+    {
+        Findings = [.. Findings, .. more],
+        Status = more.Any(f => f.Severity == Severity.Error) ? "rejected" : Status,
+    };
+
     /// <summary>A layout file (recognised, not judged) or an unrecognised one (skipped), with the info finding that says which.</summary>
     public static FileReport Other(string path, Core.Labels.FileKind kind) => new(
         path, kind.Role == Core.Labels.FileRole.Layout ? "accepted" : Skipped, string.Empty, null, null,

@@ -36,16 +36,10 @@ internal static class ModelCommand
             PredictionsRead read;
             if (Directory.Exists(predictionsPath))
             {
-                List<string>? classes = null;
-                if (parsed.GetValue(names) is { } namesPath)
+                var (classes, namesOk) = await ReadNamesAsync(parsed.GetValue(names), error, cancellationToken);
+                if (!namesOk)
                 {
-                    if (!File.Exists(namesPath) || YoloFormat.ReadClassList(namesPath, await File.ReadAllTextAsync(namesPath, cancellationToken)) is not { Count: > 0 } list)
-                    {
-                        await error.WriteLineAsync($"--names: {namesPath} is not a class list (data.yaml with names, or classes.txt).");
-                        return PipelineCli.UsageError;
-                    }
-
-                    classes = list;
+                    return PipelineCli.UsageError;
                 }
 
                 read = PredictionsReader.ReadYoloFolder(predictionsPath, truth, classes);
@@ -91,6 +85,23 @@ internal static class ModelCommand
             return PipelineCli.Accepted;
         });
         return new Command("model", "A model's predictions: against the labels, and to pick what to label next.") { evaluate, ModelSampleCommand.Create(output, error) };
+    }
+
+    /// <summary>The model's class list given by <c>--names</c> (data.yaml or classes.txt); not ok (the error written) when the file is no class list.</summary>
+    internal static async Task<(List<string>? Names, bool Ok)> ReadNamesAsync(string? path, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (path is null)
+        {
+            return (null, true);
+        }
+
+        if (File.Exists(path) && YoloFormat.ReadClassList(path, await File.ReadAllTextAsync(path, cancellationToken)) is { Count: > 0 } names)
+        {
+            return (names, true);
+        }
+
+        await error.WriteLineAsync($"--names: {path} is not a class list (data.yaml with names, or classes.txt).");
+        return (null, false);
     }
 
     private static readonly JsonSerializerOptions ContractJson = new() { WriteIndented = true };

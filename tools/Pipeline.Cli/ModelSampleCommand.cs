@@ -48,15 +48,10 @@ internal static class ModelSampleCommand
                 return PipelineCli.UsageError;
             }
 
-            List<string>? classes = null;
-            if (parsed.GetValue(names) is { } namesPath)
+            var (classes, namesOk) = await ModelCommand.ReadNamesAsync(parsed.GetValue(names), error, cancellationToken);
+            if (!namesOk)
             {
-                classes = File.Exists(namesPath) ? YoloFormat.ReadClassList(namesPath, await File.ReadAllTextAsync(namesPath, cancellationToken)) : null;
-                if (classes is not { Count: > 0 })
-                {
-                    await error.WriteLineAsync($"--names: {namesPath} is not a class list (data.yaml with names, or classes.txt).");
-                    return PipelineCli.UsageError;
-                }
+                return PipelineCli.UsageError;
             }
 
             using var guard = new ImageGuard(Options.Create(new ImageGuardOptions()), TimeProvider.System);
@@ -116,7 +111,8 @@ internal static class ModelSampleCommand
             var picked = HardExamples.Pick(candidates, known, parsed.GetValue(budget), guard.Options.NearDuplicateDistance, LabelOf);
 
             var root = Directory.CreateDirectory(parsed.GetValue(outFolder)!).FullName;
-            var chosen = picked.Select(p => pool.Images.Single(i => i.FileName == p.Image))
+            var imageNamed = pool.Images.ToDictionary(i => i.FileName, StringComparer.Ordinal);
+            var chosen = picked.Select(p => imageNamed[p.Image])
                 .Select(i => (i.FileName, i.Width!.Value, i.Height!.Value, (IReadOnlyList<Detection>)[.. byImage[i.Id]])).ToList();
             await File.WriteAllLinesAsync(Path.Combine(root, "to-label.txt"), picked.Select(p => p.Image), cancellationToken);
             await File.WriteAllBytesAsync(Path.Combine(root, "label-studio.json"), LabelingTasks.LabelStudio(chosen, LabelOf, ProposeFrom, "pipeline model sample"), cancellationToken);

@@ -236,11 +236,7 @@ internal static class ValidateCommand
             }
             else if (assignment.Findings.Where(f => f.Subject == report.Path).ToList() is { Count: > 0 } found)
             {
-                reports[i] = report with
-                {
-                    Findings = [.. report.Findings, .. found],
-                    Status = found.Any(f => f.Severity == Severity.Error) ? "rejected" : report.Status,
-                };
+                reports[i] = report.WithFindings(found);
             }
         }
     }

@@ -54,14 +54,9 @@ internal static class ValidateMasks
     private static void Add(List<FileReport> reports, string path, IReadOnlyList<Finding> findings)
     {
         var at = reports.FindIndex(r => r.Path == path);
-        if (at >= 0 && findings.Count > 0)
+        if (at >= 0)
         {
-            var report = reports[at];
-            reports[at] = report with
-            {
-                Findings = [.. report.Findings, .. findings],
-                Status = findings.Any(f => f.Severity == Severity.Error) ? "rejected" : report.Status,
-            };
+            reports[at] = reports[at].WithFindings(findings);
         }
     }
 }

@@ -292,18 +292,7 @@ public static class LabelChecks
     }
 
     /// <summary>Intersection over union of two boxes with non-negative sizes.</summary>
-    public static double Iou(LabelBox a, LabelBox b)
-    {
-        var w = Math.Min(a.X + a.Width, b.X + b.Width) - Math.Max(a.X, b.X);
-        var h = Math.Min(a.Y + a.Height, b.Y + b.Height) - Math.Max(a.Y, b.Y);
-        if (w <= 0 || h <= 0)
-        {
-            return 0;
-        }
-
-        var intersection = w * h;
-        return intersection / ((a.Width * a.Height) + (b.Width * b.Height) - intersection);
-    }
+    public static double Iou(LabelBox a, LabelBox b) => Models.Overlap.Iou(a.X, a.Y, a.Width, a.Height, b.X, b.Y, b.Width, b.Height, crowd: false);
 
     private static void Statistics(
         List<(LabelBox Box, double Width, double Height)> valid, Dictionary<long, int> counts, Dictionary<long, LabelCategory> categories,

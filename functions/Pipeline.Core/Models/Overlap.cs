@@ -11,7 +11,8 @@ internal static class Overlap
     /// <summary>Two predictions.</summary>
     public static double Iou(Detection a, Detection b) => Iou(a.X, a.Y, a.Width, a.Height, b.X, b.Y, b.Width, b.Height, false);
 
-    private static double Iou(double ax, double ay, double aw, double ah, double bx, double by, double bw, double bh, bool crowd)
+    /// <summary>The one IoU of the project (label checks, COCO evaluation, label issues): against a crowd box, over the first box's own area.</summary>
+    internal static double Iou(double ax, double ay, double aw, double ah, double bx, double by, double bw, double bh, bool crowd)
     {
         var w = Math.Min(ax + aw, bx + bw) - Math.Max(ax, bx);
         var h = Math.Min(ay + ah, by + bh) - Math.Max(ay, by);

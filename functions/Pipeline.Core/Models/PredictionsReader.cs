@@ -25,9 +25,8 @@ public static class PredictionsReader
         var byName = truth.Images.GroupBy(i => Path.GetFileName(i.FileName), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count() == 1 ? g.First().Id : (long?)null, StringComparer.Ordinal);
         var categories = truth.Categories.Select(c => c.Id).ToHashSet();
         var detections = new List<Detection>();
-        var problems = new Dictionary<string, (int Count, string Example)>(StringComparer.Ordinal);
-        void Problem(string kind, string example) =>
-            problems[kind] = problems.TryGetValue(kind, out var p) ? (p.Count + 1, p.Example) : (1, example);
+        var problems = new ProblemTally();
+        var Problem = problems.Add;
 
         var index = 0;
         try
@@ -75,7 +74,7 @@ public static class PredictionsReader
             Problem("not a COCO results array", $"{ex.Message}");
         }
 
-        return new PredictionsRead(detections, [.. problems.Select(p => $"{p.Value.Count:N0} prediction(s) with {p.Key}, e.g. {p.Value.Example}")]);
+        return new PredictionsRead(detections, problems.Lines());
     }
 
     /// <summary>
@@ -87,9 +86,8 @@ public static class PredictionsReader
     /// </summary>
     public static PredictionsRead ReadYoloFolder(string folder, LabelDocument truth, IReadOnlyList<string>? names, bool anyLabel = false)
     {
-        var problems = new Dictionary<string, (int Count, string Example)>(StringComparer.Ordinal);
-        void Problem(string kind, string example) =>
-            problems[kind] = problems.TryGetValue(kind, out var p) ? (p.Count + 1, p.Example) : (1, example);
+        var problems = new ProblemTally();
+        var Problem = problems.Add;
 
         var categories = truth.Categories.GroupBy(c => c.Id).Select(g => g.First()).OrderBy(c => c.Id).ToList();
         var byName = categories.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
@@ -149,7 +147,18 @@ public static class PredictionsReader
             }
         }
 
-        return new PredictionsRead(detections, [.. problems.Select(p => $"{p.Value.Count:N0} prediction(s) with {p.Key}, e.g. {p.Value.Example}")]);
+        return new PredictionsRead(detections, problems.Lines());
+    }
+
+    /// <summary>Predictions left out, counted by kind with the first example of each.</summary>
+    private sealed class ProblemTally
+    {
+        private readonly Dictionary<string, (int Count, string Example)> kinds = new(StringComparer.Ordinal);
+
+        public void Add(string kind, string example) =>
+            kinds[kind] = kinds.TryGetValue(kind, out var p) ? (p.Count + 1, p.Example) : (1, example);
+
+        public List<string> Lines() => [.. kinds.Select(p => $"{p.Value.Count:N0} prediction(s) with {p.Key}, e.g. {p.Value.Example}")];
     }
 
     private static readonly JsonSerializerOptions Options = new() { NumberHandling = JsonNumberHandling.Strict };
