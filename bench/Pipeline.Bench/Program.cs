@@ -20,6 +20,9 @@ using SixLabors.ImageSharp.Processing;
 //   scan of the same hashes) and, given a connection, in Azure Tables (beside one point read); JSON lines
 // pipeline-bench labels-corpus FILE BOXES          writes a generated COCO file of BOXES boxes (10 per image, 20 labels)
 // pipeline-bench labels FILE --mode stream|dom      one core: read (+ check, for stream) and report boxes/s and peak memory
+// pipeline-bench model-corpus DIR IMAGES           a generated world: DIR/labels.json (COCO, ~10 boxes an image) and DIR/predictions.json (~33 an image)
+// pipeline-bench model DIR --mode stream|dom       one core: read both, COCO metrics, label issues, confusion (or parse both as DOMs)
+// pipeline-bench model-accuracy IMAGES SEEDS       label issues against injected errors, beside the naive matcher (Markdown)
 // pipeline-bench promote SIZE[,SIZE...] --connection CONNECTION_STRING
 //   promotes SIZE staged images through the Promote orchestration beside a bare copy; images/s and history sizes
 // pipeline-bench plan-corpus DIR PARENT NEW       version 1's manifest of PARENT images (batches of 10,000), to add NEW images to
@@ -30,6 +33,9 @@ return args switch
 {
     ["labels-corpus", var file, var boxes] => LabelBench.Corpus(file, int.Parse(boxes, CultureInfo.InvariantCulture)),
     ["labels", var file, .. var rest] => LabelBench.Run(file, Option(rest, "--mode", "stream")),
+    ["model-corpus", var folder, var images] => ModelBench.Corpus(folder, int.Parse(images, CultureInfo.InvariantCulture)),
+    ["model", var folder, .. var rest] => await ModelBench.Run(folder, Option(rest, "--mode", "stream")),
+    ["model-accuracy", var images, var seeds] => ModelBench.Accuracy(int.Parse(images, CultureInfo.InvariantCulture), int.Parse(seeds, CultureInfo.InvariantCulture)),
     ["neardup", var sizes, .. var rest] => await NearDuplicateBench.Run(
         [.. sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
         Array.IndexOf(rest, "--connection") is var c and >= 0 ? rest[c + 1] : null,

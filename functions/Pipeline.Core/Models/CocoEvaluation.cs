@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Pipeline.Core.Labels;
 
 namespace Pipeline.Core.Models;
@@ -70,44 +71,64 @@ public static class CocoEvaluation
             throw new InvalidOperationException("The labels are normalised (YOLO, Label Studio): convert them to pixels with their images' sizes before evaluating.");
         }
 
-        var images = truth.Images.Select(i => i.Id).Distinct().Order().ToList();
+        var images = truth.Images.Select(i => i.Id).ToHashSet();
         var categories = truth.Categories.GroupBy(c => c.Id).Select(g => g.First()).OrderBy(c => c.Id).ToList();
-        var imageSet = images.ToHashSet();
-        var gts = truth.Boxes.Where(b => imageSet.Contains(b.ImageId)).ToLookup(b => (b.ImageId, b.CategoryId));
-        var dts = detections.Where(d => imageSet.Contains(d.ImageId)).ToLookup(d => (d.ImageId, d.CategoryId));
+        var index = categories.Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => p.i);
+        var gtOf = categories.Select(_ => new List<LabelBox>()).ToArray();
+        var dtOf = categories.Select(_ => new List<Detection>()).ToArray();
+        foreach (var b in truth.Boxes)
+        {
+            if (images.Contains(b.ImageId) && index.TryGetValue(b.CategoryId, out var ki))
+            {
+                gtOf[ki].Add(b);
+            }
+        }
+
+        foreach (var d in detections)
+        {
+            if (images.Contains(d.ImageId) && index.TryGetValue(d.CategoryId, out var ki))
+            {
+                dtOf[ki].Add(d);
+            }
+        }
 
         // precision[t, r, k, a, m] and recall[t, k, a, m], -1 where a label has no box that counts.
         var (t, r, k, a, m) = (IouThresholds.Count, RecallThresholds.Count, categories.Count, Areas.Length, MaxDets.Length);
         var precision = new double[t, r, k, a, m];
         var recall = new double[t, k, a, m];
-        for (var i0 = 0; i0 < t; i0++)
+        if (k > 0)
         {
-            for (var i2 = 0; i2 < k; i2++)
-            {
-                for (var i3 = 0; i3 < a; i3++)
-                {
-                    for (var i4 = 0; i4 < m; i4++)
-                    {
-                        recall[i0, i2, i3, i4] = -1;
-                        for (var i1 = 0; i1 < r; i1++)
-                        {
-                            precision[i0, i1, i2, i3, i4] = -1;
-                        }
-                    }
-                }
-            }
+            MemoryMarshal.CreateSpan(ref precision[0, 0, 0, 0, 0], precision.Length).Fill(-1);
+            MemoryMarshal.CreateSpan(ref recall[0, 0, 0, 0], recall.Length).Fill(-1);
         }
+
         for (var ki = 0; ki < k; ki++)
         {
-            var category = categories[ki].Id;
-            for (var ai = 0; ai < a; ai++)
+            // Images in id order (the order COCO's evaluation keeps), each with the label's boxes (in file order) and
+            // detections (by score, stable: numpy's mergesort; at most 100).
+            var gt = Sorted(gtOf[ki], b => b.ImageId, null);
+            var dt = Sorted(dtOf[ki], d => d.ImageId, d => d.Score);
+            (gtOf[ki], dtOf[ki]) = ([], []);
+            var cells = new List<ImageResult>();
+            var (gi, di) = (0, 0);
+            while (gi < gt.Length || di < dt.Length)
             {
-                var evaluated = images.Select(image => EvaluateImage([.. gts[(image, category)]], [.. dts[(image, category)]], Areas[ai])).OfType<ImageResult>().ToList();
-                for (var mi = 0; mi < m; mi++)
+                var image = gi < gt.Length && di < dt.Length ? Math.Min(gt[gi].ImageId, dt[di].ImageId) : gi < gt.Length ? gt[gi].ImageId : dt[di].ImageId;
+                var (g0, d0) = (gi, di);
+                while (gi < gt.Length && gt[gi].ImageId == image)
                 {
-                    Accumulate(evaluated, MaxDets[mi], ki, ai, mi, precision, recall);
+                    gi++;
                 }
+
+                while (di < dt.Length && dt[di].ImageId == image)
+                {
+                    di++;
+                }
+
+                cells.Add(EvaluateImage(new ArraySegment<LabelBox>(gt, g0, gi - g0), new ArraySegment<Detection>(dt, d0, Math.Min(di - d0, MaxDets[^1]))));
             }
+
+            Accumulate(cells, ki, precision, recall);
         }
 
         double Ap(int? threshold, int area, int? category = null) => Mean(
@@ -122,130 +143,257 @@ public static class CocoEvaluation
         return new EvaluationMetrics(Ap(null, 0), Ap(0, 0), Ap(5, 0), Ap(null, 1), Ap(null, 2), Ap(null, 3), Ar(0), Ar(1), Ar(2), perClass);
     }
 
-    /// <summary>One image and label under one area range: its detections (by score, at most 100) and what each matched at each threshold.</summary>
-    private sealed record ImageResult(double[] Scores, bool[,] Matched, bool[,] Ignored, int CountedBoxes);
+    private const byte Matched = 1;
+    private const byte Ignored = 2;
 
-    private static ImageResult? EvaluateImage(List<LabelBox> gt, List<Detection> dt, (double Low, double High) area)
+    /// <summary>
+    /// One image and label: its detections' scores (by score, at most 100), and for each area range and IoU
+    /// threshold what each detection did (<see cref="Matched"/>, <see cref="Ignored"/>; index (area · thresholds +
+    /// threshold) · detections + detection), and the boxes that count under each area range.
+    /// </summary>
+    private sealed record ImageResult(double[] Scores, byte[] Flags, int[] CountedBoxes);
+
+    /// <summary>The items ordered by image, then by score from high to low when given, then as they came (a stable sort).</summary>
+    private static T[] Sorted<T>(List<T> items, Func<T, long> image, Func<T, double>? score)
     {
-        if (gt.Count == 0 && dt.Count == 0)
+        var images = new long[items.Count];
+        var scores = new double[items.Count];
+        var order = new int[items.Count];
+        for (var i = 0; i < items.Count; i++)
         {
-            return null;
+            (images[i], scores[i], order[i]) = (image(items[i]), score?.Invoke(items[i]) ?? 0, i);
         }
 
+        Array.Sort(order, (x, y) =>
+        {
+            var c = images[x].CompareTo(images[y]);
+            c = c != 0 ? c : scores[y].CompareTo(scores[x]);
+            return c != 0 ? c : x.CompareTo(y);
+        });
+        var sorted = new T[items.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            sorted[i] = items[order[i]];
+        }
+
+        return sorted;
+    }
+
+    private static ImageResult EvaluateImage(ArraySegment<LabelBox> gt, ArraySegment<Detection> dt)
+    {
         static bool Crowd(LabelBox b) => b.Attributes?.GetValueOrDefault("iscrowd") is "1" or "true";
         static bool Outside(double value, (double Low, double High) range) => value < range.Low || value > range.High;
 
-        // Boxes that count first, then ignored ones (a stable sort, as numpy's mergesort); detections by score, stable.
-        var ignoredGt = gt.Select(g => Crowd(g) || Outside(g.Width * g.Height, area)).ToList();
-        var order = Enumerable.Range(0, gt.Count).OrderBy(i => ignoredGt[i] ? 1 : 0).ToList();
-        gt = [.. order.Select(i => gt[i])];
-        ignoredGt = [.. order.Select(i => ignoredGt[i])];
-        dt = [.. dt.OrderByDescending(d => d.Score).Take(MaxDets[^1])];
-        var crowd = gt.Select(Crowd).ToList();
-
-        var thresholds = IouThresholds.Count;
-        var gtMatched = new bool[thresholds, gt.Count];
-        var dtMatched = new bool[thresholds, dt.Count];
-        var dtIgnored = new bool[thresholds, dt.Count];
-        for (var ti = 0; ti < thresholds; ti++)
+        var (d, g, thresholds) = (dt.Count, gt.Count, IouThresholds.Count);
+        var crowd = new bool[g];
+        for (var gi = 0; gi < g; gi++)
         {
-            for (var di = 0; di < dt.Count; di++)
+            crowd[gi] = Crowd(gt[gi]);
+        }
+
+        var iou = new double[d * g];
+        for (var di = 0; di < d; di++)
+        {
+            for (var gi = 0; gi < g; gi++)
             {
-                var best = Math.Min(IouThresholds[ti], 1 - 1e-10);
-                var match = -1;
-                for (var gi = 0; gi < gt.Count; gi++)
+                iou[(di * g) + gi] = Overlap.Iou(dt[di], gt[gi], crowd[gi]);
+            }
+        }
+
+        var flags = new byte[Areas.Length * thresholds * d];
+        var counted = new int[Areas.Length];
+        var order = new int[g];
+        var ignoredGt = new bool[g];
+        var gtMatched = new bool[g];
+        for (var ai = 0; ai < Areas.Length; ai++)
+        {
+            // Boxes that count first, then ignored ones (a stable sort, as numpy's mergesort).
+            var n = 0;
+            for (var pass = 0; pass < 2; pass++)
+            {
+                for (var gi = 0; gi < g; gi++)
                 {
-                    if (gtMatched[ti, gi] && !crowd[gi])
+                    var ignored = crowd[gi] || Outside(gt[gi].Width * gt[gi].Height, Areas[ai]);
+                    if (ignored == (pass == 1))
                     {
-                        continue; // already taken (a crowd box takes any number)
+                        (order[n], ignoredGt[n]) = (gi, ignored);
+                        n++;
+                    }
+                }
+            }
+
+            counted[ai] = ignoredGt.Count(i => !i);
+            for (var ti = 0; ti < thresholds; ti++)
+            {
+                Array.Clear(gtMatched);
+                var at = ((ai * thresholds) + ti) * d;
+                for (var di = 0; di < d; di++)
+                {
+                    var best = Math.Min(IouThresholds[ti], 1 - 1e-10);
+                    var match = -1;
+                    for (var gi = 0; gi < g; gi++)
+                    {
+                        if (gtMatched[gi] && !crowd[order[gi]])
+                        {
+                            continue; // already taken (a crowd box takes any number)
+                        }
+
+                        if (match > -1 && !ignoredGt[match] && ignoredGt[gi])
+                        {
+                            break; // a box that counts was found; the ignored ones come after
+                        }
+
+                        var overlap = iou[(di * g) + order[gi]];
+                        if (overlap < best)
+                        {
+                            continue;
+                        }
+
+                        (best, match) = (overlap, gi);
                     }
 
-                    if (match > -1 && !ignoredGt[match] && ignoredGt[gi])
+                    if (match > -1)
                     {
-                        break; // a box that counts was found; the ignored ones come after
+                        flags[at + di] = (byte)(Matched | (ignoredGt[match] ? Ignored : 0));
+                        gtMatched[match] = true;
+                    }
+                    else if (Outside(dt[di].Width * dt[di].Height, Areas[ai]))
+                    {
+                        flags[at + di] = Ignored; // an unmatched detection outside the area range
+                    }
+                }
+            }
+        }
+
+        var scores = new double[d];
+        for (var di = 0; di < d; di++)
+        {
+            scores[di] = dt[di].Score;
+        }
+
+        return new ImageResult(scores, flags, counted);
+    }
+
+    /// <summary>One label's precision and recall under every area range, maxDets and threshold.</summary>
+    private static void Accumulate(List<ImageResult> images, int ki, double[,,,,] precision, double[,,,] recall)
+    {
+        // Every image's detections by score over all images, stable (image order, then rank): numpy's mergesort.
+        // Cutting each image to its first maxDets keeps that order, so one sort serves 1, 10 and 100.
+        var total = images.Sum(e => e.Scores.Length);
+        var keys = new double[total];
+        var sorted = new int[total];
+        var owner = new int[total];
+        var p = 0;
+        for (var ii = 0; ii < images.Count; ii++)
+        {
+            for (var rank = 0; rank < images[ii].Scores.Length; rank++, p++)
+            {
+                (keys[p], sorted[p], owner[p]) = (-images[ii].Scores[rank], p, ii);
+            }
+        }
+
+        Array.Sort(keys, sorted);
+        for (var start = 0; start < total;)
+        {
+            var end = start + 1;
+            while (end < total && keys[end] == keys[start])
+            {
+                end++;
+            }
+
+            Array.Sort(sorted, start, end - start); // ties in their pooled order
+            start = end;
+        }
+
+        // Each pooled detection's rank in its image and what it did, laid out by (area, threshold) in score order.
+        var thresholds = IouThresholds.Count;
+        var ranks = new int[total];
+        var flags = new byte[Areas.Length * thresholds * total];
+        var first = new int[images.Count];
+        for (var ii = 1; ii < images.Count; ii++)
+        {
+            first[ii] = first[ii - 1] + images[ii - 1].Scores.Length;
+        }
+
+        for (var j = 0; j < total; j++)
+        {
+            var image = images[owner[sorted[j]]];
+            var rank = ranks[j] = sorted[j] - first[owner[sorted[j]]];
+            for (var slice = 0; slice < Areas.Length * thresholds; slice++)
+            {
+                flags[(slice * total) + j] = image.Flags[(slice * image.Scores.Length) + rank];
+            }
+        }
+
+        var tp = new double[total];
+        var fp = new double[total];
+        var rc = new double[total];
+        var pr = new double[total];
+        for (var ai = 0; ai < Areas.Length; ai++)
+        {
+            var counted = images.Sum(e => e.CountedBoxes[ai]);
+            if (counted == 0)
+            {
+                continue;
+            }
+
+            // Only all areas needs maxDets 1 and 10 (average recall), and only their recall.
+            for (var mi = ai == 0 ? 0 : MaxDets.Length - 1; mi < MaxDets.Length; mi++)
+            {
+                for (var ti = 0; ti < thresholds; ti++)
+                {
+                    var (n, tps, fps) = (0, 0.0, 0.0);
+                    var slice = ((ai * thresholds) + ti) * total;
+                    for (var j = 0; j < total; j++)
+                    {
+                        var flag = flags[slice + j];
+                        if (ranks[j] >= MaxDets[mi] || (flag & Ignored) != 0)
+                        {
+                            continue; // past maxDets, or neither a true nor a false positive
+                        }
+
+                        if ((flag & Matched) != 0)
+                        {
+                            tps++;
+                        }
+                        else
+                        {
+                            fps++;
+                        }
+
+                        (tp[n], fp[n]) = (tps, fps);
+                        n++;
                     }
 
-                    var iou = Overlap.Iou(dt[di], gt[gi], crowd[gi]);
-                    if (iou < best)
+                    recall[ti, ki, ai, mi] = n > 0 ? tp[n - 1] / counted : 0;
+                    if (mi < MaxDets.Length - 1)
                     {
                         continue;
                     }
 
-                    (best, match) = (iou, gi);
+                    for (var i = 0; i < n; i++)
+                    {
+                        rc[i] = tp[i] / counted;
+                        pr[i] = tp[i] / (fp[i] + tp[i] + Spacing);
+                    }
+
+                    for (var i = n - 1; i > 0; i--)
+                    {
+                        pr[i - 1] = Math.Max(pr[i - 1], pr[i]);
+                    }
+
+                    // The first point whose recall reaches each threshold (numpy's searchsorted, side left); 0 past the end.
+                    var at = 0;
+                    for (var ri = 0; ri < RecallThresholds.Count; ri++)
+                    {
+                        while (at < n && rc[at] < RecallThresholds[ri])
+                        {
+                            at++;
+                        }
+
+                        precision[ti, ri, ki, ai, mi] = at < n ? pr[at] : 0;
+                    }
                 }
-
-                if (match == -1)
-                {
-                    continue;
-                }
-
-                dtIgnored[ti, di] = ignoredGt[match];
-                dtMatched[ti, di] = true;
-                gtMatched[ti, match] = true;
-            }
-
-            for (var di = 0; di < dt.Count; di++)
-            {
-                if (!dtMatched[ti, di] && Outside(dt[di].Width * dt[di].Height, area))
-                {
-                    dtIgnored[ti, di] = true;
-                }
-            }
-        }
-
-        return new ImageResult([.. dt.Select(d => d.Score)], dtMatched, dtIgnored, ignoredGt.Count(i => !i));
-    }
-
-    private static void Accumulate(List<ImageResult> images, int maxDets, int ki, int ai, int mi, double[,,,,] precision, double[,,,] recall)
-    {
-        var counted = images.Sum(e => e.CountedBoxes);
-        if (counted == 0)
-        {
-            return;
-        }
-
-        // Every image's first maxDets detections, by score over all images (stable: image order, then rank).
-        var pooled = images.SelectMany(e => Enumerable.Range(0, Math.Min(maxDets, e.Scores.Length)).Select(d => (Image: e, Index: d)))
-            .OrderByDescending(p => p.Image.Scores[p.Index]).ToList();
-        for (var ti = 0; ti < IouThresholds.Count; ti++)
-        {
-            var tp = new List<double>();
-            var fp = new List<double>();
-            var (tps, fps) = (0.0, 0.0);
-            foreach (var (image, d) in pooled)
-            {
-                if (image.Ignored[ti, d])
-                {
-                    continue; // neither a true nor a false positive
-                }
-
-                if (image.Matched[ti, d])
-                {
-                    tps++;
-                }
-                else
-                {
-                    fps++;
-                }
-
-                tp.Add(tps);
-                fp.Add(fps);
-            }
-
-            var n = tp.Count;
-            var rc = tp.Select(x => x / counted).ToArray();
-            var pr = tp.Select((x, i) => x / (fp[i] + x + Spacing)).ToArray();
-            recall[ti, ki, ai, mi] = n > 0 ? rc[^1] : 0;
-            for (var i = n - 1; i > 0; i--)
-            {
-                pr[i - 1] = Math.Max(pr[i - 1], pr[i]);
-            }
-
-            for (var ri = 0; ri < RecallThresholds.Count; ri++)
-            {
-                // The first point whose recall reaches the threshold (numpy's searchsorted, side left); 0 past the end.
-                var at = Array.FindIndex(rc, x => x >= RecallThresholds[ri]);
-                precision[ti, ri, ki, ai, mi] = at >= 0 ? pr[at] : 0;
             }
         }
     }

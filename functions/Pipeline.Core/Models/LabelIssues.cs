@@ -36,8 +36,10 @@ public sealed class LabelIssueOptions
 /// prediction (IoU ≥ 0.5; greedily by score, each prediction once): those agree. A label left over is a
 /// <c>poor_box</c> when a same-class confident prediction that matched nothing overlaps it (0.1 ≤ IoU &lt; 0.5;
 /// score = confidence × (1 − IoU / 0.5)); else <c>wrong_class</c> when a confident prediction of another class is
-/// on it (IoU ≥ 0.5; score = that confidence); else <c>spurious</c> (score = 1 − the best confidence of any
-/// same-class prediction overlapping it, 1 when there is none). A confident prediction left over that overlaps no
+/// on it (IoU ≥ 0.5; score = that confidence × (1 − the best confidence of a labelled-class box on it: a runner-up
+/// of the labelled class says the model finds the two confusable)); else <c>spurious</c> (score = 1 − the strongest
+/// evidence of an object there: any prediction of any label, however faint, confidence × min(1, IoU / 0.5); ties, bigger
+/// first). A confident prediction left over that overlaps no
 /// label (IoU &lt; 0.5 with every one) is <c>missing</c> (score = its confidence; overlapping leftovers counted once,
 /// the most confident). Scores rest on the model's confidence, so they rank issues by how strongly the model
 /// contradicts the label: calibrated only as far as the model's own scores are.
@@ -53,15 +55,16 @@ public static class LabelIssues
         var predictions = detections.ToLookup(d => d.ImageId);
         var labels = truth.Boxes.Where(b => b.Attributes?.GetValueOrDefault("iscrowd") is not ("1" or "true")).ToLookup(b => b.ImageId);
         var issues = new List<LabelIssue>();
-        var images = new List<ImageLabelQuality>();
         foreach (var image in truth.Images)
         {
-            var found = ImageIssues(image.FileName, [.. labels[image.Id]], [.. predictions[image.Id].OrderByDescending(p => p.Score)], options, NameOf);
-            issues.AddRange(found);
-            images.Add(new ImageLabelQuality(image.FileName, found.Aggregate(1.0, (q, i) => q * (1 - i.Score)), found.Count));
+            issues.AddRange(ImageIssues(image.FileName, [.. labels[image.Id]], [.. predictions[image.Id].OrderByDescending(p => p.Score)], options, NameOf));
         }
 
-        return ([.. issues.OrderByDescending(i => i.Score).ThenBy(i => i.Image, StringComparer.Ordinal)], [.. images.OrderBy(i => i.Quality).ThenBy(i => i.Image, StringComparer.Ordinal)]);
+        var byImage = issues.ToLookup(i => i.Image, StringComparer.Ordinal);
+        var images = truth.Images.Select(image => image.FileName).Distinct(StringComparer.Ordinal)
+            .Select(name => new ImageLabelQuality(name, byImage[name].Aggregate(1.0, (q, i) => q * (1 - i.Score)), byImage[name].Count()));
+        // Ties (labels nothing supports score 1) bigger first: a model seldom overlooks a big object altogether.
+        return ([.. issues.OrderByDescending(i => i.Score).ThenByDescending(i => i.Bbox[2] * i.Bbox[3]).ThenBy(i => i.Image, StringComparer.Ordinal)], [.. images.OrderBy(i => i.Quality).ThenBy(i => i.Image, StringComparer.Ordinal)]);
     }
 
     private static List<LabelIssue> ImageIssues(string image, List<LabelBox> labels, List<Detection> predictions, LabelIssueOptions options, Func<long, string> nameOf)
@@ -99,12 +102,15 @@ public static class LabelIssues
             var other = confident.Where(p => p.CategoryId != label.CategoryId && Overlap.Iou(p, label) >= options.MatchIou).MaxBy(p => p.Score);
             if (other is not null)
             {
+                // Discounted by the model's own doubt: a runner-up box of the labelled class says the two are confusable.
+                var doubt = predictions.Where(p => p.CategoryId == label.CategoryId && Overlap.Iou(p, label) >= options.MatchIou).Select(p => p.Score).DefaultIfEmpty(0).Max();
                 used.Add(other);
-                issues.Add(new LabelIssue(image, "wrong_class", other.Score, label.Id, nameOf(label.CategoryId), nameOf(other.CategoryId), box));
+                issues.Add(new LabelIssue(image, "wrong_class", other.Score * (1 - doubt), label.Id, nameOf(label.CategoryId), nameOf(other.CategoryId), box));
                 continue;
             }
 
-            var support = predictions.Where(p => p.CategoryId == label.CategoryId && Overlap.Iou(p, label) >= options.PoorBoxIou).Select(p => p.Score).DefaultIfEmpty(0).Max();
+            // Any box the model puts there, of any label and however faint, is evidence of an object: the less, the likelier the label is invented.
+            var support = predictions.Select(p => p.Score * Math.Min(1, Overlap.Iou(p, label) / options.MatchIou)).DefaultIfEmpty(0).Max();
             issues.Add(new LabelIssue(image, "spurious", 1 - support, label.Id, nameOf(label.CategoryId), null, box));
         }
 
