@@ -40,7 +40,7 @@ internal static class PlanningBench
         var registry = new GeneratedRegistry(shape);
         var blobs = new GeneratedBlobs(Path.Combine(dir, "manifest.jsonl"));
         var service = new PromotionService(
-            catalog, registry, blobs, new NoReports(), Options.Create(new IngestOptions()), Options.Create(new LabelQaOptions()),
+            catalog, registry, blobs, new NoReports(), new NoReviews(), Options.Create(new IngestOptions()), Options.Create(new LabelQaOptions()),
             Options.Create(new PromotionOptions()), TimeProvider.System);
         IReadOnlyList<string>? batches = mode == "read-all" ? [.. registry.Batches.Select(b => b.Batch)] : null;
 
@@ -241,6 +241,16 @@ internal static class PlanningBench
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => length += count;
+    }
+
+    /// <summary>A dataset nobody has reviewed: no waivers.</summary>
+    private sealed class NoReviews : Pipeline.Core.Reviews.IReviewStore
+    {
+        public Task<IReadOnlyList<Pipeline.Core.Reviews.ReviewDecision>> ListAsync(string dataset, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Pipeline.Core.Reviews.ReviewDecision>>([]);
+
+        public Task PutAsync(Pipeline.Core.Reviews.ReviewDecision decision, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> DeleteAsync(string dataset, string id, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     private sealed class NoReports : ILabelQaStore

@@ -111,7 +111,7 @@ public sealed class DatasetHttp(DatasetApi api)
     }
 
     /// <summary>The JSON body (null when empty), or a 400 when it is not JSON of the expected shape.</summary>
-    private static async Task<(T? Body, IActionResult? Problem)> ReadBodyAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+    internal static async Task<(T? Body, IActionResult? Problem)> ReadBodyAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
         var (body, problem) = await DatasetApi.ReadBodyAsync<T>(request.Body, cancellationToken);

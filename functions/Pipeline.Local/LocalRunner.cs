@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Pipeline.Core;
 using Pipeline.Core.Ingest;
+using Pipeline.Core.Reviews;
 using Pipeline.Storage;
 using Pipeline.Workflows;
 using Pipeline.Workflows.Ingest;
@@ -86,6 +87,7 @@ public static class LocalRunner
         DurableTaskClient Client(HttpContext context) => context.RequestServices.GetRequiredService<Engine>().Client;
         DatasetApi Api(HttpContext context) => context.RequestServices.GetRequiredService<DatasetApi>();
         MaintenanceApi Maintenance(HttpContext context) => context.RequestServices.GetRequiredService<MaintenanceApi>();
+        ReviewApi Reviews(HttpContext context) => context.RequestServices.GetRequiredService<ReviewApi>();
 
         var api = app.MapGroup("/api");
         api.MapGet("/health", () => Results.Ok(new { status = "ok" }));
@@ -116,6 +118,10 @@ public static class LocalRunner
             await c.Request.Body.CopyToAsync(buffer, c.RequestAborted);
             return Translate(await Api(c).PutGateAsync(dataset, buffer.ToArray(), c.RequestAborted));
         });
+        api.MapGet("/datasets/{dataset}/reviews", async (HttpContext c, string dataset) => Translate(await Reviews(c).ListAsync(dataset, c.RequestAborted)));
+        api.MapPut("/datasets/{dataset}/reviews", async (HttpContext c, string dataset) =>
+            await WithBodyAsync<ReviewRequest>(c, body => Reviews(c).PutAsync(dataset, body, c.RequestAborted)));
+        api.MapDelete("/datasets/{dataset}/reviews/{id}", async (HttpContext c, string dataset, string id) => Translate(await Reviews(c).DeleteAsync(dataset, id, c.RequestAborted)));
         api.MapGet("/datasets/{dataset}/gate", async (HttpContext c, string dataset) => Translate(await Api(c).GetGateAsync(dataset, c.RequestAborted)));
         api.MapPost("/datasets/{dataset}/health", async (HttpContext c, string dataset) => Translate(await Maintenance(c).CheckHealthAsync(dataset, c.RequestAborted)));
         api.MapGet("/datasets/{dataset}/health", async (HttpContext c, string dataset) =>

@@ -45,6 +45,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<Pipeline.Core.Labels.LabelQaService>();
         services.TryAddSingleton<Pipeline.Core.Datasets.IDatasetRegistry, TableDatasetRegistry>();
         services.TryAddSingleton<Pipeline.Core.Datasets.IPromotionBlobs, BlobPromotionStore>();
+        services.TryAddSingleton<Pipeline.Core.Reviews.IReviewStore, TableReviewStore>();
         services.TryAddSingleton<Pipeline.Core.Lineage.ILineageStore, BlobLineageStore>();
         services.TryAddSingleton<Pipeline.Core.Lineage.LineageService>();
         services.TryAddSingleton<Pipeline.Core.Datasets.PromotionService>();

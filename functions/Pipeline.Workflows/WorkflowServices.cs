@@ -23,6 +23,7 @@ public static class WorkflowServices
         services.AddSingleton<PromotionActivities>();
         services.AddSingleton<MaintenanceActivities>();
         services.AddSingleton<DatasetApi>();
+        services.AddSingleton<ReviewApi>();
         services.AddSingleton<MaintenanceApi>();
         services.AddSingleton<ReconcileScheduler>();
         services.AddSingleton<HealthScheduler>();

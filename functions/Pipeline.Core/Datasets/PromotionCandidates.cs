@@ -115,7 +115,7 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
 
         if (await LabelQaService.ReadCurrentAsync(reports, batch, labelRules, cancellationToken) is { } qa)
         {
-            seen.AddLabelReport(qa.Result);
+            seen.AddLabelReport(qa.Result, batch);
             QaReports.Add(qa.Name);
         }
     }

@@ -19,6 +19,7 @@ internal sealed class PromotionPlanner(
     IDatasetRegistry registry,
     IPromotionBlobs blobs,
     ILabelQaStore reports,
+    Reviews.IReviewStore reviews,
     LabelQaOptions labelOptions,
     PromotionOptions promotionOptions,
     TimeProvider time,
@@ -73,7 +74,8 @@ internal sealed class PromotionPlanner(
             skipped = whole.Count;
         }
 
-        var seen = new GateObservations();
+        // Waivers in force when the plan is made: the gate leaves out what they cover, and its result names them.
+        var seen = new GateObservations { Waivers = new Reviews.Waivers(await reviews.ListAsync(dataset, cancellationToken), plannedAt) };
         var candidates = new PromotionCandidates(catalog, blobs, reports, labelOptions);
         foreach (var batch in batches)
         {
@@ -191,7 +193,7 @@ internal sealed class PromotionPlanner(
                     if (line.New)
                     {
                         var c = candidates.BySha[line.Entry.OriginalSha256];
-                        seen.AddImage(c.FileName, c.Row.CurrentFindings);
+                        seen.AddImage(c.FileName, c.Row.CurrentFindings, c.Row.Sha256, c.Row.Batch);
                         copies.Add(new PlannedCopy(c.Row.Sha256, c.Row.StagedPath!, line.Entry.Format, c.Names, c.Row.TraceParent));
                     }
                 }

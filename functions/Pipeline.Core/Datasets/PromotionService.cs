@@ -20,6 +20,7 @@ public sealed class PromotionService(
     IDatasetRegistry registry,
     IPromotionBlobs blobs,
     ILabelQaStore reports,
+    Reviews.IReviewStore reviews,
     IOptions<IngestOptions> ingestOptions,
     IOptions<LabelQaOptions> labelOptions,
     IOptions<PromotionOptions> promotionOptions,
@@ -49,7 +50,7 @@ public sealed class PromotionService(
     /// chunks and the gate result to the work folder.
     /// </summary>
     public Task<PromotionPlan> PlanAsync(PromotionRequest request, CancellationToken cancellationToken) =>
-        new PromotionPlanner(catalog, registry, blobs, reports, labelOptions.Value, promotionOptions.Value, time, telemetry).PlanAsync(request, cancellationToken);
+        new PromotionPlanner(catalog, registry, blobs, reports, reviews, labelOptions.Value, promotionOptions.Value, time, telemetry).PlanAsync(request, cancellationToken);
 
     /// <summary>
     /// Records that the promotion of a version finished (its rows are marked): marks the batches it took whole

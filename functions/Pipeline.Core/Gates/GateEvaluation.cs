@@ -53,12 +53,20 @@ public sealed class GateObservations
     /// <summary>How many pairs leak (all of them, beyond the listed few).</summary>
     public int LeakCount { get; set; }
 
-    /// <summary>Counts the findings of one added image.</summary>
-    public void AddImage(string fileName, IEnumerable<Finding> findings)
+    /// <summary>The dataset's waivers in force when the gate is evaluated: a finding they cover is not counted (<see cref="Reviews.Waivers.Uses"/> says what each took).</summary>
+    public Reviews.Waivers Waivers { get; set; } = Reviews.Waivers.None;
+
+    /// <summary>Counts the findings of one added image (of <paramref name="batch"/>, with ingested hash <paramref name="sha256"/>, when known), leaving out waived ones.</summary>
+    public void AddImage(string fileName, IEnumerable<Finding> findings, string? sha256 = null, string? batch = null)
     {
         AddedImages++;
         foreach (var finding in findings.DistinctBy(f => f.Code))
         {
+            if (Waivers.Take(finding.Code, fileName, sha256, batch) is not null)
+            {
+                continue;
+            }
+
             var code = ImageFindings.TryGetValue(finding.Code, out var seen) ? seen : ImageFindings[finding.Code] = new ObservedCode(finding.Severity);
             code.Count++;
             if (code.Examples.Count < MaxExamples)
@@ -94,11 +102,16 @@ public sealed class GateObservations
         }
     }
 
-    /// <summary>Counts the findings of one label QA report.</summary>
-    public void AddLabelReport(LabelQaResult report)
+    /// <summary>Counts the findings of one label QA report (of <paramref name="batch"/>), leaving out codes waived for the batch or the dataset.</summary>
+    public void AddLabelReport(LabelQaResult report, string? batch = null)
     {
         foreach (var summary in report.Codes)
         {
+            if (Waivers.Take(summary.Code, null, null, batch, summary.Count) is not null)
+            {
+                continue;
+            }
+
             var code = LabelFindings.TryGetValue(summary.Code, out var seen) ? seen : LabelFindings[summary.Code] = new ObservedCode(summary.Severity);
             code.Count += summary.Count;
             foreach (var example in summary.Examples.Take(MaxExamples - code.Examples.Count))
@@ -176,9 +189,11 @@ public sealed record ExpectationResult(
 /// <param name="ApprovalReasons">Why.</param>
 /// <param name="Expectations">Each expectation's outcome, in the gate's order.</param>
 /// <param name="EvaluatedAt">When.</param>
+/// <param name="Waived">The dataset's waivers in force, each with the findings it took out of the count (none: no waiver was in force).</param>
 public sealed record GateResult(
     string Dataset, int GateVersion, string GateSha256, string GateFile, bool Passed, int Warnings,
-    bool ApprovalRequired, IReadOnlyList<string> ApprovalReasons, IReadOnlyList<ExpectationResult> Expectations, DateTimeOffset EvaluatedAt);
+    bool ApprovalRequired, IReadOnlyList<string> ApprovalReasons, IReadOnlyList<ExpectationResult> Expectations, DateTimeOffset EvaluatedAt,
+    IReadOnlyList<Reviews.WaiverUse>? Waived = null);
 
 /// <summary>Evaluates a <see cref="QualityGate"/> over <see cref="GateObservations"/>. Pure: same input, same result.</summary>
 public static class GateEvaluator
@@ -215,7 +230,7 @@ public static class GateEvaluator
             }
         }
 
-        return new GateResult(dataset, gate.Version, gateSha256, gateFile, passed, warnings, reasons.Count > 0, reasons, results, now);
+        return new GateResult(dataset, gate.Version, gateSha256, gateFile, passed, warnings, reasons.Count > 0, reasons, results, now, seen.Waivers.Any ? seen.Waivers.Uses() : null);
     }
 
     private static ExpectationResult Evaluate(Expectation e, GateObservations seen) => e.Expect switch

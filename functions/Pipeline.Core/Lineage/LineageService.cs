@@ -54,19 +54,19 @@ public sealed class LineageService(ILineageStore store, IPromotionBlobs blobs, T
 
     private async Task<JsonObject> CreateAsync(LineageEventInput input, CancellationToken cancellationToken)
     {
-        IReadOnlyList<ExpectationResult>? assertions = null;
+        GateResult? gate = null;
         if (input.GateResult is not null)
         {
             await using var stream = await blobs.OpenWorkAsync(input.GateResult, cancellationToken);
             if (stream is not null)
             {
-                assertions = (await JsonSerializer.DeserializeAsync<GateResult>(stream, PipelineJson.Options, cancellationToken))?.Expectations;
+                gate = await JsonSerializer.DeserializeAsync<GateResult>(stream, PipelineJson.Options, cancellationToken);
             }
         }
 
         return RunEvents.Create(
             input.EventType, input.EventTime, RunEvents.Namespace(store.Account), input.Job, RunEvents.RunId(input.InstanceId, input.StartedAt), input.InstanceId,
-            [.. input.Inputs.Select(n => new LineageDataset(n, null, assertions))],
+            [.. input.Inputs.Select(n => new LineageDataset(n, null, gate?.Expectations, gate?.Waived))],
             [.. input.Outputs.Select(n => new LineageDataset(n, input.OutputVersion))],
             input.Error);
     }

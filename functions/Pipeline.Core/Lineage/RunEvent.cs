@@ -33,7 +33,8 @@ public static class LineageJobs
 /// <param name="Name">The path (<c>incoming/{batch}</c>, <c>staging/images</c>, <c>production/{dataset}</c>, ...).</param>
 /// <param name="Version">The dataset version (a version id), when there is one.</param>
 /// <param name="Assertions">Gate expectations checked on it (inputs only).</param>
-public sealed record LineageDataset(string Name, string? Version = null, IReadOnlyList<ExpectationResult>? Assertions = null);
+/// <param name="Waivers">Reviewers' waivers in force when the gate was checked, with what each left out of the count (inputs only).</param>
+public sealed record LineageDataset(string Name, string? Version = null, IReadOnlyList<ExpectationResult>? Assertions = null, IReadOnlyList<Reviews.WaiverUse>? Waivers = null);
 
 /// <summary>
 /// OpenLineage RunEvents (spec 2-0-2) built as JSON: job = stage, run id = a UUID derived from the run's
@@ -117,6 +118,25 @@ public static class RunEvents
                     })]),
                 }),
             };
+        }
+
+        if (input && dataset.Waivers is { Count: > 0 } waivers)
+        {
+            var inputFacets = node["inputFacets"] as JsonObject ?? (JsonObject)(node["inputFacets"] = new JsonObject());
+            inputFacets["waivers"] = Facet("https://github.com/vision-dataops/pipeline/blob/main/docs/lineage.md#waivers", new JsonObject
+            {
+                ["waivers"] = new JsonArray([.. waivers.Select(w => (JsonNode)new JsonObject
+                {
+                    ["id"] = w.Id,
+                    ["code"] = w.Code,
+                    ["scope"] = w.Scope,
+                    ["subject"] = w.Subject,
+                    ["reason"] = w.Reason,
+                    ["by"] = w.By,
+                    ["until"] = w.Until.UtcDateTime.ToString("O"),
+                    ["findings"] = w.Findings,
+                })]),
+            });
         }
 
         return node;
