@@ -45,14 +45,21 @@ public sealed class TableReviewStore(TableServiceClient tables, IOptions<Pipelin
 
     public async Task<bool> DeleteAsync(string dataset, string id, CancellationToken cancellationToken)
     {
-        try
-        {
-            await table.DeleteEntityAsync(dataset, Key(id), ETag.All, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        // The SDK answers a delete of a missing row as a success, so the row is read first (and deleted only as read).
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(dataset, Key(id), ["Code"], cancellationToken);
+        if (!row.HasValue)
         {
             return false;
+        }
+
+        try
+        {
+            await table.DeleteEntityAsync(dataset, Key(id), row.Value!.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false; // withdrawn or replaced meanwhile
         }
     }
 

@@ -15,7 +15,7 @@ namespace Pipeline.Functions.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class DatasetHttpTests(AzuriteFixture azurite)
 {
-    private static HttpRequest Request(string? body = null, string query = "")
+    internal static HttpRequest Request(string? body = null, string query = "")
     {
         var context = new DefaultHttpContext();
         context.Request.QueryString = new QueryString(query);
@@ -29,7 +29,7 @@ public sealed class DatasetHttpTests(AzuriteFixture azurite)
         return context.Request;
     }
 
-    private static (int Status, JsonElement Body) Read(IActionResult result)
+    internal static (int Status, JsonElement Body) Read(IActionResult result)
     {
         var content = Assert.IsType<ContentResult>(result);
         return (content.StatusCode!.Value, JsonDocument.Parse(content.Content!).RootElement);
@@ -40,9 +40,9 @@ public sealed class DatasetHttpTests(AzuriteFixture azurite)
     [Fact]
     public void Every_dataset_route_requires_a_function_key()
     {
-        var methods = typeof(DatasetHttp).GetMethods().Where(m => m.GetCustomAttribute<FunctionAttribute>() is not null).ToList();
+        var methods = new[] { typeof(DatasetHttp), typeof(ReviewHttp) }.SelectMany(t => t.GetMethods()).Where(m => m.GetCustomAttribute<FunctionAttribute>() is not null).ToList();
 
-        Assert.Equal(14, methods.Count);
+        Assert.Equal(17, methods.Count);
         Assert.All(methods, m => Assert.Equal(AuthorizationLevel.Function, m.GetParameters()[0].GetCustomAttribute<HttpTriggerAttribute>()!.AuthLevel));
         Assert.All(methods, m => Assert.Matches("^(datasets/\\{dataset\\}|batches/\\{batch\\})/", m.GetParameters()[0].GetCustomAttribute<HttpTriggerAttribute>()!.Route));
     }

@@ -8,7 +8,7 @@ using Pipeline.Core.Datasets;
 
 namespace Pipeline.Cli;
 
-/// <summary>The commands that talk to the pipeline's API: status, approve, reject, versions, diff, rollback, report, pull.</summary>
+/// <summary>The commands that talk to the pipeline's API: status, approve, reject, versions, diff, rollback, report, pull, health, backfill, review.</summary>
 internal static class ApiCommands
 {
     private static readonly JsonSerializerOptions Indented = new(PipelineJson.Options) { WriteIndented = true };
@@ -25,6 +25,7 @@ internal static class ApiCommands
         yield return Pull(output, error);
         yield return MaintenanceCommands.Health(output, error);
         yield return MaintenanceCommands.Backfill(output, error);
+        yield return ReviewCommand.Create(output, error);
     }
 
     /// <summary>A parse error (exit code 2) unless exactly one of the two options is given.</summary>
