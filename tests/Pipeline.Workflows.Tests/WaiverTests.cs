@@ -56,6 +56,9 @@ public sealed class WaiverTests(AzuriteFixture azurite)
         var facet = complete.GetProperty("inputs")[0].GetProperty("inputFacets").GetProperty("waivers").GetProperty("waivers")[0];
         Assert.Equal(("label.box_out_of_bounds", 1, "the box is the crop's, by design"), (facet.GetProperty("code").GetString(), facet.GetProperty("findings").GetInt32(), facet.GetProperty("reason").GetString()));
 
+        var report = await storage.Services.GetRequiredService<Pipeline.Core.Reports.ReportService>().VersionAsync(Dataset, 1, timeout.Token);
+        Assert.Matches("data-testid=\"waivers\".*<td>label.box_out_of_bounds</td><td>batch qa</td><td>1</td><td>the box is the crop&#x27;s, by design</td><td>ana</td>", report);
+
         var listed = JsonSerializer.SerializeToElement((await api.ListAsync(Dataset, timeout.Token)).Body, PipelineJson.Options).GetProperty("reviews");
         Assert.Equal(
             [("label.*", "expired"), ("label.box_out_of_bounds", "active")],

@@ -59,6 +59,18 @@ public static class QualityReportPage
                 html.Append(CultureInfo.InvariantCulture, $"<p>Approval was required: {E(string.Join("; ", gate.ApprovalReasons))}.</p>");
             }
 
+            if (gate.Waived is { Count: > 0 } waived)
+            {
+                html.Append("<h3>Waived</h3><table data-testid=\"waivers\"><tr><th>code</th><th>covers</th><th>findings left out</th><th>why</th><th>by</th><th>until</th></tr>");
+                foreach (var w in waived)
+                {
+                    var covers = w.Subject.Length == 0 ? "the dataset" : $"{w.Scope} {w.Subject}";
+                    html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(w.Code)}</td><td>{E(covers)}</td><td>{w.Findings:N0}</td><td>{E(w.Reason)}</td><td>{E(w.By)}</td><td>{w.Until.UtcDateTime:yyyy-MM-dd}</td></tr>");
+                }
+
+                html.Append("</table>");
+            }
+
             html.Append("</section>");
         }
 
