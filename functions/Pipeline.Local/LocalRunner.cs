@@ -28,7 +28,8 @@ public sealed class LocalRunnerOptions
 
 /// <summary>
 /// The local runner: the same workflows as the function app on the local Durable Task engine
-/// (<see cref="LocalDurableHost"/>), the same HTTP routes on 127.0.0.1 (docs/api.md; no keys: loopback only),
+/// (<see cref="LocalDurableHost"/>), the same HTTP routes on 127.0.0.1 (docs/api.md; no keys: loopback only, and
+/// no web page's requests, see <see cref="LocalRequestGuard"/>),
 /// ingest driven as Event Grid drives it in Azure (a BlobCreated event per upload, posted to
 /// <c>/api/events/blob-created</c>), and a watcher that reconciles <c>incoming</c> for files copied in by other tools.
 /// </summary>
@@ -60,6 +61,8 @@ public static class LocalRunner
         builder.Logging.AddFilter("DurableTask", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Error);
         builder.Services.AddPipelineWorkflows(builder.Configuration);
+        // The function app's telemetry, so a local run is traced and measured as in Azure (OTLP, console or Azure Monitor by settings).
+        builder.Services.AddPipelineTelemetry(builder.Configuration);
         builder.Services.AddOptions<LocalDurableOptions>().Bind(builder.Configuration.GetSection(LocalDurableOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<LocalRunnerOptions>().Bind(builder.Configuration.GetSection(LocalDurableOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Engine>();
@@ -89,6 +92,7 @@ public static class LocalRunner
         MaintenanceApi Maintenance(HttpContext context) => context.RequestServices.GetRequiredService<MaintenanceApi>();
         ReviewApi Reviews(HttpContext context) => context.RequestServices.GetRequiredService<ReviewApi>();
 
+        app.Use(LocalRequestGuard.InvokeAsync);
         var api = app.MapGroup("/api");
         api.MapGet("/health", () => Results.Ok(new { status = "ok" }));
         api.MapPost("/events/blob-created", (Delegate)BlobCreatedAsync);
@@ -143,6 +147,9 @@ public static class LocalRunner
             return Translate(problem ?? ApiResult.BadRequest("Expected an array of Event Grid events."));
         }
 
+        // Each upload starts its own trace, as an Event Grid delivery does in Azure: not a child of this announcement's
+        // HTTP request (which nothing records, so the default parent-based sampling would drop the upload's spans).
+        System.Diagnostics.Activity.Current = null;
         var container = context.RequestServices.GetRequiredService<IOptions<PipelineStorageOptions>>().Value.IncomingContainer;
         var names = events.Where(e => e.EventType == "Microsoft.Storage.BlobCreated").Select(e => BlobCreated.BlobNameOf(e.Subject, container)).OfType<string>().ToList();
         var ingest = context.RequestServices.GetRequiredService<IngestService>();

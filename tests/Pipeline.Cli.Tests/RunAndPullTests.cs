@@ -35,7 +35,7 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
         Environment.CurrentDirectory = folder;
         try
         {
-            var (exit, output, error) = await Run("run", data, "--dataset", "runs", "--batch", "r1", "--gate", gate, "--approve-as", "ci", "--connection", azurite.ConnectionString, "--json");
+            var (exit, output, error) = await Run("run", data, "--dataset", "runs", "--batch", "r1", "--gate", gate, "--approve-as", "ci", "--connection", azurite.ConnectionString, "--json", "--trace");
 
             Assert.True(exit == PipelineCli.Accepted, output + error);
             var summary = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
@@ -44,6 +44,10 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
             Assert.Contains("<title>Batch r1", await File.ReadAllTextAsync(summary.GetProperty("batchReport").GetString()!), StringComparison.Ordinal);
             Assert.Contains("approved by ci", await File.ReadAllTextAsync(summary.GetProperty("versionReport").GetString()!), StringComparison.Ordinal);
             Assert.Equal("healthy", summary.GetProperty("health").GetProperty("status").GetString()); // fresh, and everything accepted is published
+            // --trace: one tree per upload (five files and the seal marker; stderr, as --json keeps stdout one document): its ingest, and the label QA unit and
+            // promotion chunk that link to it.
+            Assert.Contains("Trace of the run: 6 upload(s), one trace each.", error, StringComparison.Ordinal);
+            Assert.Matches(@"r1/img0\.jpg  trace [0-9a-f]{32}\n  └ ingest [0-9]+ ms \(accepted, runs\)\n(.*\n)*  ↳ labelqa\.unit [0-9]+ ms.*\[linked\]\n(.*\n)*  ↳ promotion\.copy [0-9]+ ms \(runs\) \[linked\]", error.ReplaceLineEndings("\n"));
         }
         finally
         {

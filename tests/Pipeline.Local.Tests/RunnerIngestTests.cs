@@ -35,7 +35,7 @@ public sealed class RunnerIngestTests(AzuriteFixture azurite)
             new { eventType = "Microsoft.Storage.BlobCreated", subject = "/blobServices/default/containers/elsewhere/blobs/e1/y.jpg" },
         }, timeout.Token);
         var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token)).RootElement;
-        var bad = await http.PostAsync("events/blob-created", new StringContent("{not json"), timeout.Token);
+        var bad = await http.PostAsync("events/blob-created", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"), timeout.Token);
 
         Assert.Equal(2, answer.GetProperty("handled").GetInt32());
         Assert.Equal(["accepted", "rejected"], answer.GetProperty("verdicts").EnumerateArray().Select(v => v.GetProperty("status").GetString()));

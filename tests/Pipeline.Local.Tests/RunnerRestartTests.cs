@@ -78,7 +78,7 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
                 await Task.Delay(100, timeout.Token);
             }
 
-            var start = await http.PostAsync("datasets/cats/promotions", new StringContent("{\"approvalTimeoutHours\": 1}"), timeout.Token);
+            var start = await http.PostAsync("datasets/cats/promotions", new StringContent("{\"approvalTimeoutHours\": 1}", System.Text.Encoding.UTF8, "application/json"), timeout.Token);
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
             var seen = new List<string>();
             while (stageAtKill is null)

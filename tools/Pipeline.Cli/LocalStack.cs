@@ -19,6 +19,9 @@ internal sealed class LocalStack : IAsyncDisposable
 
     public BlobServiceClient? Blobs { get; private set; }
 
+    /// <summary>Whether the runner runs in this process (its spans can be watched here).</summary>
+    public bool RunsHere => runner is not null;
+
     /// <summary>Null (with the reason printed) when nothing could be started.</summary>
     public static async Task<LocalStack?> StartAsync(Terminal terminal, string? api, string? connection, BlobServiceClient? blobs, CancellationToken ct)
     {

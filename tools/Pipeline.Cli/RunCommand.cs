@@ -17,10 +17,11 @@ internal static class RunCommand
         var batch = ApiCommands.BatchOption("The batch name (default: {dataset}-{UTC time}).");
         var gate = new Option<string?>("--gate") { Description = "A gate file to set for the dataset first (docs/gates.md)." };
         var approveAs = new Option<string?>("--approve-as") { Description = "Approve the promotion as this person if the gate asks for approval (otherwise wait for 'pipeline approve')." };
+        var trace = new Option<bool>("--trace") { Description = "Print the run's trace tree at the end: each upload's spans through ingest, label QA and promotion (local runner only)." };
         var timeoutMinutes = new Option<double>("--timeout-minutes") { Description = "Give up waiting for label QA and the promotion after this long (exit 4).", DefaultValueFactory = _ => 120 };
         var command = new Command("run", "The whole pipeline on a folder: upload, ingest, label QA, gate, promotion; writes the HTML reports. Starts Azurite and a runner when no --api is given.")
         {
-            path, dataset, batch, gate, approveAs, timeoutMinutes,
+            path, dataset, batch, gate, approveAs, timeoutMinutes, trace,
         };
         endpoint.AddTo(command);
         storage.AddTo(command);
@@ -51,6 +52,14 @@ internal static class RunCommand
                 return PipelineCli.ServiceError;
             }
 
+            if (parsed.GetValue(trace) && !stack.RunsHere)
+            {
+                await error.WriteLineAsync("--trace shows the spans of the runner this command starts; with --api, see them in that deployment's telemetry (Application Insights, or an OTLP collector).");
+                return PipelineCli.UsageError;
+            }
+
+            using var spans = parsed.GetValue(trace) ? new RunTrace() : null;
+
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(TimeSpan.FromMinutes(Math.Max(0.01, parsed.GetValue(timeoutMinutes))));
             try
@@ -58,7 +67,13 @@ internal static class RunCommand
                 return await Endpoint.GuardAsync(terminal, async () =>
                 {
                     using var api = stack.Api ?? endpoint.Client(parsed);
-                    return await RunAsync(terminal, api, stack.Blobs ?? storage.Client(parsed)!, parsed.GetValue(path)!, datasetName, batchName, (parsed.GetValue(gate), gateBytes), parsed.GetValue(approveAs), deadline.Token);
+                    var exit = await RunAsync(terminal, api, stack.Blobs ?? storage.Client(parsed)!, parsed.GetValue(path)!, datasetName, batchName, (parsed.GetValue(gate), gateBytes), parsed.GetValue(approveAs), deadline.Token);
+                    if (spans is not null)
+                    {
+                        await (terminal.Json ? error : output).WriteLineAsync(spans.Render(batchName)); // stdout stays one JSON document with --json
+                    }
+
+                    return exit;
                 });
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)

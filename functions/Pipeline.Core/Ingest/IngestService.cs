@@ -40,6 +40,7 @@ public sealed partial class IngestService(
     {
         using var activity = PipelineTelemetry.Source.StartActivity("ingest", ActivityKind.Consumer);
         activity?.SetTag("pipeline.batch", BlobNames.BatchOf(name));
+        activity?.SetTag("pipeline.blob", name);
         var started = time.GetTimestamp();
         try
         {
