@@ -91,6 +91,8 @@ public static class LocalRunner
         DatasetApi Api(HttpContext context) => context.RequestServices.GetRequiredService<DatasetApi>();
         MaintenanceApi Maintenance(HttpContext context) => context.RequestServices.GetRequiredService<MaintenanceApi>();
         ReviewApi Reviews(HttpContext context) => context.RequestServices.GetRequiredService<ReviewApi>();
+        CatalogApi Catalog(HttpContext context) => context.RequestServices.GetRequiredService<CatalogApi>();
+        static string? Query(HttpContext context, string name) => context.Request.Query[name].FirstOrDefault();
 
         app.Use(LocalRequestGuard.InvokeAsync);
         var api = app.MapGroup("/api");
@@ -122,6 +124,10 @@ public static class LocalRunner
             await c.Request.Body.CopyToAsync(buffer, c.RequestAborted);
             return Translate(await Api(c).PutGateAsync(dataset, buffer.ToArray(), c.RequestAborted));
         });
+        // Cast: a lambda of HttpContext alone would bind as a RequestDelegate, and its IResult would never be written.
+        api.MapGet("/datasets", (Delegate)(async (HttpContext c) => Translate(await Catalog(c).ListDatasetsAsync(c.RequestAborted))));
+        api.MapGet("/datasets/{dataset}/catalog", async (HttpContext c, string dataset) => Translate(await Catalog(c).QueryAsync(
+            dataset, Query(c, "batch"), Query(c, "status"), Query(c, "finding"), Query(c, "label"), Query(c, "limit"), c.RequestAborted)));
         api.MapGet("/datasets/{dataset}/reviews", async (HttpContext c, string dataset) => Translate(await Reviews(c).ListAsync(dataset, c.RequestAborted)));
         api.MapPut("/datasets/{dataset}/reviews", async (HttpContext c, string dataset) =>
             await WithBodyAsync<ReviewRequest>(c, body => Reviews(c).PutAsync(dataset, body, c.RequestAborted)));

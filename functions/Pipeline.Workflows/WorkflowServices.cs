@@ -24,6 +24,7 @@ public static class WorkflowServices
         services.AddSingleton<MaintenanceActivities>();
         services.AddSingleton<DatasetApi>();
         services.AddSingleton<ReviewApi>();
+        services.AddSingleton<CatalogApi>();
         services.AddSingleton<MaintenanceApi>();
         services.AddSingleton<ReconcileScheduler>();
         services.AddSingleton<HealthScheduler>();

@@ -40,11 +40,11 @@ public sealed class DatasetHttpTests(AzuriteFixture azurite)
     [Fact]
     public void Every_dataset_route_requires_a_function_key()
     {
-        var methods = new[] { typeof(DatasetHttp), typeof(ReviewHttp) }.SelectMany(t => t.GetMethods()).Where(m => m.GetCustomAttribute<FunctionAttribute>() is not null).ToList();
+        var methods = new[] { typeof(DatasetHttp), typeof(ReviewHttp), typeof(CatalogHttp) }.SelectMany(t => t.GetMethods()).Where(m => m.GetCustomAttribute<FunctionAttribute>() is not null).ToList();
 
-        Assert.Equal(17, methods.Count);
+        Assert.Equal(19, methods.Count);
         Assert.All(methods, m => Assert.Equal(AuthorizationLevel.Function, m.GetParameters()[0].GetCustomAttribute<HttpTriggerAttribute>()!.AuthLevel));
-        Assert.All(methods, m => Assert.Matches("^(datasets/\\{dataset\\}|batches/\\{batch\\})/", m.GetParameters()[0].GetCustomAttribute<HttpTriggerAttribute>()!.Route));
+        Assert.All(methods, m => Assert.Matches("^((datasets/\\{dataset\\}|batches/\\{batch\\})/|datasets$)", m.GetParameters()[0].GetCustomAttribute<HttpTriggerAttribute>()!.Route));
     }
 
     [Fact]

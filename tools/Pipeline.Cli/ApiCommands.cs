@@ -26,6 +26,10 @@ internal static class ApiCommands
         yield return MaintenanceCommands.Health(output, error);
         yield return MaintenanceCommands.Backfill(output, error);
         yield return ReviewCommand.Create(output, error);
+        foreach (var command in DatasetCommands.Create(output, error))
+        {
+            yield return command;
+        }
     }
 
     /// <summary>A parse error (exit code 2) unless exactly one of the two options is given.</summary>

@@ -127,45 +127,7 @@ internal static class RunCommand
 
         // Gate and promotion of this batch.
         await api.PostAsync($"datasets/{dataset}/promotions", new { batches = new[] { batch }, requestedBy = "pipeline run" }, ct);
-        JsonElement promotion;
-        var approvalShown = false;
-        while (true)
-        {
-            promotion = await api.GetAsync($"datasets/{dataset}/promotion", ct);
-            var state = promotion.GetProperty("runtimeStatus").GetString();
-            if (state is "Completed" or "Failed" or "Terminated")
-            {
-                break;
-            }
-
-            if (promotion.GetProperty("progress") is { ValueKind: JsonValueKind.Object } progress)
-            {
-                var stage = progress.GetProperty("stage").GetString();
-                if (stage == "awaiting_approval" && !approvalShown)
-                {
-                    approvalShown = true;
-                    if (approveAs is not null)
-                    {
-                        await api.PostAsync($"datasets/{dataset}/promotion/approve", new { approver = approveAs, comment = "approved by pipeline run --approve-as" }, ct);
-                        await terminal.NoteAsync($"The gate asked for approval; approved as {approveAs}.");
-                    }
-                    else
-                    {
-                        await terminal.LineAsync($"The gate asks for approval ({string.Join("; ", progress.GetProperty("approvalReasons").EnumerateArray().Select(r => r.GetString()))}).");
-                        await terminal.LineAsync($"Waiting: pipeline approve --dataset {dataset} --as NAME --api {api.BaseUrl} (or reject).");
-                    }
-                }
-                else if (promotion.TryGetProperty("chunksDone", out var chunks) && chunks.ValueKind == JsonValueKind.Number)
-                {
-                    terminal.Progress($"promotion: {stage}", chunks.GetInt32(), progress.GetProperty("chunks").GetInt32());
-                }
-            }
-
-            await Task.Delay(250, ct);
-        }
-
-        var outcome = promotion.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object ? result.GetProperty("outcome").GetString() : "failed";
-        var message = result.ValueKind == JsonValueKind.Object ? result.GetProperty("message").GetString() : promotion.GetProperty("failure").GetString();
+        var (outcome, message) = await WaitForPromotionAsync(terminal, api, dataset, approveAs, ct);
         var batchReport = await ApiCommands.WriteReportAsync(api, null, null, batch, null, ct);
         string? versionReport = null;
         if (outcome is "published" or "unchanged")
@@ -201,5 +163,50 @@ internal static class RunCommand
         }
 
         return outcome is "published" or "unchanged" ? PipelineCli.Accepted : PipelineCli.Rejected;
+    }
+
+    /// <summary>Follows the dataset's promotion to its end (approving as <paramref name="approveAs"/> when the gate asks and one is given); its outcome and message.</summary>
+    internal static async Task<(string? Outcome, string? Message)> WaitForPromotionAsync(Terminal terminal, ApiClient api, string dataset, string? approveAs, CancellationToken ct)
+    {
+        JsonElement promotion;
+        var approvalShown = false;
+        while (true)
+        {
+            promotion = await api.GetAsync($"datasets/{dataset}/promotion", ct);
+            var state = promotion.GetProperty("runtimeStatus").GetString();
+            if (state is "Completed" or "Failed" or "Terminated")
+            {
+                break;
+            }
+
+            if (promotion.GetProperty("progress") is { ValueKind: JsonValueKind.Object } progress)
+            {
+                var stage = progress.GetProperty("stage").GetString();
+                if (stage == "awaiting_approval" && !approvalShown)
+                {
+                    approvalShown = true;
+                    if (approveAs is not null)
+                    {
+                        await api.PostAsync($"datasets/{dataset}/promotion/approve", new { approver = approveAs, comment = "approved with --approve-as" }, ct);
+                        await terminal.NoteAsync($"The gate asked for approval; approved as {approveAs}.");
+                    }
+                    else
+                    {
+                        await terminal.LineAsync($"The gate asks for approval ({string.Join("; ", progress.GetProperty("approvalReasons").EnumerateArray().Select(r => r.GetString()))}).");
+                        await terminal.LineAsync($"Waiting: pipeline approve --dataset {dataset} --as NAME --api {api.BaseUrl} (or reject).");
+                    }
+                }
+                else if (promotion.TryGetProperty("chunksDone", out var chunks) && chunks.ValueKind == JsonValueKind.Number)
+                {
+                    terminal.Progress($"promotion: {stage}", chunks.GetInt32(), progress.GetProperty("chunks").GetInt32());
+                }
+            }
+
+            await Task.Delay(250, ct);
+        }
+
+        var outcome = promotion.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object ? result.GetProperty("outcome").GetString() : "failed";
+        var message = result.ValueKind == JsonValueKind.Object ? result.GetProperty("message").GetString() : promotion.GetProperty("failure").GetString();
+        return (outcome, message);
     }
 }

@@ -72,7 +72,7 @@ public static partial class ReviewRules
     {
         var problems = new List<string>();
         var code = request.Code?.Trim() ?? string.Empty;
-        if (!CodePattern().IsMatch(code))
+        if (!Findings.CodePatterns.IsValid(code))
         {
             problems.Add($"code '{request.Code}' is not a finding code (e.g. image.blurry, label.out_of_bounds, model.missing) or a family (label.*).");
         }
@@ -125,9 +125,6 @@ public static partial class ReviewRules
             ? (null, problems)
             : (new ReviewDecision(dataset, IdOf(code, scope, subject), code, scope, subject, request.Decision!, request.Reason!.Trim(), by, now, request.Until?.ToUniversalTime()), []);
     }
-
-    [GeneratedRegex(@"\A[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?\z")]
-    private static partial Regex CodePattern();
 
     [GeneratedRegex(@"\A[0-9a-f]{16}\z")]
     private static partial Regex IdPattern();

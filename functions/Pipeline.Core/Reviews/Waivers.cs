@@ -37,7 +37,7 @@ public sealed class Waivers
     {
         foreach (var waiver in active)
         {
-            var codeMatches = waiver.Code == code || (waiver.Code.EndsWith(".*", StringComparison.Ordinal) && code.StartsWith(waiver.Code[..^1], StringComparison.Ordinal));
+            var codeMatches = Findings.CodePatterns.Matches(waiver.Code, code);
             var scopeMatches = waiver.Scope switch
             {
                 ReviewScopes.Dataset => true,
