@@ -21,7 +21,11 @@ public sealed class LocalRunnerOptions
     [System.ComponentModel.DataAnnotations.Range(0, 65535)]
     public int Port { get; set; } = 7071;
 
-    /// <summary>How often the watcher looks for files copied into <c>incoming</c> without a notification (0: never).</summary>
+    /// <summary>How often the runner lists <c>incoming</c> for uploads nobody announced (0: never): a file uploaded by any client is ingested within this (and the ingest's own time).</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 3600)]
+    public int NoticeSeconds { get; set; } = 2;
+
+    /// <summary>How often the reconciliation (the function app's timer: files older than its minimum age with no verdict, failed ones) runs (0: never).</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 86400)]
     public int WatchSeconds { get; set; } = 30;
 }
@@ -68,6 +72,8 @@ public static class LocalRunner
         builder.Services.AddSingleton<Engine>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Engine>());
         builder.Services.AddHostedService<Watcher>();
+        builder.Services.AddSingleton<IngestTurns>();
+        builder.Services.AddHostedService<UploadWatcher>();
         builder.Services.AddHostedService<HealthWatcher>();
         var port = builder.Configuration.GetValue($"{LocalDurableOptions.SectionName}:Port", 7071);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
@@ -164,7 +170,8 @@ public static class LocalRunner
         var verdicts = new List<object>();
         foreach (var name in names)
         {
-            if (await BlobCreated.HandleAsync(ingest, client, locks, name, context.RequestAborted) is { } entry)
+            var turns = context.RequestServices.GetRequiredService<IngestTurns>();
+            if (await turns.RunAsync(name, () => BlobCreated.HandleAsync(ingest, client, locks, name, context.RequestAborted), context.RequestAborted) is { } entry)
             {
                 verdicts.Add(new { name, status = entry.Status.Name(), codes = entry.Findings.Where(f => f.Severity != Pipeline.Core.Findings.Severity.Info).Select(f => f.Code).Distinct() });
             }
@@ -214,7 +221,7 @@ public static class LocalRunner
     }
 
     /// <summary>Runs <see cref="TickAsync"/> every <see cref="Interval"/> (never when null); a failed tick is logged and the next one tries again.</summary>
-    private abstract class Periodic(ILogger logger) : BackgroundService
+    internal abstract class Periodic(ILogger logger) : BackgroundService
     {
         protected abstract TimeSpan? Interval { get; }
 

@@ -3,7 +3,7 @@ using Pipeline.Local;
 
 namespace Pipeline.Testing;
 
-/// <summary>The local runner on one test's storage: its own task hub (deleted with the storage), any free port, no watcher.</summary>
+/// <summary>The local runner on one test's storage: its own task hub (deleted with the storage), any free port, no watcher (tests that need one turn it on).</summary>
 public static class TestRunners
 {
     /// <summary>A task hub name no other test uses.</summary>
@@ -18,6 +18,7 @@ public static class TestRunners
         var settings = storage.Configuration.AsEnumerable().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
         settings["Pipeline:Local:Port"] = "0";
         settings["Pipeline:Local:WatchSeconds"] = "0";
+        settings["Pipeline:Local:NoticeSeconds"] = "0";
         settings["Pipeline:Local:TaskHub"] = storage.OwnTaskHub(NewTaskHub());
         configure?.Invoke(settings);
         return LocalRunner.StartAsync([], settings, cancellationToken);

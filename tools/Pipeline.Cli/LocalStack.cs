@@ -63,6 +63,7 @@ internal sealed class LocalStack : IAsyncDisposable
                 [PipelineStorageOptions.ConnectionName] = connection,
                 ["Pipeline:Local:Port"] = "0",
                 ["Pipeline:Local:WatchSeconds"] = "0",
+                ["Pipeline:Local:NoticeSeconds"] = "0", // the CLI announces every file it uploads
             },
             ct);
         stack.Api = new ApiClient(new Uri(stack.runner.Url), null);
