@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job, end to end on real storage: `pipeline run` on the bundled samples. It starts a private Azurite
-# (unless PipelineStorage names a storage account) and a local runner, uploads samples/ to incoming/{batch}/
+# The main job, end to end on real storage: `pipeline run` on the bundled samples. It starts Azurite over the
+# workspace .pipeline/ here (unless PipelineStorage names a storage account) and a local runner, both stopped
+# when it ends with the data kept (a second run of new files publishes version n + 1), uploads samples/ to incoming/{batch}/
 # announcing each upload as Event Grid would, ingests and judges every file, seals the batch so label QA
 # runs, holds the dataset to its gate, publishes version n of the dataset to production/, and writes the
 # HTML reports to out/.

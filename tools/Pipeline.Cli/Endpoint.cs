@@ -7,23 +7,47 @@ internal sealed class Endpoint
 {
     public Option<string?> Api { get; } = new("--api")
     {
-        Description = "The pipeline API: the local runner (default http://127.0.0.1:7071, or PIPELINE_API) or an Azure function app URL.",
+        Description = "The pipeline API: a runner's or an Azure function app's URL (or PIPELINE_API). Default: the workspace's local stack, started when none runs.",
     };
 
     public Option<string?> Key { get; } = new("--key") { Description = "The function key for an Azure deployment (or PIPELINE_API_KEY)." };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON document instead of text (for scripts)." };
 
+    public Option<string?> Home { get; } = new("--home")
+    {
+        Description = "The workspace: Azurite's data, the runner's task hub and settings (default .pipeline/ here, or PIPELINE_HOME). Used when no --api is given.",
+    };
+
     public void AddTo(Command command)
     {
         command.Add(Api);
         command.Add(Key);
         command.Add(Json);
+        command.Add(Home);
     }
 
+    /// <summary>The API given (--api or PIPELINE_API), or null: then the workspace's local stack.</summary>
+    public string? GivenApi(ParseResult parsed) => parsed.GetValue(Api) ?? Environment.GetEnvironmentVariable("PIPELINE_API");
+
     public ApiClient Client(ParseResult parsed) => new(
-        new Uri(parsed.GetValue(Api) ?? Environment.GetEnvironmentVariable("PIPELINE_API") ?? "http://127.0.0.1:7071"),
+        new Uri(GivenApi(parsed) ?? throw new InvalidOperationException("No API given: use the workspace's stack.")),
         parsed.GetValue(Key) ?? Environment.GetEnvironmentVariable("PIPELINE_API_KEY"));
+
+    /// <summary>
+    /// A client for the API given, or for the workspace's local stack: the one running on it (<c>pipeline up</c>'s or
+    /// another command's), else one started for this command and stopped after it (the data stays).
+    /// </summary>
+    public async Task<(ApiClient Api, WorkspaceStack? Stack)> ConnectAsync(ParseResult parsed, Terminal terminal, CancellationToken cancellationToken)
+    {
+        if (GivenApi(parsed) is not null)
+        {
+            return (Client(parsed), null);
+        }
+
+        var stack = await WorkspaceStack.OpenAsync(Workspace.Open(parsed.GetValue(Home)), "command", terminal.NoteAsync, cancellationToken);
+        return (new ApiClient(new Uri(stack.Stack.RunnerUrl), null), stack);
+    }
 
     /// <summary>
     /// Adds these options to <paramref name="command"/> and makes <paramref name="action"/> its action, with a client
@@ -37,8 +61,14 @@ internal sealed class Endpoint
             var terminal = new Terminal(output, error, parsed.GetValue(Json));
             return await GuardAsync(terminal, async () =>
             {
-                using var api = Client(parsed);
-                return await action(parsed, api, terminal, ct);
+                var (api, stack) = await ConnectAsync(parsed, terminal, ct);
+                await using (stack)
+                {
+                    using (api)
+                    {
+                        return await action(parsed, api, terminal, ct);
+                    }
+                }
             });
         });
     }
@@ -57,7 +87,12 @@ internal sealed class Endpoint
         }
         catch (HttpRequestException ex)
         {
-            await terminal.Error.WriteLineAsync($"The pipeline API did not answer ({ex.Message}). Start the runner (dotnet run --project functions/Pipeline.Local) or pass --api.");
+            await terminal.Error.WriteLineAsync($"The pipeline API did not answer ({ex.Message}). Check --api, or leave it out to use the workspace's local stack.");
+            return PipelineCli.ServiceError;
+        }
+        catch (WorkspaceException ex)
+        {
+            await terminal.Error.WriteLineAsync(ex.Message);
             return PipelineCli.ServiceError;
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Pipeline.Local;
 using Pipeline.Storage;
@@ -6,24 +5,24 @@ using Pipeline.Storage;
 namespace Pipeline.Cli;
 
 /// <summary>
-/// What <c>pipeline run</c> starts when it is given no API: a private Azurite (through the repository's
-/// <c>scripts/azurite.sh</c>, unless storage is given) and a local runner in this process on a free loopback
-/// port. Disposing stops both (Azurite's data goes with it; give <c>--connection</c> to keep the results).
+/// What <c>pipeline run</c> talks to: the API given (<c>--api</c>); or, with <c>--connection</c>, a runner in this
+/// process over that storage; or else the workspace's local stack (<see cref="WorkspaceStack"/>: the one running, or
+/// one started for the run and stopped after it, its data kept, so a second run publishes version 2).
 /// </summary>
 internal sealed class LocalStack : IAsyncDisposable
 {
     private RunningRunner? runner;
-    private (string Pid, string Data)? azurite;
+    private WorkspaceStack? workspace;
 
     public ApiClient? Api { get; private set; }
 
     public BlobServiceClient? Blobs { get; private set; }
 
     /// <summary>Whether the runner runs in this process (its spans can be watched here).</summary>
-    public bool RunsHere => runner is not null;
+    public bool RunsHere => runner is not null || workspace?.Owned == true;
 
     /// <summary>Null (with the reason printed) when nothing could be started.</summary>
-    public static async Task<LocalStack?> StartAsync(Terminal terminal, string? api, string? connection, BlobServiceClient? blobs, CancellationToken ct)
+    public static async Task<LocalStack?> StartAsync(Terminal terminal, string? api, string? connection, BlobServiceClient? blobs, string? home, CancellationToken ct)
     {
         var stack = new LocalStack();
         if (api is not null || Environment.GetEnvironmentVariable("PIPELINE_API") is not null)
@@ -40,19 +39,11 @@ internal sealed class LocalStack : IAsyncDisposable
 
         if (connection is null)
         {
-            if (FindScript() is not { } script)
-            {
-                await terminal.Error.WriteLineAsync("No storage given and no scripts/azurite.sh found above this folder: run from the repository, or give --connection.");
-                return null;
-            }
-
-            await terminal.NoteAsync("Starting Azurite …");
-            var exports = await RunAsync("bash", [script, "start"], ct);
-            var values = exports.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => l.Trim().Replace("export ", string.Empty, StringComparison.Ordinal).Split('=', 2))
-                .Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim('\''));
-            stack.azurite = (values["AZURITE_PID"], values["AZURITE_DATA"]);
-            connection = values["PIPELINE_STORAGE_CONNECTION"];
+            stack.workspace = await WorkspaceStack.OpenAsync(Workspace.Open(home), "command", terminal.NoteAsync, ct);
+            stack.Api = new ApiClient(new Uri(stack.workspace.Stack.RunnerUrl), null);
+            stack.Blobs = StorageConnection.FromConnectionString(stack.workspace.Connection).CreateBlobServiceClient();
+            await terminal.NoteAsync($"{(stack.workspace.Owned ? "Runner" : "Using the workspace's running stack")} on {stack.workspace.Stack.RunnerUrl}.");
+            return stack;
         }
 
         await terminal.NoteAsync("Starting the local runner …");
@@ -80,41 +71,9 @@ internal sealed class LocalStack : IAsyncDisposable
             await runner.DisposeAsync();
         }
 
-        if (azurite is { } a && FindScript() is { } script)
+        if (workspace is not null)
         {
-            await RunAsync("bash", [script, "stop", a.Pid, a.Data], CancellationToken.None);
+            await workspace.DisposeAsync();
         }
-    }
-
-    private static string? FindScript()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var script = Path.Combine(dir.FullName, "scripts", "azurite.sh");
-                if (File.Exists(script))
-                {
-                    return script;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static async Task<string> RunAsync(string file, string[] args, CancellationToken ct)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync(ct);
-        var error = await process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {error}");
     }
 }

@@ -25,7 +25,7 @@ public static class PipelineCli
             EvaluateCommand.Create(output, error),
             ModelCommand.Create(output, error),
         };
-        foreach (var command in ApiCommands.Create(output, error))
+        foreach (var command in ApiCommands.Create(output, error).Concat(StackCommands.Create(output, error)))
         {
             root.Add(command);
         }

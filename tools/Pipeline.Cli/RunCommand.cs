@@ -46,7 +46,18 @@ internal static class RunCommand
                 gateBytes = read.Bytes;
             }
 
-            await using var stack = await LocalStack.StartAsync(terminal, parsed.GetValue(endpoint.Api), storage.ConnectionString(parsed), storage.Client(parsed), ct);
+            LocalStack? started;
+            try
+            {
+                started = await LocalStack.StartAsync(terminal, endpoint.GivenApi(parsed), storage.ConnectionString(parsed), storage.Client(parsed), parsed.GetValue(endpoint.Home), ct);
+            }
+            catch (WorkspaceException ex)
+            {
+                await error.WriteLineAsync(ex.Message);
+                return PipelineCli.ServiceError;
+            }
+
+            await using var stack = started;
             if (stack is null)
             {
                 return PipelineCli.ServiceError;

@@ -90,16 +90,23 @@ internal static class UploadCommand
                 return usage;
             }
 
-            if (storage.Client(parsed) is not { } blobs)
+            var given = storage.Client(parsed);
+            if (given is null && endpoint.GivenApi(parsed) is not null)
             {
-                await error.WriteLineAsync("No storage: pass --connection or --blob-url, or set PipelineStorage.");
+                await error.WriteLineAsync("With --api, give the storage account too: --connection or --blob-url (or set PipelineStorage).");
                 return PipelineCli.UsageError;
             }
 
             return await Endpoint.GuardAsync(terminal, async () =>
             {
-                using var api = endpoint.Client(parsed);
-                var result = await UploadAsync(terminal, blobs, api, parsed.GetValue(path)!, parsed.GetValue(batch)!, parsed.GetValue(dataset), parsed.GetValue(seal), ct);
+                // No storage and no API given: the workspace's local stack (its Azurite, its runner). Storage without an API:
+                // the standalone runner's default address is told of each file (dotnet run --project functions/Pipeline.Local).
+                var (api, stack) = given is null ? await endpoint.ConnectAsync(parsed, terminal, ct)
+                    : (endpoint.GivenApi(parsed) is null ? new ApiClient(new Uri("http://127.0.0.1:7071"), null) : endpoint.Client(parsed), null);
+                await using var owned = stack;
+                using var client = api;
+                var blobs = given ?? StorageConnection.FromConnectionString(stack!.Connection).CreateBlobServiceClient();
+                var result = await UploadAsync(terminal, blobs, client, parsed.GetValue(path)!, parsed.GetValue(batch)!, parsed.GetValue(dataset), parsed.GetValue(seal), ct);
                 await ApiCommands.PrintAsync(
                     terminal, JsonSerializer.SerializeToElement(new { batch = parsed.GetValue(batch), files = result.Verdicts.Count, verdicts = result.Verdicts, notSent = result.Failed }), result.Summary);
                 return result.Exit;
