@@ -16,7 +16,11 @@ public sealed class WorkspaceTests : IDisposable
     public void Dispose()
     {
         // A stack a failed test left behind is stopped; then the folder goes.
-        _ = Cli.RunAsync("down", "--home", Path.Combine(folder, "home")).GetAwaiter().GetResult();
+        foreach (var home in new[] { Path.Combine(folder, "home"), Path.Combine(folder, "project", ".pipeline") })
+        {
+            _ = Cli.RunAsync("down", "--home", home).GetAwaiter().GetResult();
+        }
+
         Directory.Delete(folder, recursive: true);
     }
 
@@ -45,7 +49,11 @@ public sealed class WorkspaceTests : IDisposable
     {
         var gate = await GateAsync();
         var first = await Cli.RunAsync("run", await DataAsync("a", 2, 7), "--dataset", "kept", "--batch", "a", "--gate", gate, "--home", Home, "--json");
-        var second = await Cli.RunAsync("run", await DataAsync("b", 2, 500), "--dataset", "kept", "--batch", "b", "--home", Home, "--json");
+        // A second run, and another command at the same time: one starts the stack, the other uses it as a guest.
+        var secondRun = Cli.RunAsync("run", await DataAsync("b", 2, 500), "--dataset", "kept", "--batch", "b", "--home", Home, "--json");
+        var beside = Cli.RunAsync("datasets", "--home", Home, "--json");
+        var (second, besideResult) = (await secondRun, await beside);
+        Assert.True(besideResult.Exit == PipelineCli.Accepted, besideResult.Output + besideResult.Error);
         var nothing = await Cli.RunAsync("ps", "--home", Home);
         var versions = await Cli.RunAsync("versions", "--dataset", "kept", "--home", Home, "--json");
         var target = Path.Combine(folder, "pulled");
@@ -106,13 +114,21 @@ public sealed class WorkspaceTests : IDisposable
         var bin = Directory.CreateDirectory(Path.Combine(folder, "bin")).FullName;
         File.CreateSymbolicLink(Path.Combine(bin, "azurite"), Path.Combine(RepositoryPaths.Root, "node_modules", ".bin", "azurite"));
         var path = Environment.GetEnvironmentVariable("PATH");
+        var current = Environment.CurrentDirectory;
+        var outside = Directory.CreateDirectory(Path.Combine(folder, "project")).FullName;
         try
         {
+            // From a folder outside the repository, no --home: the workspace is .pipeline/ there. (The current directory
+            // is the process's: safe because the tests beside this one outside the Azurite collection give every path absolute.)
             Environment.SetEnvironmentVariable("PATH", bin + Path.PathSeparator + path);
-            var up = await Cli.RunAsync("up", "--home", Home, "--json");
+            Environment.CurrentDirectory = outside;
+            var up = await Cli.RunAsync("up", "--json");
             Assert.True(up.Exit == PipelineCli.Accepted, up.Output + up.Error);
-            Assert.Equal(Path.Combine(bin, "azurite"), JsonDocument.Parse(up.Output).RootElement.GetProperty("azurite").GetString());
-            Assert.Equal(PipelineCli.Accepted, (await Cli.RunAsync("down", "--home", Home)).Exit);
+            var stack = JsonDocument.Parse(up.Output).RootElement;
+            Assert.Equal(Path.Combine(bin, "azurite"), stack.GetProperty("azurite").GetString());
+            Assert.Equal(Path.Combine(outside, ".pipeline"), stack.GetProperty("home").GetString());
+            Assert.True(File.Exists(Path.Combine(outside, ".pipeline", "settings.json")));
+            Assert.Equal(PipelineCli.Accepted, (await Cli.RunAsync("down")).Exit);
 
             Environment.SetEnvironmentVariable("PIPELINE_AZURITE", Path.Combine(folder, "no-such-azurite"));
             var missing = await Cli.RunAsync("datasets", "--home", Path.Combine(folder, "other"));
@@ -121,6 +137,7 @@ public sealed class WorkspaceTests : IDisposable
         }
         finally
         {
+            Environment.CurrentDirectory = current;
             Environment.SetEnvironmentVariable("PATH", path);
             Environment.SetEnvironmentVariable("PIPELINE_AZURITE", null);
         }

@@ -99,8 +99,8 @@ public sealed class RunnerIngestTests(AzuriteFixture azurite)
         await Task.Delay(TimeSpan.FromSeconds(5), timeout.Token); // at least two listings after the announcement
 
         Assert.True(noticed < TimeSpan.FromSeconds(5), $"noticed after {noticed.TotalSeconds:0.0} s");
-        var judged = spans.Where(s => s.OperationName == "ingest" && ((string?)s.GetTagItem("pipeline.blob"))?.StartsWith(batch + "/loud", StringComparison.Ordinal) == true).ToList();
-        Assert.Equal(names.Order(StringComparer.Ordinal), judged.Where(s => s.GetTagItem("pipeline.redelivery") is false).Select(s => (string)s.GetTagItem("pipeline.blob")!).Order(StringComparer.Ordinal));
+        var judged = spans.Where(s => s.OperationName == "ingest" && ((string?)s.GetCustomProperty("pipeline.blob"))?.StartsWith(batch + "/loud", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), judged.Where(s => s.GetTagItem("pipeline.redelivery") is false).Select(s => (string)s.GetCustomProperty("pipeline.blob")!).Order(StringComparer.Ordinal));
         Assert.Equal(7, (await storage.CatalogRowsAsync()).Count(r => r.GetString("Batch") == batch));
     }
 }

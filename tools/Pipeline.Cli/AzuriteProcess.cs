@@ -77,7 +77,7 @@ internal static class AzuriteProcess
         };
         foreach (var arg in new[]
         {
-            "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl", "--location", workspace.AzuriteData,
+            "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--location", workspace.AzuriteData,
             "--blobHost", "127.0.0.1", "--blobPort", $"{ports[0]}", "--queueHost", "127.0.0.1", "--queuePort", $"{ports[1]}",
             "--tableHost", "127.0.0.1", "--tablePort", $"{ports[2]}",
         })
@@ -117,7 +117,10 @@ internal static class AzuriteProcess
         return (process, ports[0], ports[1], ports[2]);
     }
 
-    /// <summary>Stops Azurite by its PID (TERM, then KILL after 5 s); its data stays.</summary>
+    /// <summary>
+    /// Stops Azurite by its PID: TERM, on which it writes its stores to the data folder and exits; KILL only after a
+    /// minute (a kill loses what it wrote since its last save, so it is given every chance; a loaded machine takes seconds).
+    /// </summary>
     public static void Stop(int pid)
     {
         if (!Workspace.Alive(pid))
@@ -127,7 +130,7 @@ internal static class AzuriteProcess
 
         Signals.Terminate(pid);
         using var process = Process.GetProcessById(pid);
-        if (!process.WaitForExit(5000))
+        if (!process.WaitForExit(60_000))
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit(5000);

@@ -35,14 +35,21 @@ internal sealed class Endpoint
         parsed.GetValue(Key) ?? Environment.GetEnvironmentVariable("PIPELINE_API_KEY"));
 
     /// <summary>
-    /// A client for the API given, or for the workspace's local stack: the one running on it (<c>pipeline up</c>'s or
-    /// another command's), else one started for this command and stopped after it (the data stays).
+    /// A client for the API given; or, with the <c>PipelineStorage</c> setting, for a runner in this process over that
+    /// storage (as <c>run</c> does); or else for the workspace's local stack: the one running on it (<c>pipeline up</c>'s
+    /// or another command's), else one started for this command and stopped after it (the data stays).
     /// </summary>
-    public async Task<(ApiClient Api, WorkspaceStack? Stack)> ConnectAsync(ParseResult parsed, Terminal terminal, CancellationToken cancellationToken)
+    public async Task<(ApiClient Api, IAsyncDisposable? Stack)> ConnectAsync(ParseResult parsed, Terminal terminal, CancellationToken cancellationToken)
     {
         if (GivenApi(parsed) is not null)
         {
             return (Client(parsed), null);
+        }
+
+        if (Environment.GetEnvironmentVariable(Pipeline.Storage.PipelineStorageOptions.ConnectionName) is { Length: > 0 } storage)
+        {
+            var local = (await LocalStack.StartAsync(terminal, null, storage, null, null, cancellationToken))!;
+            return (local.Api!, local);
         }
 
         var stack = await WorkspaceStack.OpenAsync(Workspace.Open(parsed.GetValue(Home)), "command", terminal.NoteAsync, cancellationToken);

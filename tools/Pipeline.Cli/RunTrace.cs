@@ -35,11 +35,11 @@ internal sealed class RunTrace : IDisposable
         var all = spans.ToList();
         var text = new StringBuilder();
         var uploads = all.Where(s => s.OperationName == "ingest" && (string?)s.GetTagItem("pipeline.batch") == batch)
-            .OrderBy(s => (string?)s.GetTagItem("pipeline.blob"), StringComparer.Ordinal).ToList();
+            .OrderBy(s => (string?)s.GetCustomProperty("pipeline.blob"), StringComparer.Ordinal).ToList();
         text.AppendLine(CultureInfo.InvariantCulture, $"Trace of the run: {uploads.Count} upload(s), one trace each.");
         foreach (var upload in uploads)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{upload.GetTagItem("pipeline.blob")}  trace {upload.TraceId}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{upload.GetCustomProperty("pipeline.blob")}  trace {upload.TraceId}");
             var trace = all.Where(s => s.TraceId == upload.TraceId).ToList();
             foreach (var root in trace.Where(s => s.ParentSpanId == default || trace.All(p => p.SpanId != s.ParentSpanId)).OrderBy(s => s.StartTimeUtc))
             {

@@ -24,8 +24,9 @@ internal sealed class StorageTarget
         command.Add(BlobUrl);
     }
 
+    /// <summary>--connection, else the <c>PipelineStorage</c> setting (the test scripts' <c>PIPELINE_STORAGE_CONNECTION</c> is theirs, never read here).</summary>
     public string? ConnectionString(ParseResult parsed) =>
-        parsed.GetValue(Connection) ?? Environment.GetEnvironmentVariable(PipelineStorageOptions.ConnectionName) ?? Environment.GetEnvironmentVariable("PIPELINE_STORAGE_CONNECTION");
+        parsed.GetValue(Connection) ?? Environment.GetEnvironmentVariable(PipelineStorageOptions.ConnectionName);
 
     public BlobServiceClient? Client(ParseResult parsed) =>
         parsed.GetValue(BlobUrl) is { } url ? new BlobServiceClient(new Uri(url), new DefaultAzureCredential())
@@ -105,7 +106,7 @@ internal static class UploadCommand
                     : (endpoint.GivenApi(parsed) is null ? new ApiClient(new Uri("http://127.0.0.1:7071"), null) : endpoint.Client(parsed), null);
                 await using var owned = stack;
                 using var client = api;
-                var blobs = given ?? StorageConnection.FromConnectionString(stack!.Connection).CreateBlobServiceClient();
+                var blobs = given ?? StorageConnection.FromConnectionString(((WorkspaceStack)stack!).Connection).CreateBlobServiceClient();
                 var result = await UploadAsync(terminal, blobs, client, parsed.GetValue(path)!, parsed.GetValue(batch)!, parsed.GetValue(dataset), parsed.GetValue(seal), ct);
                 await ApiCommands.PrintAsync(
                     terminal, JsonSerializer.SerializeToElement(new { batch = parsed.GetValue(batch), files = result.Verdicts.Count, verdicts = result.Verdicts, notSent = result.Failed }), result.Summary);

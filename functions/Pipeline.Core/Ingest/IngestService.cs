@@ -40,7 +40,9 @@ public sealed partial class IngestService(
     {
         using var activity = PipelineTelemetry.Source.StartActivity("ingest", ActivityKind.Consumer);
         activity?.SetTag("pipeline.batch", BlobNames.BatchOf(name));
-        activity?.SetTag("pipeline.blob", name);
+        // The name is never an attribute (file names can name people): a custom property stays in this process, for
+        // `pipeline run --trace`, and no exporter sends it.
+        activity?.SetCustomProperty("pipeline.blob", name);
         var started = time.GetTimestamp();
         try
         {
