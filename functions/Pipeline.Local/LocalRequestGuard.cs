@@ -11,7 +11,9 @@ namespace Pipeline.Local;
 /// in <c>Host</c> (403 otherwise: a rebound name does not), must not come from another origin (a browser sends
 /// <c>Origin</c> with every cross-origin write, and <c>Sec-Fetch-Site</c>; 403), and a body must be
 /// <c>application/json</c> (415), which no page can send to another origin without a preflight the runner never grants.
-/// Clients that are not browsers (the CLI, azcopy's notifications, curl) send neither header and pass.
+/// Clients that are not browsers (the CLI, azcopy's notifications, curl) send neither header and pass. And when the
+/// runner has a token (every runner the CLI starts, and a standalone one), every route but <c>/api/health</c> requires
+/// it as <c>Authorization: Bearer</c> (401), so another local user or process cannot drive it either.
 /// </summary>
 internal static class LocalRequestGuard
 {
@@ -19,9 +21,15 @@ internal static class LocalRequestGuard
 
     public static async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        if (Problem(context.Request) is var (status, error))
+        var token = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<LocalRunnerOptions>>().Value.Token;
+        if ((Problem(context.Request) ?? Unauthorized(context.Request, token)) is var (status, error))
         {
             context.Response.StatusCode = status;
+            if (status == 401)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(JsonSerializer.Serialize(new { error }, PipelineJson.Options), context.RequestAborted);
             return;
@@ -56,6 +64,22 @@ internal static class LocalRequestGuard
         }
 
         return null;
+    }
+
+    /// <summary>A 401 when the runner has a token and the request does not carry it (only <c>/api/health</c> is open: it tells nothing).</summary>
+    internal static (int Status, string Error)? Unauthorized(HttpRequest request, string? token)
+    {
+        if (string.IsNullOrEmpty(token) || request.Path.Equals("/api/health", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var given = request.Headers.Authorization.ToString();
+        var expected = "Bearer " + token;
+        return given.Length == expected.Length
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(given), System.Text.Encoding.UTF8.GetBytes(expected))
+            ? null
+            : (401, "This runner requires its bearer token (Authorization: Bearer …): the CLI reads it from the workspace's settings.json; for other clients, 'pipeline up' prints it.");
     }
 
     private static bool SameOrigin(string origin, HostString host) =>

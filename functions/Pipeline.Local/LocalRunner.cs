@@ -21,6 +21,12 @@ public sealed class LocalRunnerOptions
     [System.ComponentModel.DataAnnotations.Range(0, 65535)]
     public int Port { get; set; } = 7071;
 
+    /// <summary>
+    /// The bearer token every route but <c>/api/health</c> requires (<c>Authorization: Bearer …</c>), so no other local
+    /// user or process can drive the runner; none: no token (tests, and a runner behind another guard).
+    /// </summary>
+    public string? Token { get; set; }
+
     /// <summary>How often the runner lists <c>incoming</c> for uploads nobody announced (0: never): a file uploaded by any client is ingested within this (and the ingest's own time).</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 3600)]
     public int NoticeSeconds { get; set; } = 2;
@@ -42,8 +48,12 @@ public static class LocalRunner
     /// <summary>Runs until stopped (Ctrl+C).</summary>
     public static async Task RunAsync(string[] args)
     {
-        await using var runner = await StartAsync(args, configure: null, CancellationToken.None);
+        // Standalone, the runner makes its own token unless one is given (Pipeline__Local__Token, --Pipeline:Local:Token=…).
+        var given = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build()[$"{LocalDurableOptions.SectionName}:Token"];
+        var token = given ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using var runner = await StartAsync(args, new Dictionary<string, string?> { [$"{LocalDurableOptions.SectionName}:Token"] = token }, CancellationToken.None);
         Console.WriteLine($"Pipeline runner listening on {runner.Url} (task hub '{runner.TaskHub}'). Ctrl+C stops it; its state stays in storage.");
+        Console.WriteLine(given is null ? $"Its token (Authorization: Bearer …; for the CLI, PIPELINE_API_TOKEN): {token}" : "It requires the token it was given.");
         await runner.App.WaitForShutdownAsync();
     }
 

@@ -31,7 +31,7 @@ public sealed class WorkspaceTests : IDisposable
         var data = Directory.CreateDirectory(Path.Combine(folder, name)).FullName;
         for (var i = 0; i < images; i++)
         {
-            await File.WriteAllBytesAsync(Path.Combine(data, $"{name}{i}.jpg"), TestFiles.Jpeg(320, 240, seed: seed + (i * 41)));
+            await File.WriteAllBytesAsync(Path.Combine(data, $"{Path.GetFileName(name)}{i}.jpg"), TestFiles.Jpeg(320, 240, seed: seed + (i * 41)));
         }
 
         return data;
@@ -77,6 +77,16 @@ public sealed class WorkspaceTests : IDisposable
         var started = JsonDocument.Parse(up.Output).RootElement;
         var pid = started.GetProperty("pid").GetInt32();
         Assert.Equal("up", started.GetProperty("owner").GetString());
+
+        // The stack's runner answers only with the workspace's token, which the CLI sends.
+        using (var http = new HttpClient())
+        {
+            var url = started.GetProperty("api").GetString() + "/api/datasets";
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.GetAsync(url)).StatusCode);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", started.GetProperty("token").GetString());
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.SendAsync(request)).StatusCode);
+        }
 
         // Two commands at once use the running stack; neither starts another.
         var run = Cli.RunAsync("run", await DataAsync("c", 2, 900), "--dataset", "shared", "--batch", "c", "--gate", await GateAsync(), "--home", Home, "--json");
@@ -128,6 +138,9 @@ public sealed class WorkspaceTests : IDisposable
             Assert.Equal(Path.Combine(bin, "azurite"), stack.GetProperty("azurite").GetString());
             Assert.Equal(Path.Combine(outside, ".pipeline"), stack.GetProperty("home").GetString());
             Assert.True(File.Exists(Path.Combine(outside, ".pipeline", "settings.json")));
+            await DataAsync(Path.Combine("project", "photos"), 2, 1300);
+            var run = await Cli.RunAsync("run", "photos", "--dataset", "outside", "--gate", await GateAsync(), "--json");
+            Assert.True(run.Exit == PipelineCli.Accepted, run.Output + run.Error);
             Assert.Equal(PipelineCli.Accepted, (await Cli.RunAsync("down")).Exit);
 
             Environment.SetEnvironmentVariable("PIPELINE_AZURITE", Path.Combine(folder, "no-such-azurite"));

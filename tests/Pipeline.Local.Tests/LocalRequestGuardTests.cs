@@ -69,4 +69,37 @@ public sealed class LocalRequestGuardTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.OK, sameOrigin.Status);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("datasets/cats/versions", timeout.Token)).StatusCode);
     }
+
+    [Fact]
+    public async Task A_runner_with_a_token_answers_only_requests_that_carry_it()
+    {
+        await using var storage = azurite.CreateStorage();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var runner = await TestRunners.StartAsync(storage, timeout.Token, s => s["Pipeline:Local:Token"] = "0123456789abcdef");
+        using var http = new HttpClient { BaseAddress = new Uri(runner.Url + "/api/") };
+
+        async Task<HttpResponseMessage> Get(string path, string? authorization)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (authorization is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            }
+
+            return await http.SendAsync(request, timeout.Token);
+        }
+
+        var none = await Get("datasets", null);
+        var wrong = await Get("datasets", "Bearer 0123456789abcdeX");
+        var shorter = await Get("datasets", "Bearer 0123");
+        var basic = await Get("datasets", "Basic MDEyMzQ1Njc4OWFiY2RlZg==");
+        var health = await Get("health", null);
+        var right = await Get("datasets", "Bearer 0123456789abcdef");
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], [none.StatusCode, wrong.StatusCode, shorter.StatusCode, basic.StatusCode]);
+        Assert.Equal("Bearer", none.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Contains("bearer token", JsonDocument.Parse(await none.Content.ReadAsStringAsync(timeout.Token)).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
 }

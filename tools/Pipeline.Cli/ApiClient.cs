@@ -13,12 +13,12 @@ internal sealed class ApiException(HttpStatusCode status, string message) : Exce
 }
 
 /// <summary>
-/// The pipeline's HTTP API (docs/api.md), on the local runner or an Azure deployment: the base URL, and a
-/// function key for Azure (sent as <c>x-functions-key</c>).
+/// The pipeline's HTTP API (docs/api.md), on the local runner or an Azure deployment: the base URL, a function key
+/// for Azure (sent as <c>x-functions-key</c>), and a bearer token (the local runner's, kept in the workspace).
 /// </summary>
-internal sealed class ApiClient(Uri baseUrl, string? key) : IDisposable
+internal sealed class ApiClient(Uri baseUrl, string? key, string? token = null) : IDisposable
 {
-    private readonly HttpClient http = Create(baseUrl, key);
+    private readonly HttpClient http = Create(baseUrl, key, token);
 
     public Uri BaseUrl { get; } = baseUrl;
 
@@ -112,12 +112,17 @@ internal sealed class ApiClient(Uri baseUrl, string? key) : IDisposable
         }
     }
 
-    private static HttpClient Create(Uri baseUrl, string? key)
+    private static HttpClient Create(Uri baseUrl, string? key, string? token)
     {
         var http = new HttpClient { BaseAddress = new Uri(baseUrl.ToString().TrimEnd('/') + "/api/"), Timeout = TimeSpan.FromMinutes(5) };
         if (!string.IsNullOrEmpty(key))
         {
             http.DefaultRequestHeaders.Add("x-functions-key", key);
+        }
+
+        if (!string.IsNullOrEmpty(token))
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
         return http;

@@ -30,9 +30,11 @@ internal sealed class Endpoint
     /// <summary>The API given (--api or PIPELINE_API), or null: then the workspace's local stack.</summary>
     public string? GivenApi(ParseResult parsed) => parsed.GetValue(Api) ?? Environment.GetEnvironmentVariable("PIPELINE_API");
 
+    /// <summary>The API given, with its key (Azure) or the bearer token in <c>PIPELINE_API_TOKEN</c> (a runner started elsewhere: <c>pipeline up</c> prints it).</summary>
     public ApiClient Client(ParseResult parsed) => new(
         new Uri(GivenApi(parsed) ?? throw new InvalidOperationException("No API given: use the workspace's stack.")),
-        parsed.GetValue(Key) ?? Environment.GetEnvironmentVariable("PIPELINE_API_KEY"));
+        parsed.GetValue(Key) ?? Environment.GetEnvironmentVariable("PIPELINE_API_KEY"),
+        Environment.GetEnvironmentVariable("PIPELINE_API_TOKEN"));
 
     /// <summary>
     /// A client for the API given; or, with the <c>PipelineStorage</c> setting, for a runner in this process over that
@@ -53,7 +55,7 @@ internal sealed class Endpoint
         }
 
         var stack = await WorkspaceStack.OpenAsync(Workspace.Open(parsed.GetValue(Home)), "command", terminal.NoteAsync, cancellationToken);
-        return (new ApiClient(new Uri(stack.Stack.RunnerUrl), null), stack);
+        return (new ApiClient(new Uri(stack.Stack.RunnerUrl), null, stack.Token), stack);
     }
 
     /// <summary>

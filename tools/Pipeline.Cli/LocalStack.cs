@@ -40,13 +40,14 @@ internal sealed class LocalStack : IAsyncDisposable
         if (connection is null)
         {
             stack.workspace = await WorkspaceStack.OpenAsync(Workspace.Open(home), "command", terminal.NoteAsync, ct);
-            stack.Api = new ApiClient(new Uri(stack.workspace.Stack.RunnerUrl), null);
+            stack.Api = new ApiClient(new Uri(stack.workspace.Stack.RunnerUrl), null, stack.workspace.Token);
             stack.Blobs = StorageConnection.FromConnectionString(stack.workspace.Connection).CreateBlobServiceClient();
             await terminal.NoteAsync($"{(stack.workspace.Owned ? "Runner" : "Using the workspace's running stack")} on {stack.workspace.Stack.RunnerUrl}.");
             return stack;
         }
 
         await terminal.NoteAsync("Starting the local runner …");
+        var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         stack.runner = await LocalRunner.StartAsync(
             [],
             new Dictionary<string, string?>
@@ -55,9 +56,10 @@ internal sealed class LocalStack : IAsyncDisposable
                 ["Pipeline:Local:Port"] = "0",
                 ["Pipeline:Local:WatchSeconds"] = "0",
                 ["Pipeline:Local:NoticeSeconds"] = "0", // the CLI announces every file it uploads
+                ["Pipeline:Local:Token"] = token,
             },
             ct);
-        stack.Api = new ApiClient(new Uri(stack.runner.Url), null);
+        stack.Api = new ApiClient(new Uri(stack.runner.Url), null, token);
         stack.Blobs = StorageConnection.FromConnectionString(connection).CreateBlobServiceClient();
         await terminal.NoteAsync($"Runner on {stack.runner.Url}.");
         return stack;

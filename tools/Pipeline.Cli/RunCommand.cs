@@ -65,7 +65,7 @@ internal static class RunCommand
 
             if (parsed.GetValue(trace) && !stack.RunsHere)
             {
-                await error.WriteLineAsync("--trace shows the spans of the runner this command starts; with --api, see them in that deployment's telemetry (Application Insights, or an OTLP collector).");
+                await error.WriteLineAsync("--trace shows the spans of a runner in this process; this run uses one elsewhere (--api, or the workspace's 'pipeline up' stack): see its telemetry (Application Insights, or an OTLP collector), or run without it.");
                 return PipelineCli.UsageError;
             }
 

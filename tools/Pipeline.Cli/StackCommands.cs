@@ -201,16 +201,17 @@ internal static class StackCommands
     private static async Task PrintStackAsync(Terminal terminal, Workspace workspace, StackFile stack, string headline)
     {
         var connection = workspace.Connection(stack);
+        var token = workspace.Settings().Token;
         if (terminal.Json)
         {
-            await terminal.Output.WriteLineAsync(JsonSerializer.Serialize(new { home = workspace.Home, running = true, api = stack.RunnerUrl, connection, pid = stack.Pid, owner = stack.Owner, azuritePid = stack.AzuritePid, azurite = stack.Azurite }));
+            await terminal.Output.WriteLineAsync(JsonSerializer.Serialize(new { home = workspace.Home, running = true, api = stack.RunnerUrl, token, connection, pid = stack.Pid, owner = stack.Owner, azuritePid = stack.AzuritePid, azurite = stack.Azurite }));
             return;
         }
 
         await terminal.LineAsync(headline);
-        await terminal.LineAsync($"API:     {stack.RunnerUrl}");
+        await terminal.LineAsync($"API:     {stack.RunnerUrl} (send 'Authorization: Bearer <token>'; the token is in {Path.Combine(workspace.Home, "settings.json")})");
         await terminal.LineAsync($"Storage: {connection}");
-        await terminal.LineAsync($"For other clients: export PIPELINE_API='{stack.RunnerUrl}' PipelineStorage='{connection}'");
+        await terminal.LineAsync($"For other clients: export PIPELINE_API='{stack.RunnerUrl}' PIPELINE_API_TOKEN='{token}' PipelineStorage='{connection}'");
     }
 
     /// <summary>How to start this program again: the host and the assembly under <c>dotnet</c>, or the program itself.</summary>

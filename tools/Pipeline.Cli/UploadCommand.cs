@@ -103,7 +103,7 @@ internal static class UploadCommand
                 // No storage and no API given: the workspace's local stack (its Azurite, its runner). Storage without an API:
                 // the standalone runner's default address is told of each file (dotnet run --project functions/Pipeline.Local).
                 var (api, stack) = given is null ? await endpoint.ConnectAsync(parsed, terminal, ct)
-                    : (endpoint.GivenApi(parsed) is null ? new ApiClient(new Uri("http://127.0.0.1:7071"), null) : endpoint.Client(parsed), null);
+                    : (endpoint.GivenApi(parsed) is null ? new ApiClient(new Uri("http://127.0.0.1:7071"), null, Environment.GetEnvironmentVariable("PIPELINE_API_TOKEN")) : endpoint.Client(parsed), null);
                 await using var owned = stack;
                 using var client = api;
                 var blobs = given ?? StorageConnection.FromConnectionString(((WorkspaceStack)stack!).Connection).CreateBlobServiceClient();

@@ -3,11 +3,12 @@ using System.Text.Json;
 
 namespace Pipeline.Cli;
 
-/// <summary>The workspace's own storage account and task hub, made once and kept in <c>settings.json</c> (the data only opens with them).</summary>
+/// <summary>The workspace's own storage account, task hub and runner token, made once and kept in <c>settings.json</c> (readable by its owner only).</summary>
 /// <param name="Account">Azurite's account name.</param>
-/// <param name="Key">Its key (base64), made at random for this workspace.</param>
+/// <param name="Key">Its key (base64), made at random for this workspace: the data only opens with it.</param>
 /// <param name="TaskHub">The runner's task hub.</param>
-internal sealed record WorkspaceSettings(string Account, string Key, string TaskHub);
+/// <param name="Token">The bearer token the workspace's runner requires (so no other local user or page can drive it).</param>
+internal sealed record WorkspaceSettings(string Account, string Key, string TaskHub, string? Token = null);
 
 /// <summary>What runs on a workspace, written by whoever started it (<c>stack.json</c>).</summary>
 /// <param name="Pid">The process that hosts the runner (and owns Azurite).</param>
@@ -54,13 +55,19 @@ internal sealed class Workspace
     /// <summary>The settings, made on first use (a random account key: the data is this workspace's alone).</summary>
     public WorkspaceSettings Settings()
     {
+        WorkspaceSettings? settings = null;
         if (File.Exists(SettingsFile))
         {
-            return JsonSerializer.Deserialize<WorkspaceSettings>(File.ReadAllText(SettingsFile), Json)
+            settings = JsonSerializer.Deserialize<WorkspaceSettings>(File.ReadAllText(SettingsFile), Json)
                 ?? throw new InvalidDataException($"{SettingsFile} is empty; delete it only together with {AzuriteData}.");
+            if (settings.Token is not null)
+            {
+                return settings;
+            }
         }
 
-        var settings = new WorkspaceSettings("pipeline", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), "pipeline" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+        settings = (settings ?? new WorkspaceSettings("pipeline", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), "pipeline" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))))
+            with { Token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) };
         File.WriteAllText(SettingsFile, JsonSerializer.Serialize(settings, Json));
         if (!OperatingSystem.IsWindows())
         {

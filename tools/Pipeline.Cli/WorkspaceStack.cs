@@ -33,6 +33,9 @@ internal sealed class WorkspaceStack : IAsyncDisposable
 
     public string Connection => workspace.Connection(Stack);
 
+    /// <summary>The bearer token the runner requires.</summary>
+    public string Token => workspace.Settings().Token!;
+
     public RunningRunner? Runner => runner;
 
     /// <summary>The stack running on <paramref name="workspace"/>, or a new one (owned by <paramref name="owner"/>: <c>up</c> or <c>command</c>).</summary>
@@ -72,6 +75,7 @@ internal sealed class WorkspaceStack : IAsyncDisposable
                         [PipelineStorageOptions.ConnectionName] = stack.Connection,
                         ["Pipeline:Local:Port"] = "0",
                         ["Pipeline:Local:TaskHub"] = workspace.Settings().TaskHub,
+                        ["Pipeline:Local:Token"] = workspace.Settings().Token,
                     },
                     cancellationToken);
                 stack.Stack = stack.Stack with { RunnerUrl = stack.runner.Url };
@@ -92,7 +96,7 @@ internal sealed class WorkspaceStack : IAsyncDisposable
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
-            return (await http.GetAsync(url.TrimEnd('/') + "/api/health", cancellationToken)).IsSuccessStatusCode;
+            return (await http.GetAsync(url.TrimEnd('/') + "/api/health", cancellationToken)).IsSuccessStatusCode; // the one route without the token
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
