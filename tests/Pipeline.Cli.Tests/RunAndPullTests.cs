@@ -59,12 +59,9 @@ public sealed class RunAndPullTests(AzuriteFixture azurite) : IDisposable
     public async Task Status_approve_report_and_rollback_drive_a_promotion_that_waits_for_a_person()
     {
         await using var storage = azurite.CreateStorage();
-        await PromotionTestData.UseGateWithoutLeakageAsync(storage, approval: "always");
-        await PromotionTestData.IngestBatchAsync(storage, "b1", 2);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var runner = await TestRunners.StartAsync(storage, timeout.Token);
-        await PromotionClient.StartAsync(runner.Client, runner.Locks, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
-        await OrchestrationWaits.ApprovalAsync(runner.Client, "cats", timeout.Token);
+        await PromotionTestData.PromotionAwaitingApprovalAsync(storage, runner, timeout.Token);
 
         var status = await Run("status", "--dataset", "cats", "--api", runner.Url);
         var nameless = await Run("approve", "--dataset", "cats", "--as", " ", "--api", runner.Url);

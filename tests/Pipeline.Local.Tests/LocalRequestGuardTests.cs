@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Pipeline.Core.Datasets;
 using Pipeline.Testing;
 using Pipeline.Workflows.Promotion;
 
@@ -19,12 +18,9 @@ public sealed class LocalRequestGuardTests(AzuriteFixture azurite)
     public async Task A_web_page_cannot_approve_a_waiting_promotion_nor_read_the_runner_through_a_rebound_name()
     {
         await using var storage = azurite.CreateStorage();
-        await PromotionTestData.UseGateWithoutLeakageAsync(storage, approval: "always");
-        await PromotionTestData.IngestBatchAsync(storage, "b1", 2);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var runner = await TestRunners.StartAsync(storage, timeout.Token);
-        await PromotionClient.StartAsync(runner.Client, runner.Locks, new PromoteInput(new PromotionRequest("cats")), timeout.Token);
-        await OrchestrationWaits.ApprovalAsync(runner.Client, "cats", timeout.Token);
+        await PromotionTestData.PromotionAwaitingApprovalAsync(storage, runner, timeout.Token);
         using var http = new HttpClient { BaseAddress = new Uri(runner.Url + "/api/") };
         var port = new Uri(runner.Url).Port;
 

@@ -44,6 +44,32 @@ public static class PromotionTestData
     }
 
     /// <summary>
+    /// Ingests batch <paramref name="batch"/>: one 320 × 240 image and a COCO file whose one box reaches far outside it,
+    /// an error label QA reports (<c>label.box_out_of_bounds</c>) and the default gate blocks on.
+    /// </summary>
+    public static async Task IngestOutOfBoundsBoxAsync(TestStorage storage, string batch, CancellationToken cancellationToken)
+    {
+        await storage.UploadAsync($"{batch}/img0.jpg", TestFiles.Jpeg(320, 240, seed: 1), Dataset);
+        await storage.UploadAsync($"{batch}/coco.json", Encoding.UTF8.GetBytes("""
+            {"images": [{"id": 1, "file_name": "img0.jpg", "width": 320, "height": 240}],
+             "categories": [{"id": 1, "name": "cat"}],
+             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [300, 10, 100, 100]}]}
+            """), Dataset);
+        await storage.Ingest.IngestAsync($"{batch}/img0.jpg", cancellationToken);
+        await storage.Ingest.IngestAsync($"{batch}/coco.json", cancellationToken);
+    }
+
+    /// <summary>A promotion of two images of batch b1 of the dataset that waits for a person (the gate asks for approval of every promotion), on <paramref name="runner"/>.</summary>
+    public static async Task PromotionAwaitingApprovalAsync(TestStorage storage, Pipeline.Local.RunningRunner runner, CancellationToken cancellationToken)
+    {
+        await UseGateWithoutLeakageAsync(storage, approval: "always");
+        await IngestBatchAsync(storage, "b1", 2);
+        await Pipeline.Workflows.Promotion.PromotionClient.StartAsync(
+            runner.Client, runner.Locks, new Pipeline.Workflows.Promotion.PromoteInput(new Pipeline.Core.Datasets.PromotionRequest(Dataset)), cancellationToken);
+        await OrchestrationWaits.ApprovalAsync(runner.Client, Dataset, cancellationToken);
+    }
+
+    /// <summary>
     /// A gate that blocks error findings only. The synthetic test pictures resemble each other enough to be near
     /// duplicates, so the default gate would (rightly) find leakage between them; tests about other things use this.
     /// </summary>

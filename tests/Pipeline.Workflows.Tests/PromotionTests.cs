@@ -319,15 +319,7 @@ public sealed class PromotionTests(AzuriteFixture azurite)
     public async Task The_batch_label_qa_report_feeds_the_gate_and_the_version_links_it()
     {
         await using var storage = azurite.CreateStorage();
-        await storage.UploadAsync("qa/img0.jpg", TestFiles.Jpeg(320, 240, seed: 1), Dataset);
-        // A box reaching far outside its 320 × 240 image: label QA reports it as an error.
-        await storage.UploadAsync("qa/coco.json", Encoding.UTF8.GetBytes("""
-            {"images": [{"id": 1, "file_name": "img0.jpg", "width": 320, "height": 240}],
-             "categories": [{"id": 1, "name": "cat"}],
-             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [300, 10, 100, 100]}]}
-            """), Dataset);
-        await storage.Ingest.IngestAsync("qa/img0.jpg", testTimeout);
-        await storage.Ingest.IngestAsync("qa/coco.json", testTimeout);
+        await PromotionTestData.IngestOutOfBoundsBoxAsync(storage, "qa", testTimeout);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
         var (qaId, _) = await Labels.LabelQaStarter.StartAsync(host.Client, storage.Locks, "qa", timeout.Token);

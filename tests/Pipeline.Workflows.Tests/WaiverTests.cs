@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core;
@@ -20,16 +19,8 @@ public sealed class WaiverTests(AzuriteFixture azurite)
     public async Task A_waived_label_error_lets_the_promotion_through_is_named_in_the_gate_and_lineage_and_counts_again_once_expired()
     {
         await using var storage = azurite.CreateStorage();
-        await storage.UploadAsync("qa/img0.jpg", TestFiles.Jpeg(320, 240, seed: 1), Dataset);
-        // A box reaching far outside its 320 × 240 image: an error the default gate blocks on.
-        await storage.UploadAsync("qa/coco.json", Encoding.UTF8.GetBytes("""
-            {"images": [{"id": 1, "file_name": "img0.jpg", "width": 320, "height": 240}],
-             "categories": [{"id": 1, "name": "cat"}],
-             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [300, 10, 100, 100]}]}
-            """), Dataset);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await storage.Ingest.IngestAsync("qa/img0.jpg", timeout.Token);
-        await storage.Ingest.IngestAsync("qa/coco.json", timeout.Token);
+        await PromotionTestData.IngestOutOfBoundsBoxAsync(storage, "qa", timeout.Token);
         await using var host = await TestHosts.StartAsync(registry => storage.RegisterWorkflows(registry), timeout.Token);
         var (qaId, _) = await Labels.LabelQaStarter.StartAsync(host.Client, storage.Locks, "qa", timeout.Token);
         await host.Client.WaitForInstanceCompletionAsync(qaId, timeout.Token);
