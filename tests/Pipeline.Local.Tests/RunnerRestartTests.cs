@@ -19,10 +19,13 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
         return Path.Combine(RepositoryPaths.Root, "functions", "Pipeline.Local", "bin", configuration, "net10.0", "pipeline-local.dll");
     }
 
+    /// <summary>The runners' bearer token.</summary>
+    private const string Token = "restart-test-token";
+
     /// <summary>What the runners printed, for the failure message.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Log = new();
 
-    private static Process StartRunner(TestStorage storage, string connection, string taskHub, int port)
+    private static Process StartRunner(TestStorage storage, string connection, string taskHub, int port, bool giveToken = true)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(RunnerDll());
@@ -30,6 +33,10 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
         info.Environment["Pipeline__Local__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["Pipeline__Local__TaskHub"] = taskHub;
         info.Environment["Pipeline__Local__WatchSeconds"] = "0";
+        if (giveToken)
+        {
+            info.Environment["Pipeline__Local__Token"] = Token; // given, as a workspace gives it (standalone, it makes one)
+        }
         foreach (var (key, value) in storage.Configuration.AsEnumerable().Where(kv => kv.Key.StartsWith("Pipeline:", StringComparison.Ordinal) && kv.Value is not null))
         {
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
@@ -67,6 +74,7 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
         var port = TestPorts.Free();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
 
         var first = StartRunner(storage, azurite.ConnectionString, taskHub, port);
         string? stageAtKill = null;
@@ -141,5 +149,34 @@ public sealed class RunnerRestartTests(AzuriteFixture azurite)
         var published = (await storage.ListAsync(storage.Production)).Where(n => n.StartsWith("cats/images/", StringComparison.Ordinal)).Select(n => n["cats/".Length..]);
         Assert.Equal(manifest.Select(e => e.Path).Order(StringComparer.Ordinal), published);
         Assert.Equal(staged, await storage.ListAsync(storage.Staging));
+    }
+
+    [Fact]
+    public async Task A_standalone_runner_given_no_token_makes_one_prints_it_and_requires_it()
+    {
+        await using var storage = azurite.CreateStorage();
+        var port = TestPorts.Free();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/api/") };
+        using var runner = StartRunner(storage, azurite.ConnectionString, storage.OwnTaskHub(TestRunners.NewTaskHub()), port, giveToken: false);
+        try
+        {
+            string? printed = null;
+            while ((printed = Log.Select(l => System.Text.RegularExpressions.Regex.Match(l, "Its token .*: ([0-9a-f]{64})$")).FirstOrDefault(m => m.Success)?.Groups[1].Value) is null)
+            {
+                Assert.False(runner.HasExited, "The runner stopped: " + string.Join('\n', Log));
+                await Task.Delay(100, timeout.Token);
+            }
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("datasets", timeout.Token)).StatusCode);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "datasets");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", printed);
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(request, timeout.Token)).StatusCode);
+        }
+        finally
+        {
+            runner.Kill(entireProcessTree: true);
+            await runner.WaitForExitAsync(CancellationToken.None);
+        }
     }
 }

@@ -118,6 +118,23 @@ internal static class AzuriteProcess
     }
 
     /// <summary>
+    /// Whether <paramref name="pid"/> is still an Azurite (a recorded PID of a process that died may have been given to
+    /// another program since: that one is never signalled). Where <c>/proc</c> cannot tell, whether it runs at all.
+    /// </summary>
+    public static bool IsAzurite(int pid)
+    {
+        var cmdline = $"/proc/{pid}/cmdline";
+        try
+        {
+            return File.Exists(cmdline) ? File.ReadAllText(cmdline).Contains("azurite", StringComparison.OrdinalIgnoreCase) : Workspace.Alive(pid);
+        }
+        catch (IOException)
+        {
+            return false; // it ended while being read
+        }
+    }
+
+    /// <summary>
     /// Stops Azurite by its PID: TERM, on which it writes its stores to the data folder and exits; KILL only after a
     /// minute (a kill loses what it wrote since its last save, so it is given every chance; a loaded machine takes seconds).
     /// </summary>

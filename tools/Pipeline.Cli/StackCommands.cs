@@ -94,7 +94,11 @@ internal static class StackCommands
             {
                 if (workspace.ReadStack() is { } stale)
                 {
-                    AzuriteProcess.Stop(stale.AzuritePid); // its owner died; Azurite may still run
+                    if (AzuriteProcess.IsAzurite(stale.AzuritePid))
+                    {
+                        AzuriteProcess.Stop(stale.AzuritePid); // its owner died; Azurite may still run
+                    }
+
                     workspace.ClearStack(stale);
                 }
 

@@ -54,7 +54,7 @@ internal sealed class WorkspaceStack : IAsyncDisposable
                 }
 
                 // Its owner died (killed, or the machine restarted): the data is whole, the processes are not.
-                if (running.AzuritePid != running.Pid && Workspace.Alive(running.AzuritePid))
+                if (running.AzuritePid != running.Pid && AzuriteProcess.IsAzurite(running.AzuritePid))
                 {
                     AzuriteProcess.Stop(running.AzuritePid);
                 }
