@@ -47,6 +47,16 @@ public sealed class HealthStore(TableServiceClient tables, IOptions<PipelineStor
             ["Snapshot"] = json.Length <= MaxJsonChars ? json : null,
         };
         await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        // The same point again as the dataset's latest, for a point read; its key sorts before every time, so no listing meets it.
+        await table.UpsertEntityAsync(new TableEntity(entity) { RowKey = LatestKey }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<HealthRecord?> LatestAsync(string dataset, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(dataset, LatestKey, ["Snapshot"], cancellationToken);
+        return row.HasValue && row.Value!.GetString("Snapshot") is { } json && JsonSerializer.Deserialize<HealthSnapshot>(json, PipelineJson.Options) is { } snapshot
+            ? new HealthRecord(dataset, snapshot.At, snapshot.Status, snapshot)
+            : null;
     }
 
     public async IAsyncEnumerable<HealthRecord> ListAsync(string dataset, DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -60,6 +70,9 @@ public sealed class HealthStore(TableServiceClient tables, IOptions<PipelineStor
             }
         }
     }
+
+    /// <summary>The row of the newest point: '!' sorts before the digits every time key starts with.</summary>
+    private const string LatestKey = "!latest";
 
     private static string Key(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 }

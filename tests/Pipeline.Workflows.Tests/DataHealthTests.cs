@@ -70,6 +70,8 @@ public sealed class DataHealthTests(AzuriteFixture azurite)
         Assert.Equal(200, history.Status);
         var points = await storage.Services.GetRequiredService<IHealthStore>().ListAsync(dataset, now.AddHours(-1), testTimeout).ToListAsync();
         Assert.Equal(snapshot.Findings.Select(f => f.Code), Assert.Single(points).Snapshot.Findings.Select(f => f.Code));
+        var latest = await storage.Services.GetRequiredService<IHealthStore>().LatestAsync(dataset, testTimeout);
+        Assert.Equal((points[0].At, points[0].Status), (latest!.At, latest.Status)); // one read, and no listing meets its row
 
         // Exported: the freshness gauge and the findings counter, tagged with the dataset.
         meters.ForceFlush();

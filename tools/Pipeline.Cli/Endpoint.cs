@@ -54,9 +54,13 @@ internal sealed class Endpoint
             return (local.Api!, local);
         }
 
-        var stack = await WorkspaceStack.OpenAsync(Workspace.Open(parsed.GetValue(Home)), "command", terminal.NoteAsync, cancellationToken);
-        return (new ApiClient(new Uri(stack.Stack.RunnerUrl), null, stack.Token), stack);
+        var stack = await OpenWorkspaceAsync(parsed, terminal, cancellationToken);
+        return (stack.Api(), stack);
     }
+
+    /// <summary>The stack of the workspace <c>--home</c> names (the running one, or one started for this command).</summary>
+    public Task<WorkspaceStack> OpenWorkspaceAsync(ParseResult parsed, Terminal terminal, CancellationToken cancellationToken) =>
+        WorkspaceStack.OpenAsync(Workspace.Open(parsed.GetValue(Home)), "command", terminal.NoteAsync, cancellationToken);
 
     /// <summary>
     /// Adds these options to <paramref name="command"/> and makes <paramref name="action"/> its action, with a client

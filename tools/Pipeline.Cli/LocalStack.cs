@@ -40,8 +40,8 @@ internal sealed class LocalStack : IAsyncDisposable
         if (connection is null)
         {
             stack.workspace = await WorkspaceStack.OpenAsync(Workspace.Open(home), "command", terminal.NoteAsync, ct);
-            stack.Api = new ApiClient(new Uri(stack.workspace.Stack.RunnerUrl), null, stack.workspace.Token);
-            stack.Blobs = StorageConnection.FromConnectionString(stack.workspace.Connection).CreateBlobServiceClient();
+            stack.Api = stack.workspace.Api();
+            stack.Blobs = stack.workspace.Blobs();
             await terminal.NoteAsync($"{(stack.workspace.Owned ? "Runner" : "Using the workspace's running stack")} on {stack.workspace.Stack.RunnerUrl}.");
             return stack;
         }

@@ -100,13 +100,12 @@ internal static class UploadCommand
 
             return await Endpoint.GuardAsync(terminal, async () =>
             {
-                // No storage and no API given: the workspace's local stack (its Azurite, its runner). Storage without an API:
-                // the standalone runner's default address is told of each file (dotnet run --project functions/Pipeline.Local).
-                var (api, stack) = given is null ? await endpoint.ConnectAsync(parsed, terminal, ct)
-                    : (endpoint.GivenApi(parsed) is null ? new ApiClient(new Uri("http://127.0.0.1:7071"), null, Environment.GetEnvironmentVariable("PIPELINE_API_TOKEN")) : endpoint.Client(parsed), null);
-                await using var owned = stack;
-                using var client = api;
-                var blobs = given ?? StorageConnection.FromConnectionString(((WorkspaceStack)stack!).Connection).CreateBlobServiceClient();
+                // No storage given: the workspace's local stack (its Azurite, its runner). Storage without an API: the
+                // standalone runner's default address is told of each file (dotnet run --project functions/Pipeline.Local).
+                await using var stack = given is null ? await endpoint.OpenWorkspaceAsync(parsed, terminal, ct) : null;
+                var blobs = given ?? stack!.Blobs();
+                using var client = stack?.Api()
+                    ?? (endpoint.GivenApi(parsed) is null ? new ApiClient(new Uri("http://127.0.0.1:7071"), null, Environment.GetEnvironmentVariable("PIPELINE_API_TOKEN")) : endpoint.Client(parsed));
                 var result = await UploadAsync(terminal, blobs, client, parsed.GetValue(path)!, parsed.GetValue(batch)!, parsed.GetValue(dataset), parsed.GetValue(seal), ct);
                 await ApiCommands.PrintAsync(
                     terminal, JsonSerializer.SerializeToElement(new { batch = parsed.GetValue(batch), files = result.Verdicts.Count, verdicts = result.Verdicts, notSent = result.Failed }), result.Summary);

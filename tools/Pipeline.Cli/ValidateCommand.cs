@@ -145,7 +145,7 @@ internal static class ValidateCommand
             {
                 // Class counts for the gate, from the boxes of images that exist and were accepted.
                 var pairing = new ImagePairing(real.Keys);
-                var categories = source.Document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+                var categories = source.Document.CategoryNames();
                 foreach (var image in source.Document.Images.Where(i => pairing.Resolve(i.FileName) is not null))
                 {
                     seen.AddLabelledImage(source.Document.Boxes.Where(b => b.ImageId == image.Id && categories.ContainsKey(b.CategoryId)).Select(b => categories[b.CategoryId]));

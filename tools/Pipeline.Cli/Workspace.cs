@@ -8,7 +8,7 @@ namespace Pipeline.Cli;
 /// <param name="Key">Its key (base64), made at random for this workspace: the data only opens with it.</param>
 /// <param name="TaskHub">The runner's task hub.</param>
 /// <param name="Token">The bearer token the workspace's runner requires (so no other local user or page can drive it).</param>
-internal sealed record WorkspaceSettings(string Account, string Key, string TaskHub, string? Token = null);
+internal sealed record WorkspaceSettings(string Account, string Key, string TaskHub, string Token);
 
 /// <summary>What runs on a workspace, written by whoever started it (<c>stack.json</c>).</summary>
 /// <param name="Pid">The process that hosts the runner (and owns Azurite).</param>
@@ -52,29 +52,29 @@ internal sealed class Workspace
         return new Workspace(home);
     }
 
-    /// <summary>The settings, made on first use (a random account key: the data is this workspace's alone).</summary>
-    public WorkspaceSettings Settings()
+    private WorkspaceSettings? settings;
+
+    /// <summary>The settings, made on first use (a random account key: the data is this workspace's alone); read once.</summary>
+    public WorkspaceSettings Settings() => settings ??= ReadOrMakeSettings();
+
+    private WorkspaceSettings ReadOrMakeSettings()
     {
-        WorkspaceSettings? settings = null;
         if (File.Exists(SettingsFile))
         {
-            settings = JsonSerializer.Deserialize<WorkspaceSettings>(File.ReadAllText(SettingsFile), Json)
+            return JsonSerializer.Deserialize<WorkspaceSettings>(File.ReadAllText(SettingsFile), Json)
                 ?? throw new InvalidDataException($"{SettingsFile} is empty; delete it only together with {AzuriteData}.");
-            if (settings.Token is not null)
-            {
-                return settings;
-            }
         }
 
-        settings = (settings ?? new WorkspaceSettings("pipeline", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), "pipeline" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))))
-            with { Token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) };
-        File.WriteAllText(SettingsFile, JsonSerializer.Serialize(settings, Json));
+        var made = new WorkspaceSettings(
+            "pipeline", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), "pipeline" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)),
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        File.WriteAllText(SettingsFile, JsonSerializer.Serialize(made, Json));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(SettingsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        return settings;
+        return made;
     }
 
     /// <summary>What stack.json says runs, or null.</summary>

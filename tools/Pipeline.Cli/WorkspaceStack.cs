@@ -34,7 +34,13 @@ internal sealed class WorkspaceStack : IAsyncDisposable
     public string Connection => workspace.Connection(Stack);
 
     /// <summary>The bearer token the runner requires.</summary>
-    public string Token => workspace.Settings().Token!;
+    public string Token => workspace.Settings().Token;
+
+    /// <summary>A client of the stack's runner, with its token.</summary>
+    public ApiClient Api() => new(new Uri(Stack.RunnerUrl), null, Token);
+
+    /// <summary>The stack's blob service.</summary>
+    public Azure.Storage.Blobs.BlobServiceClient Blobs() => StorageConnection.FromConnectionString(Connection).CreateBlobServiceClient();
 
     public RunningRunner? Runner => runner;
 

@@ -208,7 +208,7 @@ internal sealed class PromotionCandidates(IImageCatalog catalog, IPromotionBlobs
         foreach (var source in LabelFiles.Read(files, [.. byName.Keys], labelOptions))
         {
             var document = source.Document;
-            var categories = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+            var categories = document.CategoryNames();
             var imageOf = document.Images.GroupBy(i => i.Id).ToDictionary(g => g.Key, g => g.First());
             foreach (var box in document.Boxes)
             {

@@ -252,7 +252,7 @@ public static class GateEvaluator
     private static ExpectationResult NoFindings(Expectation e, GateObservations seen)
     {
         bool Matches(string code, ObservedCode observed) =>
-            (e.Code is null || e.Code == "*" || code == e.Code || (e.Code.EndsWith(".*", StringComparison.Ordinal) && code.StartsWith(e.Code[..^1], StringComparison.Ordinal)))
+            (e.Code is null || e.Code == "*" || CodePatterns.Matches(e.Code, code))
             && (e.FindingSeverity is null || observed.Severity == e.FindingSeverity);
 
         var images = seen.ImageFindings.Where(c => Matches(c.Key, c.Value)).ToList();

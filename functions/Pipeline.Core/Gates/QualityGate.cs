@@ -224,7 +224,7 @@ public sealed record QualityGate(
                 problems.Add($"{at}: code and findingSeverity apply only to no_findings");
             }
 
-            if (e.Expect == ExpectationKinds.NoFindings && e.Code is { } code && !System.Text.RegularExpressions.Regex.IsMatch(code, @"\A(?:[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?|\*)\z"))
+            if (e.Expect == ExpectationKinds.NoFindings && e.Code is { } code && code != "*" && !CodePatterns.IsValid(code))
             {
                 problems.Add($"{at}: code '{code}' is not a finding code or a prefix like 'label.*'");
             }

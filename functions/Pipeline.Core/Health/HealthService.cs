@@ -22,6 +22,9 @@ public interface IHealthStore
 
     /// <summary>The dataset's points from <paramref name="since"/> on, oldest first.</summary>
     IAsyncEnumerable<HealthRecord> ListAsync(string dataset, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>The dataset's newest point (one read, however long the series), or null before its first check.</summary>
+    Task<HealthRecord?> LatestAsync(string dataset, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -231,7 +231,7 @@ public static class AnnotatorFiles
 
         List<LabelBox> Map(LabelDocument document, string? annotator)
         {
-            var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+            var names = document.CategoryNames();
             var files = document.Images.GroupBy(i => i.Id).ToDictionary(g => g.Key, g => g.First());
             return
             [

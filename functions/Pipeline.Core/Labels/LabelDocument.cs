@@ -148,6 +148,12 @@ public sealed class LabelDocument
         return id;
     }
 
+    /// <summary>The labels in id order, the first of each id (a file may repeat one).</summary>
+    public List<LabelCategory> CategoriesById() => [.. Categories.GroupBy(c => c.Id).Select(g => g.First()).OrderBy(c => c.Id)];
+
+    /// <summary>Each label's name by id (the first of a repeated id).</summary>
+    public Dictionary<long, string> CategoryNames() => Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+
     /// <summary>Whether the model has the same taxonomy, images and boxes as <paramref name="other"/>.</summary>
     public bool SameAs(LabelDocument other) =>
         Normalized == other.Normalized &&

@@ -317,7 +317,7 @@ public sealed class LabelQaService(
                 tally.Add(document, source.Source);
                 maskKey.Add(document);
                 codes.AddRange(LabelChecks.Run(document, real, options.Value).Where(f => !LabelTally.DatasetWideCodes.Contains(f.Finding.Code)));
-                var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+                var names = document.CategoryNames();
                 foreach (var box in document.Boxes)
                 {
                     var label = names.GetValueOrDefault(box.CategoryId) ?? $"#{box.CategoryId}";

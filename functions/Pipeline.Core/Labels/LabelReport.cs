@@ -43,7 +43,7 @@ public sealed record LabelReport(
             .OrderByDescending(c => c.Severity).ThenByDescending(c => c.Count).ThenBy(c => c.Code, StringComparer.Ordinal)
             .ToList();
 
-        var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+        var names = document.CategoryNames();
         var byLabel = findings.Where(f => f.Label is not null).GroupBy(f => f.Label!).ToDictionary(g => g.Key, g => g.GroupBy(f => f.Finding.Code).ToDictionary(c => c.Key, c => c.Count()));
         // Boxes and distinct images per label in one pass (per category id, then by name), no grouping of the boxes.
         var perCategory = new Dictionary<long, (int Boxes, HashSet<long> Images)>();

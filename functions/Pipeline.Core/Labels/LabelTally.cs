@@ -25,7 +25,7 @@ public sealed class LabelTally
     /// </summary>
     public void Add(LabelDocument document, string source)
     {
-        var names = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+        var names = document.CategoryNames();
         if (document.Boxes.Count == 0)
         {
             return;

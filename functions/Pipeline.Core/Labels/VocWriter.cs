@@ -15,7 +15,7 @@ public static class VocWriter
     /// <summary>File name (<c>{stem}.xml</c>) → XML text, one per image of <paramref name="document"/>.</summary>
     public static Dictionary<string, string> Write(LabelDocument document)
     {
-        var labels = document.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+        var labels = document.CategoryNames();
         var boxes = document.Boxes.ToLookup(b => b.ImageId);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var image in document.Images)

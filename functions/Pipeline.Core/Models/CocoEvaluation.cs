@@ -72,7 +72,7 @@ public static class CocoEvaluation
         }
 
         var images = truth.Images.Select(i => i.Id).ToHashSet();
-        var categories = truth.Categories.GroupBy(c => c.Id).Select(g => g.First()).OrderBy(c => c.Id).ToList();
+        var categories = truth.CategoriesById();
         var index = categories.Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => p.i);
         var gtOf = categories.Select(_ => new List<LabelBox>()).ToArray();
         var dtOf = categories.Select(_ => new List<Detection>()).ToArray();

@@ -19,7 +19,7 @@ public sealed record ConfusionMatrix(IReadOnlyList<string> Labels, int[][] Count
     /// <summary>Builds the matrix.</summary>
     public static ConfusionMatrix Build(LabelDocument truth, IReadOnlyList<Detection> detections, double confidence = 0.5, double iou = 0.5)
     {
-        var categories = truth.Categories.GroupBy(c => c.Id).Select(g => g.First()).OrderBy(c => c.Id).ToList();
+        var categories = truth.CategoriesById();
         var index = categories.Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => p.i);
         var n = categories.Count;
         var counts = Enumerable.Range(0, n + 1).Select(_ => new int[n + 1]).ToArray();

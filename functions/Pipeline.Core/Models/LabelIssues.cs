@@ -50,7 +50,7 @@ public static class LabelIssues
     public static (List<LabelIssue> Issues, List<ImageLabelQuality> Images) Find(LabelDocument truth, IReadOnlyList<Detection> detections, LabelIssueOptions? options = null)
     {
         options ??= new LabelIssueOptions();
-        var names = truth.Categories.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Name);
+        var names = truth.CategoryNames();
         string NameOf(long id) => names.TryGetValue(id, out var n) ? n : $"#{id}";
         var predictions = detections.ToLookup(d => d.ImageId);
         var labels = truth.Boxes.Where(b => b.Attributes?.GetValueOrDefault("iscrowd") is not ("1" or "true")).ToLookup(b => b.ImageId);

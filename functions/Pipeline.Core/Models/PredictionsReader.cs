@@ -89,7 +89,7 @@ public static class PredictionsReader
         var problems = new ProblemTally();
         var Problem = problems.Add;
 
-        var categories = truth.Categories.GroupBy(c => c.Id).Select(g => g.First()).OrderBy(c => c.Id).ToList();
+        var categories = truth.CategoriesById();
         var byName = categories.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
         long? CategoryOf(long index) => names is null
             ? (index < categories.Count ? categories[(int)index].Id : anyLabel ? index : null)

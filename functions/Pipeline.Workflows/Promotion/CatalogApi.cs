@@ -9,7 +9,7 @@ namespace Pipeline.Workflows.Promotion;
 /// What the pipeline knows, looked up: the datasets (<c>GET datasets</c>) and a dataset's images by batch, verdict,
 /// finding and label (<c>GET datasets/{dataset}/catalog</c>). Host-agnostic, as <see cref="DatasetApi"/>.
 /// </summary>
-public sealed class CatalogApi(IDatasetRegistry registry, IImageCatalog catalog, IPromotionBlobs blobs, IHealthStore health, TimeProvider time)
+public sealed class CatalogApi(IDatasetRegistry registry, IImageCatalog catalog, IPromotionBlobs blobs, IHealthStore health)
 {
     /// <summary>The most rows one answer lists.</summary>
     public const int MaxLimit = 10_000;
@@ -21,16 +21,11 @@ public sealed class CatalogApi(IDatasetRegistry registry, IImageCatalog catalog,
     public async Task<ApiResult> ListDatasetsAsync(CancellationToken cancellationToken)
     {
         var list = new List<object>();
-        var since = time.GetUtcNow().AddDays(-366);
         await foreach (var dataset in registry.ListDatasetsAsync(cancellationToken))
         {
             var pointer = await registry.GetPointerAsync(dataset, cancellationToken);
             var batches = await registry.ListBatchesAsync(dataset, cancellationToken).CountAsync(cancellationToken);
-            HealthRecord? latest = null;
-            await foreach (var point in health.ListAsync(dataset, since, cancellationToken))
-            {
-                latest = point; // oldest first: the last is the latest
-            }
+            var latest = await health.LatestAsync(dataset, cancellationToken);
 
             list.Add(new
             {
@@ -61,9 +56,9 @@ public sealed class CatalogApi(IDatasetRegistry registry, IImageCatalog catalog,
             return problem;
         }
 
-        if (batch is not null && BlobNames.BatchProblem(batch) is { } badBatch)
+        if (batch is not null && Labels.BatchApi.BatchProblem(batch) is { } badBatch)
         {
-            return ApiResult.BadRequest(badBatch);
+            return badBatch;
         }
 
         if (status is not (null or "accepted" or "rejected" or "failed"))
